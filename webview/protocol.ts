@@ -1,0 +1,404 @@
+// The one message schema between the training panel's host (src/trainingPanel.ts) and its webview
+// (webview/main.ts). Both sides validate every message they receive with `checkToWebview` /
+// `checkToHost`. It runs in the browser too, so the validators are hand-written (no ajv, no Node).
+import type { TrainerEvent } from '../src/core/trainerProtocol';
+
+// ---------------------------------------------------------------------------------------------
+// Shared value types
+
+export type DeviceChoice = 'auto' | 'cuda' | 'cpu';
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
+
+/** What the form asks for; `dataset` empty = the official CoLA download. */
+export interface TrainForm {
+  model: string;
+  dataset: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  warmupRatio: number;
+  maxLength: number;
+  seed: number;
+  device: DeviceChoice;
+}
+
+/** The chapter's defaults (bert-base-uncased, 4 epochs, batch 32, lr 2e-5, warmup 10 %, 128 tokens, seed 42). */
+export const DEFAULT_FORM: TrainForm = {
+  model: 'bert-base-uncased',
+  dataset: '',
+  epochs: 4,
+  batchSize: 32,
+  learningRate: 2e-5,
+  warmupRatio: 0.1,
+  maxLength: 128,
+  seed: 42,
+  device: 'auto',
+};
+
+export interface EnvironmentView {
+  status: 'checking' | 'ready' | 'missing' | 'error';
+  /** Interpreter path, and where it came from ("extension environment", "setting", "PATH" …). */
+  python?: string;
+  source?: string;
+  pythonVersion?: string;
+  torch?: string;
+  transformers?: string;
+  cuda?: string | null;
+  /** The device 'auto' would pick: a GPU with its memory, or the CPU. */
+  device?: { kind: 'cuda' | 'cpu' | 'mps'; name: string; memoryBytes?: number };
+  cpuThreads?: number;
+  /** Human message for missing/error, e.g. "torch is not installed in /usr/bin/python3". */
+  message?: string;
+  /** Set while "Set up training environment" runs. */
+  setup?: { message: string; percent?: number };
+  /** False when a workspace setting names an interpreter that was ignored because the workspace is untrusted. */
+  trusted?: boolean;
+}
+
+export type RunOutcome = 'running' | 'done' | 'cancelled' | 'error' | 'crashed';
+
+/** The current (or last) run as the host knows it; the webview rebuilds its view from `events`. */
+export interface RunSnapshot {
+  id: string;
+  form: TrainForm;
+  outcome: RunOutcome;
+  events: TrainerEvent[];
+  log: string[];
+  /** Why it ended, for error/crashed: the trainer's message, or the exit code and stderr tail. */
+  failure?: { message: string; hint?: string; code?: string };
+  /** A checkpoint exists that Resume can continue from. */
+  resumable: boolean;
+}
+
+export interface HistoryEntry {
+  id: string;
+  started: string;
+  outcome: RunOutcome;
+  model: string;
+  device: string;
+  precision?: string;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  seconds: number;
+  holdoutMcc: number | null;
+  holdoutAccuracy: number | null;
+  bestValMcc: number | null;
+  hasModel: boolean;
+}
+
+export interface CompareRun {
+  id: string;
+  label: string;
+  /** [step, loss] pairs (downsampled). */
+  loss: [number, number][];
+  metrics: Record<string, number | string | null>;
+}
+
+export interface Prediction {
+  sentence: string;
+  pAcceptable: number;
+  pUnacceptable: number;
+}
+
+export interface ChartImage {
+  name: string;
+  /** data:image/png;base64,… or data:image/svg+xml;base64,… as produced by the webview. */
+  dataUrl: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Messages
+
+export type ToWebview =
+  | { type: 'init'; form: TrainForm; environment: EnvironmentView; run: RunSnapshot | null; history: HistoryEntry[] }
+  | { type: 'environment'; environment: EnvironmentView }
+  | { type: 'runStarted'; run: RunSnapshot }
+  | { type: 'runEvents'; id: string; events: TrainerEvent[]; log: string[] }
+  | { type: 'runEnded'; id: string; outcome: Exclude<RunOutcome, 'running'>; failure?: RunSnapshot['failure']; resumable: boolean }
+  | { type: 'history'; runs: HistoryEntry[] }
+  | { type: 'compare'; runs: CompareRun[] }
+  | { type: 'predictions'; requestId: number; results: Prediction[] }
+  | { type: 'predictionFailed'; requestId: number; message: string }
+  | { type: 'folderChosen'; field: 'model' | 'dataset'; path: string }
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type ToHost =
+  | { type: 'ready' }
+  | { type: 'start'; form: TrainForm }
+  | { type: 'cancel' }
+  | { type: 'resume' }
+  | { type: 'checkEnvironment' }
+  | { type: 'setupEnvironment' }
+  | { type: 'chooseInterpreter' }
+  | { type: 'chooseFolder'; field: 'model' | 'dataset' }
+  | { type: 'useModel' }
+  | { type: 'openModelFolder' }
+  | { type: 'openLog' }
+  | { type: 'exportReport'; charts: ChartImage[] }
+  | { type: 'predict'; requestId: number; sentence: string }
+  | { type: 'compareRuns'; ids: [string, string] }
+  | { type: 'deleteRun'; id: string }
+  | { type: 'showRun'; id: string };
+
+// ---------------------------------------------------------------------------------------------
+// A tiny validator kit. A check returns null when the value fits, otherwise a message saying where and why.
+
+type Check = (value: unknown, where: string) => string | null;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 60)}…` : s;
+};
+
+const str =
+  (maxLength = 100_000): Check =>
+  (v, w) =>
+    typeof v !== 'string' ? `${w} must be a string, got ${show(v)}` : v.length > maxLength ? `${w} is longer than ${maxLength} characters` : null;
+const num: Check = (v, w) => (typeof v === 'number' && Number.isFinite(v) ? null : `${w} must be a finite number, got ${show(v)}`);
+const int: Check = (v, w) => (Number.isInteger(v) ? null : `${w} must be an integer, got ${show(v)}`);
+const bool: Check = (v, w) => (typeof v === 'boolean' ? null : `${w} must be true or false, got ${show(v)}`);
+const oneOf =
+  (...values: readonly unknown[]): Check =>
+  (v, w) =>
+    values.includes(v) ? null : `${w} must be one of ${values.map(show).join(', ')}, got ${show(v)}`;
+const nullable =
+  (c: Check): Check =>
+  (v, w) =>
+    v === null ? null : c(v, w);
+const any: Check = () => null;
+const arr =
+  (item: Check, maxItems = 1_000_000): Check =>
+  (v, w) => {
+    if (!Array.isArray(v)) return `${w} must be an array, got ${show(v)}`;
+    if (v.length > maxItems) return `${w} has more than ${maxItems} items`;
+    for (let i = 0; i < v.length; i++) {
+      const e = item(v[i], `${w}[${i}]`);
+      if (e) return e;
+    }
+    return null;
+  };
+const tuple =
+  (...items: Check[]): Check =>
+  (v, w) => {
+    if (!Array.isArray(v) || v.length !== items.length) return `${w} must be an array of ${items.length} items, got ${show(v)}`;
+    for (let i = 0; i < items.length; i++) {
+      const e = items[i](v[i], `${w}[${i}]`);
+      if (e) return e;
+    }
+    return null;
+  };
+/** An object with exactly these keys: `required` must be present, `optional` may be; nothing else. */
+const obj =
+  (required: Record<string, Check>, optional: Record<string, Check> = {}): Check =>
+  (v, w) => {
+    if (!isObject(v)) return `${w} must be an object, got ${show(v)}`;
+    for (const [k, c] of Object.entries(required)) {
+      if (!(k in v)) return `${w}.${k} is missing`;
+      const e = c(v[k], `${w}.${k}`);
+      if (e) return e;
+    }
+    for (const [k, c] of Object.entries(optional)) {
+      if (k in v && v[k] !== undefined) {
+        const e = c(v[k], `${w}.${k}`);
+        if (e) return e;
+      }
+    }
+    for (const k of Object.keys(v)) if (!(k in required) && !(k in optional)) return `${w} has an unexpected property '${k}'`;
+    return null;
+  };
+const record =
+  (value: Check): Check =>
+  (v, w) => {
+    if (!isObject(v)) return `${w} must be an object, got ${show(v)}`;
+    for (const [k, x] of Object.entries(v)) {
+      const e = value(x, `${w}.${k}`);
+      if (e) return e;
+    }
+    return null;
+  };
+
+// ---------------------------------------------------------------------------------------------
+// Form validation, with messages a user can act on (shown next to the field in the panel).
+
+export type FormErrors = Partial<Record<keyof TrainForm, string>>;
+
+/** Checks a form as a user filled it; returns one message per invalid field (empty object = valid). */
+export function validateForm(form: TrainForm): FormErrors {
+  const errors: FormErrors = {};
+  const model = form.model.trim();
+  if (!model) errors.model = 'Enter a Hugging Face model id (e.g. bert-base-uncased), all-minilm-l6-v2, or a local folder.';
+  else if (/\s/.test(model) && !/[\\/]/.test(model)) errors.model = 'A hub id has no spaces (e.g. bert-base-uncased); for a folder, give its full path.';
+  const wholeIn = (key: keyof TrainForm, v: number, lo: number, hi: number, what: string) => {
+    if (!Number.isFinite(v) || !Number.isInteger(v)) errors[key] = `${what} must be a whole number.`;
+    else if (v < lo || v > hi) errors[key] = `${what} must be between ${lo} and ${hi}.`;
+  };
+  wholeIn('epochs', form.epochs, 1, 100, 'Epochs');
+  wholeIn('batchSize', form.batchSize, 1, 4096, 'Batch size');
+  wholeIn('maxLength', form.maxLength, 8, 512, 'Max length');
+  wholeIn('seed', form.seed, 0, 2 ** 31 - 1, 'Seed');
+  if (!Number.isFinite(form.learningRate) || form.learningRate <= 0) errors.learningRate = 'Learning rate must be a positive number such as 2e-5.';
+  else if (form.learningRate > 0.01) errors.learningRate = 'Learning rates above 0.01 destroy a pretrained BERT; the chapter uses 2e-5 (BERT paper: 5e-5, 4e-5, 3e-5, 2e-5).';
+  if (!Number.isFinite(form.warmupRatio) || form.warmupRatio < 0 || form.warmupRatio >= 1) errors.warmupRatio = 'Warmup ratio is a fraction of the training steps: at least 0 and below 1 (0.1 = 10 %).';
+  if (!DEVICE_CHOICES.includes(form.device)) errors.device = 'Device must be auto, cuda or cpu.';
+  return errors;
+}
+
+const formCheck: Check = obj({
+  model: str(4096),
+  dataset: str(4096),
+  epochs: num,
+  batchSize: num,
+  learningRate: num,
+  warmupRatio: num,
+  maxLength: num,
+  seed: num,
+  device: oneOf(...DEVICE_CHOICES),
+});
+
+/** The fields of a trainer event the panel reads; the host has already validated events against the JSON Schema. */
+const positive: Check = (v, w) => num(v, w) ?? ((v as number) >= 0 ? null : `${w} must not be negative`);
+const confusionCheck: Check = obj({ tp: int, tn: int, fp: int, fn: int });
+const eventChecks: Record<TrainerEvent['event'], Check> = {
+  environment: (v, w) => (isObject(v) && Array.isArray(v.devices) ? null : `${w}.devices must be an array`),
+  started: (v, w) => {
+    const o = v as Record<string, unknown>;
+    for (const k of ['total_steps', 'steps_per_epoch', 'epochs', 'batch_size', 'start_step', 'train_size']) {
+      const e = int(o[k], `${w}.${k}`);
+      if (e) return e;
+    }
+    return str()(o.device_name, `${w}.device_name`) ?? str()(o.precision, `${w}.precision`) ?? str()(o.output_dir, `${w}.output_dir`);
+  },
+  step: (v, w) => {
+    const o = v as Record<string, unknown>;
+    return int(o.step, `${w}.step`) ?? num(o.loss, `${w}.loss`) ?? positive(o.eta_s, `${w}.eta_s`) ?? positive(o.samples_per_second, `${w}.samples_per_second`);
+  },
+  evaluation: (v, w) => {
+    const o = v as Record<string, unknown>;
+    return int(o.epoch, `${w}.epoch`) ?? num(o.val_mcc, `${w}.val_mcc`) ?? num(o.val_accuracy, `${w}.val_accuracy`) ?? num(o.train_loss, `${w}.train_loss`) ?? num(o.val_loss, `${w}.val_loss`);
+  },
+  checkpoint: (v, w) => str()((v as Record<string, unknown>).path, `${w}.path`),
+  holdout: (v, w) => {
+    const o = v as Record<string, unknown>;
+    return num(o.mcc, `${w}.mcc`) ?? num(o.accuracy, `${w}.accuracy`) ?? int(o.n, `${w}.n`) ?? confusionCheck(o.confusion, `${w}.confusion`);
+  },
+  exported: (v, w) => str()((v as Record<string, unknown>).path, `${w}.path`),
+  done: (v, w) => str()((v as Record<string, unknown>).output_dir, `${w}.output_dir`),
+  cancelled: (v, w) => nullable(str())((v as Record<string, unknown>).checkpoint, `${w}.checkpoint`),
+  error: (v, w) => str()((v as Record<string, unknown>).message, `${w}.message`),
+};
+const trainerEvent: Check = (v, w) => {
+  if (!isObject(v)) return `${w} must be an object`;
+  if (v.v !== 1) return `${w}.v must be 1`;
+  const check = eventChecks[v.event as TrainerEvent['event']];
+  if (typeof v.event !== 'string' || !Object.hasOwn(eventChecks, v.event)) return `${w}.event ${show(v.event)} is not a trainer event`;
+  return check(v, w);
+};
+
+const outcomes = ['running', 'done', 'cancelled', 'error', 'crashed'] as const;
+const failureCheck: Check = obj({ message: str() }, { hint: str(), code: str() });
+const environmentCheck: Check = obj(
+  { status: oneOf('checking', 'ready', 'missing', 'error') },
+  {
+    python: str(),
+    source: str(),
+    pythonVersion: str(),
+    torch: str(),
+    transformers: str(),
+    cuda: nullable(str()),
+    device: obj({ kind: oneOf('cuda', 'cpu', 'mps'), name: str() }, { memoryBytes: num }),
+    cpuThreads: int,
+    message: str(),
+    setup: obj({ message: str() }, { percent: num }),
+    trusted: bool,
+  },
+);
+const runCheck: Check = obj(
+  { id: str(), form: formCheck, outcome: oneOf(...outcomes), events: arr(trainerEvent), log: arr(str()), resumable: bool },
+  { failure: failureCheck },
+);
+const historyEntry: Check = obj({
+  id: str(),
+  started: str(),
+  outcome: oneOf(...outcomes),
+  model: str(),
+  device: str(),
+  epochs: num,
+  batchSize: num,
+  learningRate: num,
+  seconds: num,
+  holdoutMcc: nullable(num),
+  holdoutAccuracy: nullable(num),
+  bestValMcc: nullable(num),
+  hasModel: bool,
+}, { precision: str() });
+const compareRun: Check = obj({ id: str(), label: str(), loss: arr(tuple(num, num)), metrics: record((v, w) => (v === null || typeof v === 'string' ? null : num(v, w))) });
+const prediction: Check = obj({ sentence: str(), pAcceptable: num, pUnacceptable: num });
+const field = oneOf('model', 'dataset');
+const MAX_IMAGE = 20_000_000;
+const chartImage: Check = obj({
+  name: (v, w) => str(100)(v, w) ?? (/^[A-Za-z0-9_-]+$/.test(v as string) ? null : `${w} may hold only letters, digits, - and _`),
+  dataUrl: (v, w) => str(MAX_IMAGE)(v, w) ?? (/^data:image\/(png|svg\+xml);base64,[A-Za-z0-9+/=]+$/.test(v as string) ? null : `${w} must be a base64 PNG or SVG data URL`),
+});
+
+const toWebviewChecks: { [K in ToWebview['type']]: Check } = {
+  init: obj({ type: any, form: formCheck, environment: environmentCheck, run: nullable(runCheck), history: arr(historyEntry) }),
+  environment: obj({ type: any, environment: environmentCheck }),
+  runStarted: obj({ type: any, run: runCheck }),
+  runEvents: obj({ type: any, id: str(), events: arr(trainerEvent), log: arr(str()) }),
+  runEnded: obj({ type: any, id: str(), outcome: oneOf('done', 'cancelled', 'error', 'crashed'), resumable: bool }, { failure: failureCheck }),
+  history: obj({ type: any, runs: arr(historyEntry) }),
+  compare: obj({ type: any, runs: arr(compareRun, 2) }),
+  predictions: obj({ type: any, requestId: int, results: arr(prediction) }),
+  predictionFailed: obj({ type: any, requestId: int, message: str() }),
+  folderChosen: obj({ type: any, field, path: str() }),
+  notice: obj({ type: any, level: oneOf('info', 'error'), message: str() }),
+};
+
+const empty = obj({ type: any });
+const toHostChecks: { [K in ToHost['type']]: Check } = {
+  ready: empty,
+  start: obj({ type: any, form: formCheck }),
+  cancel: empty,
+  resume: empty,
+  checkEnvironment: empty,
+  setupEnvironment: empty,
+  chooseInterpreter: empty,
+  chooseFolder: obj({ type: any, field }),
+  useModel: empty,
+  openModelFolder: empty,
+  openLog: empty,
+  exportReport: obj({ type: any, charts: arr(chartImage, 8) }),
+  predict: obj({ type: any, requestId: int, sentence: str(2000) }),
+  compareRuns: obj({ type: any, ids: tuple(str(200), str(200)) }),
+  deleteRun: obj({ type: any, id: str(200) }),
+  showRun: obj({ type: any, id: str(200) }),
+};
+
+/** Thrown for a message that does not belong to the schema. */
+export class MessageError extends Error {
+  override readonly name = 'MessageError';
+}
+
+function check<T>(checks: Record<string, Check>, value: unknown, side: string): T {
+  if (!isObject(value)) throw new MessageError(`${side} message must be an object, got ${show(value)}`);
+  const type = value.type;
+  if (typeof type !== 'string' || !Object.hasOwn(checks, type)) throw new MessageError(`unknown ${side} message type ${show(type)}`);
+  const error = checks[type](value, type);
+  if (error) throw new MessageError(`invalid ${side} message: ${error}`);
+  return value as T;
+}
+
+/** Validates a message the webview received from the host. */
+export function checkToWebview(value: unknown): ToWebview {
+  return check<ToWebview>(toWebviewChecks, value, 'host→webview');
+}
+
+/** Validates a message the host received from the webview. */
+export function checkToHost(value: unknown): ToHost {
+  return check<ToHost>(toHostChecks, value, 'webview→host');
+}
+
+export const toWebviewTypes = Object.keys(toWebviewChecks) as ToWebview['type'][];
+export const toHostTypes = Object.keys(toHostChecks) as ToHost['type'][];

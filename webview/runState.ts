@@ -1,0 +1,131 @@
+// What a run looks like after a sequence of trainer events. Pure: the webview renders it, the host's
+// run history summarizes it, and both see the same numbers.
+import type { Confusion, StartedEvent, TrainerEvent } from '../src/core/trainerProtocol';
+
+export interface EpochRow {
+  epoch: number;
+  step: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  valMcc: number;
+  best: boolean;
+  seconds?: number;
+}
+
+export interface RunState {
+  started?: StartedEvent;
+  /** Global step and the batch loss at it, in arrival order. */
+  steps: number[];
+  losses: number[];
+  lastStep?: { step: number; totalSteps: number; epoch: number; etaS: number; elapsedS: number; samplesPerSecond: number; lr: number };
+  epochs: EpochRow[];
+  checkpoint?: { path: string; step: number; epoch: number };
+  holdout?: { n: number; mcc: number; accuracy: number; confusion: Confusion; bestEpoch?: number };
+  exported?: { path: string; onnx: string; onnxInt8?: string | null };
+  done?: { outputDir: string; elapsedS: number };
+  cancelled?: { step: number; checkpoint: string | null };
+  error?: { code: string; message: string; hint?: string };
+}
+
+export function emptyRunState(): RunState {
+  return { steps: [], losses: [], epochs: [] };
+}
+
+/** Applies events in place (runs have thousands of steps; copying per event would be quadratic). */
+export function applyEvents(state: RunState, events: readonly TrainerEvent[]): RunState {
+  for (const e of events) {
+    switch (e.event) {
+      case 'started':
+        // A resumed run starts again from its checkpoint's step: drop the curve beyond it.
+        if (state.started && e.start_step > 0) {
+          const keep = state.steps.findIndex((s) => s > e.start_step);
+          if (keep >= 0) {
+            state.steps.length = keep;
+            state.losses.length = keep;
+          }
+          state.epochs = state.epochs.filter((r) => r.step <= e.start_step);
+        }
+        state.started = e;
+        state.cancelled = undefined;
+        state.error = undefined;
+        break;
+      case 'step':
+        state.steps.push(e.step);
+        state.losses.push(e.loss);
+        state.lastStep = { step: e.step, totalSteps: e.total_steps, epoch: e.epoch, etaS: e.eta_s, elapsedS: e.elapsed_s, samplesPerSecond: e.samples_per_second, lr: e.lr };
+        break;
+      case 'evaluation':
+        state.epochs = state.epochs.filter((r) => r.epoch !== e.epoch);
+        state.epochs.push({ epoch: e.epoch, step: e.step, trainLoss: e.train_loss, valLoss: e.val_loss, valAccuracy: e.val_accuracy, valMcc: e.val_mcc, best: e.best, seconds: e.epoch_seconds });
+        if (e.best) for (const r of state.epochs) r.best = r.epoch === e.epoch;
+        break;
+      case 'checkpoint':
+        state.checkpoint = { path: e.path, step: e.step, epoch: e.epoch };
+        break;
+      case 'holdout':
+        state.holdout = { n: e.n, mcc: e.mcc, accuracy: e.accuracy, confusion: e.confusion, bestEpoch: e.best_epoch };
+        break;
+      case 'exported':
+        state.exported = { path: e.path, onnx: e.onnx, onnxInt8: e.onnx_int8 };
+        break;
+      case 'done':
+        state.done = { outputDir: e.output_dir, elapsedS: e.elapsed_s };
+        break;
+      case 'cancelled':
+        state.cancelled = { step: e.step, checkpoint: e.checkpoint };
+        break;
+      case 'error':
+        state.error = { code: e.code, message: e.message, hint: e.hint };
+        break;
+      case 'environment':
+        break;
+    }
+  }
+  return state;
+}
+
+/** Exponential moving average with TensorBoard's debiasing, so the first points are not pulled to 0. */
+export function smooth(values: readonly number[], weight: number): number[] {
+  if (weight <= 0) return values.slice();
+  const out: number[] = [];
+  let last = 0;
+  let n = 0;
+  for (const v of values) {
+    last = last * weight + (1 - weight) * v;
+    n++;
+    out.push(last / (1 - weight ** n));
+  }
+  return out;
+}
+
+/** Keeps at most `max` points, evenly spread, always including the last one. */
+export function downsample<T>(points: readonly T[], max: number): T[] {
+  if (points.length <= max) return points.slice();
+  const out: T[] = [];
+  const stride = (points.length - 1) / (max - 1);
+  for (let i = 0; i < max; i++) out.push(points[Math.round(i * stride)]);
+  return out;
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
+/**
+ * A rough CPU training time: 6 × parameters FLOPs per trained token (forward + backward), about 24
+ * tokens per padded CoLA batch row, ~7,700 training sentences, and ~10 GFLOP/s per CPU thread
+ * sustained. Only an order of magnitude, to tell the user whether to wait or find a GPU.
+ */
+export function estimateCpuSeconds(model: string, epochs: number, threads: number): number | undefined {
+  const m = model.trim().toLowerCase();
+  const params = m === 'all-minilm-l6-v2' || m.includes('minilm') ? 22.7e6 : m.includes('large') ? 335e6 : m.includes('bert') ? 110e6 : undefined;
+  if (!params || !Number.isFinite(epochs) || epochs < 1) return undefined;
+  const flops = 6 * params * 24 * 7700 * epochs;
+  return flops / (Math.max(1, threads) * 10e9);
+}

@@ -1,0 +1,383 @@
+// The inference service shared by the CLI (eval, check) and the extension. onnxruntime-node blocks the
+// thread it runs on, so the session lives only in a worker thread (inferenceWorker.ts); this side keeps
+// an LRU cache keyed by model and sentence, shares in-flight work between callers asking for the same
+// sentence, and drops aborted work before it reaches the worker (or tells the worker to stop).
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { LruCache } from './lru';
+import { chooseOnnx, holdoutMcc, ModelFolderError, readModelFolder } from './modelFolder';
+import { isWorkerToMain, type MainToWorker, type WorkerToMain } from './inferenceProtocol';
+
+export interface Prediction {
+  pAcceptable: number;
+  pUnacceptable: number;
+}
+
+export interface ModelInfo {
+  dir: string;
+  name: string;
+  baseModel: string;
+  holdoutMcc: number | null;
+  onnxFile: string;
+  quantized: boolean;
+  maxLength: number;
+}
+
+export interface InferenceOptions {
+  /** onnxruntime intra-op threads; default min(4, cores). */
+  threads?: number;
+  /** Run model.int8.onnx when the folder has one (default true). */
+  preferInt8?: boolean;
+  /** Sentences kept in the LRU cache (default 10,000; 0 disables it). */
+  cacheSize?: number;
+  /** Path of the worker script; default inferenceWorker.js beside this bundle (or the .ts file under tsx). */
+  workerScript?: string;
+  /** Sentences per onnxruntime run, after grouping by token length (default 32). */
+  batchSize?: number;
+}
+
+export interface InferenceStats {
+  /** Sentences asked for through predict(). */
+  requested: number;
+  /** Of those, answered from the cache. */
+  cacheHits: number;
+  /** Of those, joined to work already in flight for another caller. */
+  shared: number;
+  /** Sentences sent to the worker. */
+  inferred: number;
+  /** Worker requests dropped because every caller aborted. */
+  cancelledRequests: number;
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export type InferenceErrorCode = 'crashed' | 'disposed' | 'run' | 'load';
+
+export class InferenceError extends Error {
+  override readonly name = 'InferenceError';
+  constructor(
+    readonly code: InferenceErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function abortError(): Error {
+  const e = new Error('The operation was aborted');
+  e.name = 'AbortError';
+  return e;
+}
+
+export function isAbortError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
+interface Job {
+  id: number;
+  texts: string[];
+  refs: number;
+  state: 'queued' | 'sent' | 'settled';
+  promise: Promise<Map<string, Prediction>>;
+  resolve(value: Map<string, Prediction>): void;
+  reject(reason: Error): void;
+}
+
+/** Starts the worker script: explicit, the bundled .js beside this file, or the .ts source under tsx. */
+function startWorker(explicit?: string): Worker {
+  const candidates = explicit ? [explicit] : [path.join(__dirname, 'inferenceWorker.js'), path.join(__dirname, 'inferenceWorker.ts')];
+  for (const script of candidates) {
+    if (!existsSync(script)) continue;
+    if (!script.endsWith('.ts')) return new Worker(script);
+    // Source under tsx (tests): Node 20 workers do not inherit `--import tsx`, so register tsx's CJS hook inside.
+    return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(script)});`, { eval: true });
+  }
+  throw new InferenceError('load', `The inference worker script is missing (looked for ${candidates.join(', ')}); rebuild with \`npm run build\`.`);
+}
+
+let nextId = 1;
+
+export class InferenceService {
+  private readonly cache: LruCache<string, Prediction>;
+  private readonly cacheKeyPrefix: string;
+  private readonly inflight = new Map<string, Job>();
+  private readonly jobs = new Map<number, Job>();
+  private readonly queue: Job[] = [];
+  private readonly crashListeners = new Set<(error: Error) => void>();
+  private sent: Job | null = null;
+  private failure: InferenceError | null = null;
+  private disposed = false;
+  readonly stats: InferenceStats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, cancelledRequests: 0 };
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly model: ModelInfo,
+    cacheSize: number,
+  ) {
+    this.cache = new LruCache(cacheSize);
+    let mtime = 0;
+    try {
+      mtime = statSync(model.onnxFile).mtimeMs;
+    } catch {
+      // The key only needs to change when the file does; a missing file fails elsewhere.
+    }
+    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}\u0000`;
+    worker.on('message', (m: unknown) => this.onMessage(m));
+    worker.on('error', (e) => this.crash(`the inference worker crashed: ${e.message}`));
+    worker.on('exit', (code) => this.crash(`the inference worker exited unexpectedly (code ${code})`));
+    worker.unref();
+  }
+
+  /** Validates the model folder, starts the worker and loads the session; rejects with ModelFolderError on a bad folder. */
+  static async open(modelDir: string, options: InferenceOptions = {}): Promise<InferenceService> {
+    const folder = readModelFolder(modelDir);
+    const { file, quantized } = chooseOnnx(folder, options.preferInt8 ?? true);
+    const model: ModelInfo = {
+      dir: folder.dir,
+      name: path.basename(folder.dir),
+      baseModel: folder.metadata.base_model,
+      holdoutMcc: holdoutMcc(folder.metadata),
+      onnxFile: file,
+      quantized,
+      maxLength: folder.metadata.max_length,
+    };
+    const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    const batchSize = options.batchSize ?? 32;
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    const worker = startWorker(options.workerScript);
+    const id = nextId++;
+    const loaded = new Promise<void>((resolve, reject) => {
+      const onMessage = (m: unknown) => {
+        if (!isWorkerToMain(m) || m.id !== id) return;
+        cleanup();
+        if (m.type === 'loaded') resolve();
+        else if (m.type === 'error') {
+          reject(
+            m.kind === 'tokenizer'
+              ? new ModelFolderError('tokenizer_invalid', `${m.message} The model folder is corrupt; fine-tune again or choose another folder.`, folder.tokenizerPath)
+              : new ModelFolderError('onnx_load_failed', `${m.message} The model folder is corrupt; fine-tune again or choose another folder.`, file),
+          );
+        } else reject(new InferenceError('load', `unexpected reply to load: ${m.type}`));
+      };
+      const onError = (e: Error) => {
+        cleanup();
+        reject(new InferenceError('load', `the inference worker failed while loading ${file}: ${e.message}`));
+      };
+      const onExit = (code: number) => {
+        cleanup();
+        reject(new InferenceError('load', `the inference worker exited (code ${code}) while loading ${file}`));
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+    });
+    const load: MainToWorker = { type: 'load', id, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads, batchSize };
+    worker.postMessage(load);
+    try {
+      await loaded;
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    }
+    return new InferenceService(worker, model, options.cacheSize ?? 10_000);
+  }
+
+  /** Called once when the worker dies; the service is then unusable and should be reopened. */
+  onDidCrash(listener: (error: Error) => void): Disposable {
+    this.crashListeners.add(listener);
+    return { dispose: () => this.crashListeners.delete(listener) };
+  }
+
+  /** True until dispose() or a crash. */
+  get alive(): boolean {
+    return !this.disposed && !this.failure;
+  }
+
+  /** Probabilities for each sentence, in order. Rejects with an AbortError when `signal` aborts. */
+  async predict(sentences: readonly string[], signal?: AbortSignal): Promise<Prediction[]> {
+    if (signal?.aborted) throw abortError();
+    this.assertAlive();
+    this.stats.requested += sentences.length;
+    const results = new Array<Prediction | undefined>(sentences.length);
+    const waiting = new Set<Job>();
+    const fresh: string[] = [];
+    const freshSet = new Set<string>();
+    sentences.forEach((text, i) => {
+      const hit = this.cache.get(this.cacheKeyPrefix + text);
+      if (hit) {
+        results[i] = hit;
+        this.stats.cacheHits++;
+        return;
+      }
+      const job = this.inflight.get(text);
+      if (job) {
+        waiting.add(job);
+        this.stats.shared++;
+      } else if (!freshSet.has(text)) {
+        freshSet.add(text);
+        fresh.push(text);
+      }
+    });
+    if (fresh.length) waiting.add(this.enqueue(fresh));
+    if (!waiting.size) return results as Prediction[];
+    for (const job of waiting) job.refs++;
+    const answers = new Map<string, Prediction>();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(abortError());
+        signal?.addEventListener('abort', onAbort, { once: true });
+        Promise.all(
+          [...waiting].map((job) =>
+            job.promise.then((m) => {
+              for (const [k, v] of m) answers.set(k, v);
+            }),
+          ),
+        ).then(
+          () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          (e) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+        );
+      });
+    } catch (e) {
+      if (isAbortError(e)) for (const job of waiting) this.release(job);
+      throw e;
+    }
+    for (const job of waiting) job.refs--;
+    sentences.forEach((text, i) => {
+      if (!results[i]) {
+        const p = answers.get(text);
+        if (!p) throw new InferenceError('run', `no prediction came back for ${JSON.stringify(text.slice(0, 80))}`);
+        results[i] = p;
+      }
+    });
+    return results as Prediction[];
+  }
+
+  /** Stops the worker; pending predictions reject with an InferenceError('disposed'). */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.failAll(new InferenceError('disposed', 'the inference service was disposed'));
+    this.worker.removeAllListeners('exit');
+    this.worker.removeAllListeners('error');
+    this.worker.on('error', () => undefined);
+    await this.worker.terminate();
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new InferenceError('disposed', 'the inference service was disposed');
+    if (this.failure) throw this.failure;
+  }
+
+  private enqueue(texts: string[]): Job {
+    let resolve!: (v: Map<string, Prediction>) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<Map<string, Prediction>>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    promise.catch(() => undefined); // Cancelled jobs may have no listener left.
+    const job: Job = { id: nextId++, texts, refs: 0, state: 'queued', promise, resolve, reject };
+    this.jobs.set(job.id, job);
+    for (const t of texts) this.inflight.set(t, job);
+    this.queue.push(job);
+    // Defer sending so callers aborting in the same tick drop the job before the worker sees it.
+    queueMicrotask(() => this.pump());
+    return job;
+  }
+
+  private pump(): void {
+    if (this.sent || !this.alive) return;
+    const job = this.queue.shift();
+    if (!job) {
+      this.worker.unref();
+      return;
+    }
+    job.state = 'sent';
+    this.sent = job;
+    this.stats.inferred += job.texts.length;
+    this.worker.ref();
+    const message: MainToWorker = { type: 'predict', id: job.id, sentences: job.texts };
+    this.worker.postMessage(message);
+  }
+
+  /** A caller stopped waiting; when nobody waits any more the job is dropped or cancelled in the worker. */
+  private release(job: Job): void {
+    job.refs--;
+    if (job.refs > 0 || job.state === 'settled') return;
+    this.stats.cancelledRequests++;
+    for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
+    if (job.state === 'queued') {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.settle(job, undefined, abortError());
+    } else {
+      const message: MainToWorker = { type: 'cancel', id: job.id };
+      this.worker.postMessage(message);
+    }
+  }
+
+  private settle(job: Job, value?: Map<string, Prediction>, error?: Error): void {
+    if (job.state === 'settled') return;
+    job.state = 'settled';
+    this.jobs.delete(job.id);
+    for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
+    if (this.sent === job) this.sent = null;
+    if (error) job.reject(error);
+    else job.resolve(value!);
+  }
+
+  private onMessage(raw: unknown): void {
+    if (!isWorkerToMain(raw)) return;
+    const m: WorkerToMain = raw;
+    const job = this.jobs.get(m.id);
+    if (!job) return;
+    if (m.type === 'result') {
+      const out = new Map<string, Prediction>();
+      job.texts.forEach((t, i) => {
+        const p = { pAcceptable: m.pAcceptable[i], pUnacceptable: m.pUnacceptable[i] };
+        out.set(t, p);
+        this.cache.set(this.cacheKeyPrefix + t, p);
+      });
+      this.settle(job, out);
+    } else if (m.type === 'cancelled') {
+      this.settle(job, undefined, abortError());
+    } else if (m.type === 'error') {
+      this.settle(job, undefined, new InferenceError('run', m.message));
+    }
+    this.pump();
+  }
+
+  private failAll(error: Error): void {
+    for (const job of [...this.jobs.values()]) this.settle(job, undefined, error);
+    this.queue.length = 0;
+    this.inflight.clear();
+  }
+
+  private crash(message: string): void {
+    if (this.disposed || this.failure) return;
+    this.failure = new InferenceError('crashed', `${message}. Reopen the model to continue.`);
+    this.failAll(this.failure);
+    for (const l of [...this.crashListeners]) {
+      try {
+        l(this.failure);
+      } catch {
+        // A listener's failure must not hide the crash from the others.
+      }
+    }
+  }
+}

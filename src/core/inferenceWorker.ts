@@ -1,0 +1,165 @@
+// Worker thread that owns the onnxruntime-node session: session creation and runs block the thread they
+// run on, so they never run on the extension host's (or the CLI's) main thread. Requests are served
+// one at a time; between batches the worker yields so a 'cancel' for the running request is seen.
+import { parentPort } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { ColaTokenizer, type EncodedSentence } from './tokenizer';
+import { isMainToWorker, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from './inferenceProtocol';
+
+interface Loaded {
+  session: ort.InferenceSession;
+  tokenizer: ColaTokenizer;
+  batchSize: number;
+}
+
+let loaded: Loaded | null = null;
+const queue: PredictRequest[] = [];
+const cancelled = new Set<number>();
+let busy = false;
+let runningId: number | null = null;
+
+function post(message: WorkerToMain): void {
+  const transfer = message.type === 'result' ? [message.pAcceptable.buffer as ArrayBuffer, message.pUnacceptable.buffer as ArrayBuffer] : [];
+  parentPort!.postMessage(message, transfer);
+}
+
+const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function load(req: LoadRequest): Promise<void> {
+  const t0 = performance.now();
+  let tokenizer: ColaTokenizer;
+  try {
+    tokenizer = ColaTokenizer.fromFolder(req.modelDir, req.maxLength);
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  try {
+    const session = await ort.InferenceSession.create(req.onnxPath, {
+      intraOpNumThreads: req.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
+    loaded = { session, tokenizer, batchSize: req.batchSize };
+    post({ type: 'loaded', id: req.id, inputNames: [...session.inputNames], outputNames: [...session.outputNames], loadMs: performance.now() - t0 });
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'load', message: `onnxruntime could not load ${req.onnxPath}: ${(e as Error).message}` });
+  }
+}
+
+/** Row order that groups sentences of similar token length, so padding per batch stays small. */
+function lengthOrder(encoded: readonly EncodedSentence[]): number[] {
+  return encoded.map((_, i) => i).sort((a, b) => encoded[a].inputIds.length - encoded[b].inputIds.length || a - b);
+}
+
+function tensor(values: number[], batch: number, sequence: number): ort.Tensor {
+  const data = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) data[i] = BigInt(values[i]);
+  return new ort.Tensor('int64', data, [batch, sequence]);
+}
+
+async function predict(req: PredictRequest): Promise<void> {
+  if (!loaded) {
+    post({ type: 'error', id: req.id, kind: 'protocol', message: 'predict before the model was loaded' });
+    return;
+  }
+  const { session, tokenizer, batchSize } = loaded;
+  const t0 = performance.now();
+  let encoded: EncodedSentence[];
+  try {
+    encoded = req.sentences.map((s) => tokenizer.encode(s));
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  const order = lengthOrder(encoded);
+  const pAcceptable = new Float64Array(encoded.length);
+  const pUnacceptable = new Float64Array(encoded.length);
+  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+  let batches = 0;
+  for (let start = 0; start < order.length; start += batchSize) {
+    if (cancelled.has(req.id)) {
+      cancelled.delete(req.id);
+      post({ type: 'cancelled', id: req.id });
+      return;
+    }
+    const rows = order.slice(start, start + batchSize);
+    const batch = tokenizer.pad(rows.map((r) => encoded[r]));
+    const feeds: Record<string, ort.Tensor> = { input_ids: tensor(batch.inputIds, batch.batch, batch.sequence) };
+    if (session.inputNames.includes('attention_mask')) feeds.attention_mask = tensor(batch.attentionMask, batch.batch, batch.sequence);
+    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor(batch.tokenTypeIds, batch.batch, batch.sequence);
+    let logits: Float32Array;
+    try {
+      const out = await session.run(feeds);
+      const t = out[outputName];
+      if (!t || t.dims.length !== 2 || t.dims[0] !== batch.batch || t.dims[1] !== 2) {
+        throw new Error(`output "${outputName}" has shape [${t?.dims.join(', ')}], expected [${batch.batch}, 2]`);
+      }
+      logits = t.data as Float32Array;
+    } catch (e) {
+      post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+      return;
+    }
+    rows.forEach((r, i) => {
+      // Softmax over two logits, computed stably in float64.
+      const a = logits[2 * i];
+      const b = logits[2 * i + 1];
+      const m = Math.max(a, b);
+      const ea = Math.exp(a - m);
+      const eb = Math.exp(b - m);
+      pUnacceptable[r] = ea / (ea + eb);
+      pAcceptable[r] = eb / (ea + eb);
+    });
+    batches++;
+    await yieldToMessages();
+  }
+  cancelled.delete(req.id);
+  post({ type: 'result', id: req.id, pAcceptable, pUnacceptable, batches, inferMs: performance.now() - t0 });
+}
+
+async function drain(): Promise<void> {
+  if (busy) return;
+  busy = true;
+  try {
+    while (queue.length) {
+      const req = queue.shift()!;
+      if (cancelled.delete(req.id)) {
+        post({ type: 'cancelled', id: req.id });
+        continue;
+      }
+      runningId = req.id;
+      await predict(req);
+      runningId = null;
+    }
+  } finally {
+    busy = false;
+    runningId = null;
+  }
+}
+
+function onMessage(message: MainToWorker): void {
+  switch (message.type) {
+    case 'load':
+      void load(message);
+      break;
+    case 'predict':
+      queue.push(message);
+      void drain();
+      break;
+    case 'cancel':
+      if (queue.some((q) => q.id === message.id) || runningId === message.id) cancelled.add(message.id);
+      break;
+  }
+}
+
+if (!parentPort) throw new Error('inferenceWorker must run in a worker thread');
+parentPort.on('message', (raw: unknown) => {
+  if (!isMainToWorker(raw)) {
+    const id = typeof (raw as { id?: unknown })?.id === 'number' ? (raw as { id: number }).id : -1;
+    post({ type: 'error', id, kind: 'protocol', message: `unknown message ${JSON.stringify(raw)?.slice(0, 200)}` });
+    return;
+  }
+  onMessage(raw);
+});

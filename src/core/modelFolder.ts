@@ -1,0 +1,140 @@
+// Reads and validates an exported model folder (docs/architecture.md, "Model folder"): cola-bert.json,
+// tokenizer.json and the ONNX files. Every failure is a ModelFolderError whose message names the file
+// and says what to do, so editors and the CLI can show it as is.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+export const METADATA_FILE = 'cola-bert.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+
+export type ModelFolderErrorCode = 'not_found' | 'missing_file' | 'invalid_json' | 'invalid_metadata' | 'onnx_load_failed' | 'tokenizer_invalid';
+
+export class ModelFolderError extends Error {
+  override readonly name = 'ModelFolderError';
+  constructor(
+    readonly code: ModelFolderErrorCode,
+    message: string,
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The subset of cola-bert.json that inference relies on (the trainer writes more; see docs/architecture.md). */
+export interface ModelMetadata {
+  format: 1;
+  base_model: string;
+  model_resolved?: string;
+  labels: [string, string];
+  max_length: number;
+  onnx: string;
+  onnx_int8?: string | null;
+  inputs: string[];
+  best_epoch?: number;
+  metrics?: {
+    validation?: { mcc: number; accuracy: number; loss?: number };
+    holdout?: { n: number; mcc: number; accuracy: number; confusion: { tp: number; tn: number; fp: number; fn: number } };
+    epochs?: unknown[];
+  };
+  hyperparameters?: Record<string, unknown>;
+  created?: string;
+  [key: string]: unknown;
+}
+
+export interface ModelFolder {
+  dir: string;
+  metadata: ModelMetadata;
+  tokenizerPath: string;
+  /** Absolute path of the fp32 ONNX file, or null when the folder ships only the int8 one. */
+  onnxPath: string | null;
+  /** Absolute path of the int8 ONNX file, or null when there is none. */
+  onnxInt8Path: string | null;
+}
+
+const HINT = 'Choose a folder written by `cola-bert train` (or "cola-bert: Fine-tune BERT on CoLA"), or fine-tune again.';
+
+function fail(code: ModelFolderErrorCode, message: string, file?: string): never {
+  throw new ModelFolderError(code, `${message} ${HINT}`, file);
+}
+
+function readJson(file: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail('missing_file', `The model folder has no ${what} (${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, file);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    fail('invalid_json', `${file} is not valid JSON (${(e as Error).message}); the model folder is corrupt.`, file);
+  }
+}
+
+function isSafeFileName(name: unknown): name is string {
+  // Metadata names files inside the folder; refuse paths that would reach outside it.
+  return typeof name === 'string' && name.length > 0 && path.basename(name) === name && name !== '.' && name !== '..';
+}
+
+/** Validates the parsed cola-bert.json; returns a list of problems (empty when fine). */
+export function metadataProblems(m: unknown): string[] {
+  const problems: string[] = [];
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['it is not a JSON object'];
+  const o = m as Record<string, unknown>;
+  if (o.format !== 1) problems.push(`"format" is ${JSON.stringify(o.format)}, expected 1`);
+  if (typeof o.base_model !== 'string') problems.push('"base_model" must be a string');
+  if (!Array.isArray(o.labels) || o.labels.length !== 2 || !o.labels.every((l) => typeof l === 'string')) {
+    problems.push('"labels" must be two strings (index 0 = unacceptable, index 1 = acceptable)');
+  }
+  if (!Number.isInteger(o.max_length) || (o.max_length as number) < 2) problems.push('"max_length" must be an integer ≥ 2');
+  if (!isSafeFileName(o.onnx)) problems.push('"onnx" must be a file name inside the folder');
+  if (o.onnx_int8 !== undefined && o.onnx_int8 !== null && !isSafeFileName(o.onnx_int8)) problems.push('"onnx_int8" must be a file name inside the folder or null');
+  if (!Array.isArray(o.inputs) || !o.inputs.every((i) => typeof i === 'string') || !o.inputs.includes('input_ids')) {
+    problems.push('"inputs" must be a list of input names including "input_ids"');
+  }
+  return problems;
+}
+
+function nonEmptyFile(file: string): boolean {
+  try {
+    const s = statSync(file);
+    return s.isFile() && s.size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads and validates a model folder; throws ModelFolderError with an actionable message. */
+export function readModelFolder(dir: string): ModelFolder {
+  const abs = path.resolve(dir);
+  if (!existsSync(abs)) fail('not_found', `Model folder ${abs} does not exist.`);
+  if (!statSync(abs).isDirectory()) fail('not_found', `${abs} is not a folder.`);
+  const metaFile = path.join(abs, METADATA_FILE);
+  const metadata = readJson(metaFile, `${METADATA_FILE} (model metadata)`);
+  const problems = metadataProblems(metadata);
+  if (problems.length) fail('invalid_metadata', `${metaFile} is not valid cola-bert metadata: ${problems.join('; ')}.`, metaFile);
+  const meta = metadata as ModelMetadata;
+  const tokenizerPath = path.join(abs, TOKENIZER_FILE);
+  if (!nonEmptyFile(tokenizerPath)) fail('missing_file', `The model folder has no ${TOKENIZER_FILE} (${tokenizerPath}).`, tokenizerPath);
+  const onnxPath = path.join(abs, meta.onnx);
+  const int8 = meta.onnx_int8 ? path.join(abs, meta.onnx_int8) : null;
+  const haveFp32 = nonEmptyFile(onnxPath);
+  const haveInt8 = int8 !== null && nonEmptyFile(int8);
+  if (!haveFp32 && !haveInt8) {
+    fail('missing_file', `The model folder has no ONNX model (looked for ${[onnxPath, int8].filter(Boolean).join(' and ')}).`, onnxPath);
+  }
+  return { dir: abs, metadata: meta, tokenizerPath, onnxPath: haveFp32 ? onnxPath : null, onnxInt8Path: haveInt8 ? int8 : null };
+}
+
+/** Picks the ONNX file to run: int8 when present and preferred, else fp32 (else whatever exists). */
+export function chooseOnnx(folder: ModelFolder, preferInt8 = true): { file: string; quantized: boolean } {
+  if (preferInt8 && folder.onnxInt8Path) return { file: folder.onnxInt8Path, quantized: true };
+  if (folder.onnxPath) return { file: folder.onnxPath, quantized: false };
+  return { file: folder.onnxInt8Path as string, quantized: true };
+}
+
+/** Holdout MCC recorded by the trainer, or null when the metadata has none. */
+export function holdoutMcc(meta: ModelMetadata): number | null {
+  const mcc = meta.metrics?.holdout?.mcc;
+  return typeof mcc === 'number' && Number.isFinite(mcc) ? mcc : null;
+}

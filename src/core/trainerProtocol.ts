@@ -1,0 +1,256 @@
+// Types and validator for the trainer protocol. The JSON Schema in trainer/cola_trainer/protocol.schema.json
+// is the single definition; the types below mirror it by hand and test/unit/trainerProtocol.test.ts checks
+// that every type has exactly the schema's required and optional keys and enum values.
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import schema from '../../trainer/cola_trainer/protocol.schema.json';
+
+export const PROTOCOL_VERSION = 1 as const;
+export const protocolSchema = schema;
+
+export interface Confusion {
+  tp: number;
+  tn: number;
+  fp: number;
+  fn: number;
+}
+
+export type DeviceKind = 'cuda' | 'cpu' | 'mps';
+export type Precision = 'fp32' | 'bf16' | 'fp16';
+
+export interface EnvironmentDevice {
+  kind: DeviceKind;
+  index?: number;
+  name: string;
+  memory_bytes?: number;
+}
+
+export interface EnvironmentEvent {
+  event: 'environment';
+  v: 1;
+  python: string;
+  torch: string;
+  transformers: string;
+  onnx?: string | null;
+  onnxruntime?: string | null;
+  cuda: string | null;
+  bf16_cpu: boolean;
+  cpu_threads?: number;
+  devices: EnvironmentDevice[];
+}
+
+export interface StartedEvent {
+  event: 'started';
+  v: 1;
+  run_id: string;
+  model: string;
+  model_resolved?: string;
+  parameters?: number;
+  device: DeviceKind;
+  device_name: string;
+  precision: Precision;
+  world_size: number;
+  train_size: number;
+  validation_size: number;
+  holdout_size: number;
+  epochs: number;
+  batch_size: number;
+  learning_rate: number;
+  warmup_steps?: number;
+  max_length?: number;
+  steps_per_epoch: number;
+  total_steps: number;
+  start_step: number;
+  seed: number;
+  output_dir: string;
+}
+
+export interface StepEvent {
+  event: 'step';
+  v: 1;
+  epoch: number;
+  step: number;
+  total_steps: number;
+  loss: number;
+  lr: number;
+  grad_norm?: number;
+  samples_per_second: number;
+  elapsed_s: number;
+  eta_s: number;
+}
+
+export interface EvaluationEvent {
+  event: 'evaluation';
+  v: 1;
+  epoch: number;
+  step: number;
+  train_loss: number;
+  val_loss: number;
+  val_accuracy: number;
+  val_mcc: number;
+  confusion?: Confusion;
+  best: boolean;
+  epoch_seconds?: number;
+  elapsed_s: number;
+}
+
+export interface CheckpointEvent {
+  event: 'checkpoint';
+  v: 1;
+  epoch: number;
+  step: number;
+  path: string;
+}
+
+export interface HoldoutEvent {
+  event: 'holdout';
+  v: 1;
+  n: number;
+  mcc: number;
+  accuracy: number;
+  loss?: number;
+  best_epoch?: number;
+  confusion: Confusion;
+}
+
+export interface ExportedEvent {
+  event: 'exported';
+  v: 1;
+  path: string;
+  onnx: string;
+  onnx_int8?: string | null;
+  files?: string[];
+  seconds?: number;
+}
+
+export interface DoneEvent {
+  event: 'done';
+  v: 1;
+  output_dir: string;
+  holdout_mcc?: number | null;
+  elapsed_s: number;
+}
+
+export interface CancelledEvent {
+  event: 'cancelled';
+  v: 1;
+  step: number;
+  checkpoint: string | null;
+}
+
+export type TrainerErrorCode =
+  | 'bad_arguments'
+  | 'data_missing'
+  | 'data_malformed'
+  | 'model_unavailable'
+  | 'offline'
+  | 'device_unavailable'
+  | 'out_of_memory'
+  | 'checkpoint_invalid'
+  | 'export_failed'
+  | 'dependency_missing'
+  | 'internal';
+
+export interface ErrorEvent {
+  event: 'error';
+  v: 1;
+  code: TrainerErrorCode;
+  message: string;
+  hint?: string;
+  file?: string;
+  line?: number;
+}
+
+export type TrainerEvent =
+  | EnvironmentEvent
+  | StartedEvent
+  | StepEvent
+  | EvaluationEvent
+  | CheckpointEvent
+  | HoldoutEvent
+  | ExportedEvent
+  | DoneEvent
+  | CancelledEvent
+  | ErrorEvent;
+
+export type TrainerEventName = TrainerEvent['event'];
+export type TrainerEventOf<N extends TrainerEventName> = Extract<TrainerEvent, { event: N }>;
+
+export interface TrainerCommand {
+  command: 'cancel';
+}
+
+/** A stdout line that is not valid JSON or does not match the schema. */
+export class ProtocolError extends Error {
+  override readonly name = 'ProtocolError';
+  constructor(
+    message: string,
+    readonly line: string,
+  ) {
+    super(message);
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+ajv.addSchema(schema, 'protocol');
+const validateEvent = ajv.getSchema('protocol') as ValidateFunction;
+const definitions = schema.definitions as Record<string, unknown>;
+const byEvent = new Map<string, ValidateFunction>();
+for (const name of Object.keys(definitions)) {
+  const def = definitions[name] as { properties?: { event?: { const?: string } } };
+  const eventName = def.properties?.event?.const;
+  if (eventName) byEvent.set(eventName, ajv.getSchema(`protocol#/definitions/${name}`) as ValidateFunction);
+}
+const validateCommand = ajv.getSchema('protocol#/definitions/command') as ValidateFunction;
+
+function describe(errors: ErrorObject[] | null | undefined): string {
+  if (!errors?.length) return 'does not match the schema';
+  return errors
+    .map((e) => {
+      const where = e.instancePath || '(root)';
+      if (e.keyword === 'additionalProperties') return `${where}: unexpected property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+      if (e.keyword === 'enum') return `${where}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})`;
+      return `${where}: ${e.message}`;
+    })
+    .join('; ');
+}
+
+function clip(line: string): string {
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+/** Parses one stdout line of the trainer into a typed event, or throws a ProtocolError saying what is wrong. */
+export function parseTrainerLine(line: string): TrainerEvent {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (e) {
+    throw new ProtocolError(`trainer wrote a line that is not JSON (${(e as Error).message}): ${clip(line)}`, line);
+  }
+  return checkTrainerEvent(value, line);
+}
+
+/** Validates an already-parsed value as a trainer event. */
+export function checkTrainerEvent(value: unknown, line = JSON.stringify(value)): TrainerEvent {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProtocolError(`trainer event must be a JSON object: ${clip(line)}`, line);
+  }
+  const name = (value as { event?: unknown }).event;
+  if (typeof name !== 'string') throw new ProtocolError(`trainer event has no "event" field: ${clip(line)}`, line);
+  const validate = byEvent.get(name);
+  if (!validate) {
+    throw new ProtocolError(`unknown trainer event "${name}" (known: ${[...byEvent.keys()].join(', ')}): ${clip(line)}`, line);
+  }
+  if (!validate(value)) throw new ProtocolError(`invalid "${name}" event: ${describe(validate.errors)}: ${clip(line)}`, line);
+  // The root oneOf is the schema's real contract; per-event validation above gives the precise message.
+  if (!validateEvent(value)) throw new ProtocolError(`invalid trainer event: ${describe(validateEvent.errors)}: ${clip(line)}`, line);
+  return value as TrainerEvent;
+}
+
+/** Serializes a command for the trainer's stdin (validated, newline-terminated). */
+export function encodeCommand(command: TrainerCommand): string {
+  if (!validateCommand(command)) throw new ProtocolError(`invalid trainer command: ${describe(validateCommand.errors)}`, JSON.stringify(command));
+  return `${JSON.stringify(command)}\n`;
+}
+
+/** Event names the schema defines, in schema order (for tests and UIs). */
+export const trainerEventNames: readonly string[] = [...byEvent.keys()];

@@ -1,0 +1,165 @@
+// One document's check, free of any editor: text → prose → sentences → predictions → flagged sentences.
+// A DocumentChecker remembers the predictions of its previous pass, so an edit re-infers only the
+// sentences whose text changed; work per pass is capped (visible ranges first) so a huge file never
+// stalls, and the caller runs another pass for what is left (`pending`).
+import type { Prediction } from './inference';
+import { LineIndex } from './positions';
+import type { ProseLanguage } from './prose';
+import { DEFAULT_SEGMENT_OPTIONS, documentSentences, type SegmentOptions, type Sentence } from './sentences';
+
+export interface Predictor {
+  predict(sentences: readonly string[], signal?: AbortSignal): Promise<Prediction[]>;
+}
+
+export interface CheckOptions extends SegmentOptions {
+  language: ProseLanguage;
+  /** A sentence is flagged when P(acceptable) is below this. */
+  threshold: number;
+  /** At most this many sentences are sent to the model in one pass; the rest stay `pending`. */
+  maxSentencesPerPass: number;
+  /** Lines longer than this (characters) are not checked (minified files, data, base64). */
+  maxLineLength: number;
+  /** Offset ranges checked first (the visible part of an editor). */
+  priority?: readonly { start: number; end: number }[];
+  /** Sentences the user chose to ignore (by normalized text) are never flagged. */
+  isIgnored?: (text: string) => boolean;
+}
+
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
+  ...DEFAULT_SEGMENT_OPTIONS,
+  language: 'markdown',
+  threshold: 0.5,
+  maxSentencesPerPass: 2000,
+  maxLineLength: 10_000,
+};
+
+export interface CheckedSentence extends Sentence, Prediction {
+  flagged: boolean;
+  ignored: boolean;
+}
+
+export interface SkippedPart {
+  reason: 'binary' | 'long-line' | 'long-sentence';
+  start: number;
+  end: number;
+  detail: string;
+}
+
+export interface CheckResult {
+  /** Sentences with a prediction, in document order. */
+  sentences: CheckedSentence[];
+  /** Sentences found in the document (judged or pending). */
+  total: number;
+  /** Sentences left for a later pass because of `maxSentencesPerPass`. */
+  pending: number;
+  /** Distinct sentence texts sent to the predictor in this pass. */
+  inferred: number;
+  skipped: SkippedPart[];
+  timings: { extractMs: number; inferMs: number };
+}
+
+/** Text that is not prose at all: NUL bytes or many control characters near the start. */
+export function looksBinary(text: string): boolean {
+  const head = text.slice(0, 8192);
+  if (head.includes('\u0000')) return true;
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) control++;
+  }
+  return head.length > 0 && control / head.length > 0.1;
+}
+
+/** The text an ignore entry is keyed by: whitespace-insensitive, so reflowing a paragraph keeps it. */
+export function normalizeSentence(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function overlaps(a: { start: number; end: number }, ranges: readonly { start: number; end: number }[]): boolean {
+  return ranges.some((r) => a.start < r.end && r.start < a.end);
+}
+
+export class DocumentChecker {
+  private known = new Map<string, Prediction>();
+  private last: CheckResult | undefined;
+
+  constructor(private readonly predictor: Predictor) {}
+
+  /** The previous pass's result (for hovers and code actions). */
+  get lastResult(): CheckResult | undefined {
+    return this.last;
+  }
+
+  /** The judged sentence covering `offset`, from the previous pass. */
+  sentenceAt(offset: number): CheckedSentence | undefined {
+    return this.last?.sentences.find((s) => s.start <= offset && offset <= s.end);
+  }
+
+  /** Forget remembered predictions (after the model changed). */
+  reset(): void {
+    this.known.clear();
+    this.last = undefined;
+  }
+
+  /** Runs one pass; rejects with an AbortError when `signal` aborts (remembered predictions stay). */
+  async check(text: string, options: CheckOptions, signal?: AbortSignal): Promise<CheckResult> {
+    const t0 = performance.now();
+    const skipped: SkippedPart[] = [];
+    if (looksBinary(text)) {
+      skipped.push({ reason: 'binary', start: 0, end: text.length, detail: 'NUL or control characters: not text' });
+      return this.finish({ sentences: [], total: 0, pending: 0, inferred: 0, skipped, timings: { extractMs: performance.now() - t0, inferMs: 0 } });
+    }
+    const index = new LineIndex(text);
+    const longLines = index.longLines(options.maxLineLength);
+    for (const l of longLines) {
+      skipped.push({ reason: 'long-line', start: l.start, end: l.end, detail: `line ${l.line + 1} has ${l.end - l.start} characters (limit ${options.maxLineLength})` });
+    }
+    const segmented = documentSentences(text, options.language, options, index);
+    for (const s of segmented.tooLong) {
+      skipped.push({ reason: 'long-sentence', start: s.start, end: s.end, detail: `sentence of ${s.end - s.start} characters (limit ${options.maxSentenceLength})` });
+    }
+    const all = longLines.length ? segmented.sentences.filter((s) => !overlaps(s, longLines)) : segmented.sentences;
+    const extractMs = performance.now() - t0;
+
+    // What the model has not seen yet, visible ranges first, then document order, capped.
+    const missing: Sentence[] = [];
+    const seen = new Set<string>();
+    for (const s of all) {
+      if (!this.known.has(s.text) && !seen.has(s.text)) {
+        seen.add(s.text);
+        missing.push(s);
+      }
+    }
+    const priority = options.priority ?? [];
+    if (priority.length) missing.sort((a, b) => Number(overlaps(b, priority)) - Number(overlaps(a, priority)) || a.start - b.start);
+    const batch = missing.slice(0, Math.max(0, options.maxSentencesPerPass)).map((s) => s.text);
+
+    const t1 = performance.now();
+    const fresh = batch.length ? await this.predictor.predict(batch, signal) : [];
+    if (signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    const inferMs = performance.now() - t1;
+
+    const next = new Map<string, Prediction>();
+    batch.forEach((t, i) => next.set(t, fresh[i]));
+    const sentences: CheckedSentence[] = [];
+    let pending = 0;
+    for (const s of all) {
+      const p = next.get(s.text) ?? this.known.get(s.text);
+      if (!p) {
+        pending++;
+        continue;
+      }
+      next.set(s.text, p);
+      const ignored = options.isIgnored?.(normalizeSentence(s.text)) ?? false;
+      sentences.push({ ...s, pAcceptable: p.pAcceptable, pUnacceptable: p.pUnacceptable, ignored, flagged: !ignored && p.pAcceptable < options.threshold });
+    }
+    // Keep only what the current text holds, so memory follows the document, not its history.
+    this.known = next;
+    return this.finish({ sentences, total: all.length, pending, inferred: batch.length, skipped, timings: { extractMs, inferMs } });
+  }
+
+  private finish(result: CheckResult): CheckResult {
+    this.last = result;
+    return result;
+  }
+}

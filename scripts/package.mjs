@@ -1,0 +1,90 @@
+// `npm run package [-- --target T] [-- --out FILE] [-- --no-build]`: a platform-specific VSIX.
+// The npm package onnxruntime-node carries native binaries for every platform (~290 MB); a VSIX
+// for one target carries only that target's. What goes in is the allow-list in .vscodeignore plus
+// one line added here for the target's binary folder. After packaging, the archive's listing is
+// checked (exactly one native binding, the right one; no tests, sources, dev dependencies).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { listZip } from './zip-list.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+/** vsce target → onnxruntime-node binary folder (bin/napi-v6/<platform>/<arch>). */
+const ortFolders = {
+  'linux-x64': 'linux/x64',
+  'linux-arm64': 'linux/arm64',
+  'win32-x64': 'win32/x64',
+  'win32-arm64': 'win32/arm64',
+  'darwin-arm64': 'darwin/arm64',
+};
+
+function fail(msg) {
+  console.error(`[package] ${msg}`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  console.log(`[package] ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) fail(`could not start ${cmd}: ${r.error.message}`);
+  if (r.status !== 0) fail(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+}
+
+/** Builds the VSIX and returns its path. */
+export function packageVsix({ target = 'linux-x64', out, build = true } = {}) {
+  const ortFolder = ortFolders[target];
+  if (!ortFolder) {
+    fail(`no onnxruntime-node binary for target "${target}". onnxruntime-node 1.30 ships: ${Object.keys(ortFolders).join(', ')} ` +
+      '(darwin-x64, alpine-* and linux-armhf are not among them).');
+  }
+  const ortDir = path.join(root, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', ortFolder);
+  if (!existsSync(path.join(ortDir, 'onnxruntime_binding.node'))) fail(`${ortDir} has no onnxruntime_binding.node: run npm run setup`);
+
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const vsix = path.resolve(out ?? path.join(root, `${manifest.name}-${manifest.version}-${target}.vsix`));
+
+  if (build) run(process.execPath, ['scripts/build.mjs', '--production']);
+  for (const f of ['dist/extension.js', 'dist/inferenceWorker.js']) if (!existsSync(path.join(root, f))) fail(`${f} is missing after the build`);
+
+  const ignoreDir = path.join(root, '.cache', 'package');
+  mkdirSync(ignoreDir, { recursive: true });
+  const ignoreFile = path.join(ignoreDir, `vscodeignore-${target}`);
+  writeFileSync(ignoreFile, `${readFileSync(path.join(root, '.vscodeignore'), 'utf8')}\n!node_modules/onnxruntime-node/bin/napi-v6/${ortFolder}/*\n`);
+
+  const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  const args = [vsce, 'package', '--target', target, '--out', vsix, '--ignoreFile', ignoreFile,
+    '--allow-missing-repository', '--no-rewrite-relative-links'];
+  if (!existsSync(path.join(root, 'LICENSE'))) args.push('--skip-license');
+  // stdin closed: vsce never waits on a y/N prompt in CI.
+  run(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+
+  verify(vsix, ortFolder);
+  return vsix;
+}
+
+function verify(vsix, ortFolder) {
+  const names = listZip(vsix).map((e) => e.name);
+  const problems = [];
+  const bindings = names.filter((n) => n.endsWith('onnxruntime_binding.node'));
+  const want = `extension/node_modules/onnxruntime-node/bin/napi-v6/${ortFolder}/onnxruntime_binding.node`;
+  if (bindings.length !== 1 || bindings[0] !== want) problems.push(`native bindings: ${JSON.stringify(bindings)}, expected only ${want}`);
+  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/inferenceWorker.js',
+    'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/dist/cjs/index.js']) {
+    if (!names.includes(required)) problems.push(`missing ${required}`);
+  }
+  const forbidden = /^extension\/(test|src|webview|scripts|bench|\.venv|\.cache|models|trainer\/tests|node_modules\/(?!onnxruntime-(node|common)\/))|\.map$|\.ts$/;
+  const leaked = names.filter((n) => forbidden.test(n));
+  if (leaked.length) problems.push(`files that do not belong in the VSIX: ${leaked.slice(0, 10).join(', ')}${leaked.length > 10 ? ` (+${leaked.length - 10})` : ''}`);
+  if (problems.length) fail(`${vsix} failed its check:\n  ${problems.join('\n  ')}`);
+  const mb = (statSync(vsix).size / 1024 / 1024).toFixed(1);
+  console.log(`[package] ${path.relative(process.cwd(), vsix) || vsix}: ${mb} MB, ${names.length} files, onnxruntime binary for ${ortFolder} only`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: { target: { type: 'string' }, out: { type: 'string' }, 'no-build': { type: 'boolean', default: false } },
+  });
+  packageVsix({ target: values.target ?? 'linux-x64', out: values.out, build: !values['no-build'] });
+}

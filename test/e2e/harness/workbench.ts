@@ -1,0 +1,175 @@
+// The VS Code workbench in Chromium, driven as a user would: keyboard, mouse, what is on screen.
+// Every helper waits for a state (a selector, a text, a predicate) with a deadline; none sleeps.
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+export class Workbench {
+  private constructor(readonly context: BrowserContext, readonly page: Page, readonly artifacts: string) {}
+
+  static async open(opts: { chromium: string; profileDir: string; url: string; folder: string; artifacts: string }): Promise<Workbench> {
+    mkdirSync(opts.artifacts, { recursive: true });
+    const context = await chromium.launchPersistentContext(opts.profileDir, {
+      executablePath: opts.chromium,
+      headless: true,
+      args: chromiumArgs,
+      viewport: { width: 1400, height: 900 },
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${opts.url}/?folder=${encodeURIComponent(opts.folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    return new Workbench(context, page, opts.artifacts);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.artifacts, `${name}.png`);
+    await this.page.screenshot({ path: file }).catch(() => undefined);
+    return file;
+  }
+
+  /** What the page shows, for failure reports: the visible text of the workbench's main parts. */
+  async describe(): Promise<string> {
+    const parts: string[] = [];
+    const grab = async (label: string, selector: string) => {
+      const texts = await this.page.locator(selector).allInnerTexts().catch(() => [] as string[]);
+      const text = texts.join(' | ').replace(/\s+/g, ' ').trim();
+      if (text) parts.push(`${label}: ${text.slice(0, 1500)}`);
+    };
+    await grab('status bar', '.statusbar');
+    await grab('notifications', '.notifications-toasts, .notifications-center');
+    await grab('editor', '.editor-group-container.active .view-lines');
+    await grab('hover', '.monaco-hover:visible');
+    await grab('panel', '.part.panel');
+    await grab('quick input', '.quick-input-widget:visible');
+    return parts.join('\n');
+  }
+
+  async saveDescription(name: string): Promise<string> {
+    const text = await this.describe();
+    writeFileSync(path.join(this.artifacts, `${name}.txt`), text);
+    return text;
+  }
+
+  /** Opens a workspace file through Quick Open and waits until its editor has focus. */
+  async openFile(name: string): Promise<Locator> {
+    await this.page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(name);
+    await this.page.locator(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`).first().waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Enter');
+    const tab = this.page.locator(`.tabs-container .tab.active[aria-label*="${name}"]`);
+    await tab.waitFor({ state: 'visible' });
+    const editor = this.activeEditor();
+    await editor.locator('.view-line').first().waitFor({ state: 'visible' });
+    return editor;
+  }
+
+  activeEditor(): Locator {
+    return this.page.locator('.editor-group-container.active .monaco-editor').first();
+  }
+
+  /** Runs a command by title from the command palette (F1). */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible' });
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => undefined);
+  }
+
+  /** Moves the cursor to a 1-based line and column with the "Go to Line" quick input. */
+  async goTo(line: number, column = 1): Promise<void> {
+    await this.activeEditor().click({ position: { x: 200, y: 10 } }).catch(() => undefined);
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`${line}:${column}`);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    await this.waitFor(async () => (await this.cursorPosition())?.line === line, `cursor on line ${line}`);
+  }
+
+  /** The cursor position shown in the status bar ("Ln 3, Col 7"). */
+  async cursorPosition(): Promise<{ line: number; column: number } | undefined> {
+    const text = await this.page.locator('#status\\.editor\\.selection').innerText().catch(() => '');
+    const m = /Ln (\d+), Col (\d+)/.exec(text);
+    return m ? { line: Number(m[1]), column: Number(m[2]) } : undefined;
+  }
+
+  /** Squiggles of any severity rendered in the active editor. */
+  squiggles(): Locator {
+    return this.activeEditor().locator('.squiggly-error, .squiggly-warning, .squiggly-info, .squiggly-hint');
+  }
+
+  /** Problems panel rows (opens the panel). Each row's aria-label holds message, source and position. */
+  async problems(): Promise<string[]> {
+    const panel = this.page.locator('.markers-panel');
+    if (!(await panel.isVisible().catch(() => false))) {
+      await this.page.keyboard.press('Control+Shift+M');
+      await panel.waitFor({ state: 'visible' });
+    }
+    return this.page.locator('.markers-panel .monaco-list-row').evaluateAll((rows) =>
+      rows.map((r) => r.getAttribute('aria-label') ?? (r as HTMLElement).innerText));
+  }
+
+  async closePanel(): Promise<void> {
+    if (await this.page.locator('.part.panel').isVisible().catch(() => false)) {
+      await this.runCommand('View: Close Panel');
+    }
+  }
+
+  /** Polls `check` until it returns true; the error names `what` and what the page showed. */
+  async waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        if (await check()) return;
+      } catch (e) {
+        lastError = e;
+      }
+      if (Date.now() > deadline) {
+        const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+      }
+      await this.page.waitForTimeout(intervalMs);
+    }
+  }
+
+  /**
+   * Hovers the text `needle` in the active editor and returns the hover's text once it stops saying
+   * "Loading" and `accept` agrees with it.
+   */
+  async hoverText(needle: string, accept: (text: string) => boolean = () => true): Promise<string> {
+    const span = this.activeEditor().locator('.view-line span span', { hasText: needle }).first();
+    await span.waitFor({ state: 'visible' });
+    let text = '';
+    await this.waitFor(async () => {
+      await this.page.mouse.move(5, 5);
+      await span.hover();
+      const hover = this.page.locator('.monaco-hover:visible').last();
+      await hover.waitFor({ state: 'visible', timeout: 3000 });
+      const deadline = Date.now() + 3000;
+      do {
+        text = (await hover.innerText().catch(() => '')).trim();
+        if (text && !/^Loading/i.test(text) && accept(text)) return true;
+        await this.page.waitForTimeout(100);
+      } while (Date.now() < deadline);
+      return false;
+    }, `a hover over "${needle}"`, 30_000, 200);
+    return text;
+  }
+}

@@ -1,0 +1,206 @@
+// One training run at a time, independent of the panel: the panel may close and reopen while the run
+// goes on. Trainer events and log lines are batched (default every 150 ms) so that a fast GPU run —
+// dozens of steps a second — reaches the webview as a few messages a second.
+// No `vscode` import: unit-tested in plain mocha (test/unit/trainingSession.test.ts).
+import type { TrainerEvent } from './core/trainerProtocol';
+import type { RunOutcome, RunSnapshot, TrainForm } from '../webview/protocol';
+
+/** How the trainer process ended, as the trainer client reports it. */
+export interface RunExit {
+  exitCode: number | null;
+  signal?: string | null;
+  /** Last stderr lines (for a crash without an error event). */
+  stderrTail: string[];
+  /** Set when the client itself failed (spawn error, protocol violation). */
+  clientError?: string;
+}
+
+/** The parts of a running trainer the session needs (src/core/trainerClient's TrainerRun, adapted). */
+export interface RunHandle {
+  onEvent(listener: (event: TrainerEvent) => void): void;
+  onLog(listener: (line: string) => void): void;
+  cancel(): void;
+  readonly exit: Promise<RunExit>;
+}
+
+export interface StartRequest {
+  id: string;
+  form: TrainForm;
+  outputDir: string;
+  resume: boolean;
+}
+
+export type RunStarter = (request: StartRequest) => RunHandle;
+
+export type SessionUpdate =
+  | { kind: 'started'; run: RunSnapshot }
+  | { kind: 'events'; id: string; events: TrainerEvent[]; log: string[] }
+  | { kind: 'ended'; id: string; outcome: Exclude<RunOutcome, 'running'>; failure?: RunSnapshot['failure']; resumable: boolean };
+
+export interface SessionOptions {
+  flushMs?: number;
+  /** Log lines kept in the snapshot (the full log goes to the output channel). */
+  logLines?: number;
+}
+
+export class BusyError extends Error {
+  override readonly name = 'BusyError';
+}
+
+export class TrainingSession {
+  private run: (RunSnapshot & { outputDir: string; started: number }) | null = null;
+  private handle: RunHandle | null = null;
+  private pendingEvents: TrainerEvent[] = [];
+  private pendingLog: string[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly listeners = new Set<(u: SessionUpdate) => void>();
+  private readonly flushMs: number;
+  private readonly logLines: number;
+
+  constructor(
+    private readonly starter: RunStarter,
+    options: SessionOptions = {},
+  ) {
+    this.flushMs = options.flushMs ?? 150;
+    this.logLines = options.logLines ?? 200;
+  }
+
+  /** The current or last run (what a reopened panel shows). */
+  get snapshot(): RunSnapshot | null {
+    if (!this.run) return null;
+    const { outputDir: _o, started: _s, ...snap } = this.run;
+    return { ...snap, events: snap.events.slice(), log: snap.log.slice() };
+  }
+
+  get running(): boolean {
+    return this.handle !== null;
+  }
+
+  get outputDir(): string | undefined {
+    return this.run?.outputDir;
+  }
+
+  onDidUpdate(listener: (u: SessionUpdate) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Starts a fresh run. Throws BusyError while another one runs. */
+  start(id: string, form: TrainForm, outputDir: string): RunSnapshot {
+    if (this.handle) throw new BusyError('A training run is already in progress; cancel it first.');
+    this.run = { id, form, outcome: 'running', events: [], log: [], resumable: false, outputDir, started: Date.now() };
+    return this.launch(false);
+  }
+
+  /** Continues the last run from its checkpoint (same id, same output folder, same form). */
+  resume(): RunSnapshot {
+    if (this.handle) throw new BusyError('A training run is already in progress.');
+    if (!this.run || !this.run.resumable) throw new Error('There is no cancelled or failed run with a checkpoint to resume.');
+    this.run.outcome = 'running';
+    this.run.failure = undefined;
+    return this.launch(true);
+  }
+
+  /** Asks the trainer to stop after the current step; it writes no new checkpoint but keeps the last one. */
+  cancel(): boolean {
+    if (!this.handle) return false;
+    this.handle.cancel();
+    return true;
+  }
+
+  /** Resolves when the current run (if any) has ended. */
+  async idle(): Promise<void> {
+    while (this.handle) await this.handle.exit.catch(() => undefined).then(() => new Promise((r) => setImmediate(r)));
+  }
+
+  private launch(resume: boolean): RunSnapshot {
+    const run = this.run!;
+    const handle = this.starter({ id: run.id, form: run.form, outputDir: run.outputDir, resume });
+    this.handle = handle;
+    let checkpoint: string | null = null;
+    const lastOf = { done: false, cancelled: null as null | { checkpoint: string | null }, error: null as null | { message: string; hint?: string; code: string } };
+    handle.onEvent((e) => {
+      if (this.handle !== handle) return;
+      run.events.push(e);
+      this.pendingEvents.push(e);
+      if (e.event === 'checkpoint') checkpoint = e.path;
+      else if (e.event === 'done') lastOf.done = true;
+      else if (e.event === 'cancelled') lastOf.cancelled = { checkpoint: e.checkpoint };
+      else if (e.event === 'error') lastOf.error = { message: e.message, hint: e.hint, code: e.code };
+      this.schedule();
+    });
+    handle.onLog((line) => {
+      if (this.handle !== handle) return;
+      run.log.push(line);
+      if (run.log.length > this.logLines) run.log.splice(0, run.log.length - this.logLines);
+      this.pendingLog.push(line);
+      this.schedule();
+    });
+    handle.exit.then(
+      (exit) => this.finish(handle, exit, lastOf, checkpoint),
+      (err: unknown) => this.finish(handle, { exitCode: null, stderrTail: [], clientError: err instanceof Error ? err.message : String(err) }, lastOf, checkpoint),
+    );
+    const snap = this.snapshot!;
+    this.emit({ kind: 'started', run: snap });
+    return snap;
+  }
+
+  private finish(
+    handle: RunHandle,
+    exit: RunExit,
+    last: { done: boolean; cancelled: null | { checkpoint: string | null }; error: null | { message: string; hint?: string; code: string } },
+    checkpoint: string | null,
+  ): void {
+    if (this.handle !== handle) return;
+    this.flush();
+    this.handle = null;
+    const run = this.run!;
+    let outcome: Exclude<RunOutcome, 'running'>;
+    let failure: RunSnapshot['failure'];
+    if (last.done && exit.exitCode === 0) outcome = 'done';
+    else if (last.cancelled) outcome = 'cancelled';
+    else if (last.error) {
+      outcome = 'error';
+      failure = last.error;
+    } else {
+      outcome = 'crashed';
+      const how = exit.clientError ?? (exit.signal ? `the trainer was killed by ${exit.signal}` : `the trainer exited with code ${exit.exitCode} without reporting an error`);
+      const tail = exit.stderrTail.filter((l) => l.trim()).slice(-1)[0];
+      failure = { message: tail ? `${how}. Last log line: ${tail}` : `${how}.` };
+      for (const line of exit.stderrTail) if (!run.log.includes(line)) run.log.push(line);
+    }
+    run.outcome = outcome;
+    run.failure = failure;
+    run.resumable = outcome !== 'done' && (last.cancelled?.checkpoint ?? checkpoint) !== null;
+    this.emit({ kind: 'ended', id: run.id, outcome, failure, resumable: run.resumable });
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.run || (!this.pendingEvents.length && !this.pendingLog.length)) return;
+    const update: SessionUpdate = { kind: 'events', id: this.run.id, events: this.pendingEvents, log: this.pendingLog };
+    this.pendingEvents = [];
+    this.pendingLog = [];
+    this.emit(update);
+  }
+
+  private emit(u: SessionUpdate): void {
+    for (const l of [...this.listeners]) l(u);
+  }
+
+  /** Seconds since the run (or its latest resume) started. */
+  get elapsedSeconds(): number {
+    return this.run ? (Date.now() - this.run.started) / 1000 : 0;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.listeners.clear();
+  }
+}

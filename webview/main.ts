@@ -95,6 +95,14 @@ function button(label: string, onClick: () => void, opts: { secondary?: boolean;
   return b;
 }
 
+const noticeBox = h('div', { class: 'notice', role: 'alert', hidden: true, id: 'notice' });
+app.insertBefore(noticeBox, tabs);
+
+function showNotice(text: string): void {
+  replaceChildren(noticeBox, h('span', {}, text), button('Dismiss', () => show(noticeBox, false), { secondary: true }));
+  show(noticeBox, true);
+}
+
 function announce(text: string): void {
   live.textContent = text;
 }
@@ -726,6 +734,10 @@ function receive(msg: ToWebview): void {
       break;
     case 'notice':
       announce(msg.message);
+      if (msg.level === 'error') showNotice(msg.message);
+      break;
+    case 'showTab':
+      (tabs as unknown as { selectedIndex: number }).selectedIndex = msg.tab === 'history' ? 1 : 0;
       break;
   }
 }

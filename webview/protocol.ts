@@ -121,7 +121,8 @@ export type ToWebview =
   | { type: 'predictions'; requestId: number; results: Prediction[] }
   | { type: 'predictionFailed'; requestId: number; message: string }
   | { type: 'folderChosen'; field: 'model' | 'dataset'; path: string }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'error'; message: string }
+  | { type: 'showTab'; tab: 'train' | 'history' };
 
 export type ToHost =
   | { type: 'ready' }
@@ -138,8 +139,7 @@ export type ToHost =
   | { type: 'exportReport'; charts: ChartImage[] }
   | { type: 'predict'; requestId: number; sentence: string }
   | { type: 'compareRuns'; ids: [string, string] }
-  | { type: 'deleteRun'; id: string }
-  | { type: 'showRun'; id: string };
+  | { type: 'deleteRun'; id: string };
 
 // ---------------------------------------------------------------------------------------------
 // A tiny validator kit. A check returns null when the value fits, otherwise a message saying where and why.
@@ -354,6 +354,7 @@ const toWebviewChecks: { [K in ToWebview['type']]: Check } = {
   predictionFailed: obj({ type: any, requestId: int, message: str() }),
   folderChosen: obj({ type: any, field, path: str() }),
   notice: obj({ type: any, level: oneOf('info', 'error'), message: str() }),
+  showTab: obj({ type: any, tab: oneOf('train', 'history') }),
 };
 
 const empty = obj({ type: any });
@@ -373,7 +374,6 @@ const toHostChecks: { [K in ToHost['type']]: Check } = {
   predict: obj({ type: any, requestId: int, sentence: str(2000) }),
   compareRuns: obj({ type: any, ids: tuple(str(200), str(200)) }),
   deleteRun: obj({ type: any, id: str(200) }),
-  showRun: obj({ type: any, id: str(200) }),
 };
 
 /** Thrown for a message that does not belong to the schema. */

@@ -1,0 +1,485 @@
+// The "Fine-tune BERT on CoLA" panel: one webview panel (a second invocation reveals it), restored after a
+// reload by a WebviewPanelSerializer, talking to the webview only through webview/protocol.ts messages.
+// The run lives in a TrainingSession owned by the controller, not by the panel: closing the panel keeps
+// training (a progress notification stays) and reopening it shows the run in progress.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { InferenceService } from './core/inference';
+import { startTraining, TrainerRunError, type TrainOptions } from './core/trainerClient';
+import type { TrainerEvent } from './core/trainerProtocol';
+import { makeNonce, panelHtml } from './panelHtml';
+import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from './runHistory';
+import { TrainingEnvironment } from './trainingEnvironment';
+import { TrainingSession, type RunExit, type RunHandle, type SessionUpdate, type StartRequest } from './trainingSession';
+import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
+
+export const PANEL_VIEW_TYPE = 'cola-bert.training';
+const FORM_KEY = 'cola-bert.training.form';
+
+export interface TrainingPanelDeps {
+  log: vscode.LogOutputChannel;
+  /** Switches diagnostics to a model folder (modelManager.useModel). */
+  useModel(dir: string): Promise<unknown> | unknown;
+}
+
+/** Adapts the core trainer client to the session's RunHandle. */
+function trainerStarter(env: TrainingEnvironment, log: vscode.LogOutputChannel): (r: StartRequest) => RunHandle {
+  return ({ form, outputDir, resume }) => {
+    const python = env.python;
+    if (!python) throw new Error('No training environment: check the environment first.');
+    const logListeners: ((line: string) => void)[] = [];
+    const options: TrainOptions = {
+      model: form.model.trim(),
+      dataDir: form.dataset.trim() || undefined,
+      outputDir,
+      epochs: form.epochs,
+      batchSize: form.batchSize,
+      learningRate: form.learningRate,
+      warmupRatio: form.warmupRatio,
+      maxLength: form.maxLength,
+      seed: form.seed,
+      device: form.device,
+      resume,
+    };
+    const run = startTraining(python, options, {
+      trainerDir: env.trainerDir,
+      cwd: path.dirname(outputDir),
+      logger: (line) => {
+        log.info(`[trainer] ${line}`);
+        for (const l of logListeners) l(line);
+      },
+    });
+    const exit: Promise<RunExit> = run.result.then(
+      (r) => ({ exitCode: r.exitCode, signal: r.status === 'cancelled' ? r.signal : null, stderrTail: [] }),
+      (e: unknown) => {
+        if (e instanceof TrainerRunError) {
+          const clientError = e.code === 'spawn' || e.code === 'protocol' ? e.message : undefined;
+          return { exitCode: e.exitCode, signal: e.signal, stderrTail: [...e.stderrTail], clientError };
+        }
+        return { exitCode: null, stderrTail: [], clientError: e instanceof Error ? e.message : String(e) };
+      },
+    );
+    return {
+      onEvent: (l: (e: TrainerEvent) => void) => void run.onEvent(l),
+      onLog: (l: (line: string) => void) => void logListeners.push(l),
+      cancel: () => run.cancel(),
+      exit,
+    };
+  };
+}
+
+export class TrainingController implements vscode.Disposable {
+  readonly session: TrainingSession;
+  readonly history: RunHistory;
+  readonly environment: TrainingEnvironment;
+  private panel: vscode.WebviewPanel | undefined;
+  private panelDisposables: vscode.Disposable[] = [];
+  private envView: EnvironmentView = { status: 'checking' };
+  private envCheck: Promise<EnvironmentView> | undefined;
+  private runStartedAt = new Date();
+  private pendingTab: 'train' | 'history' | undefined;
+  private inference: { dir: string; service: Promise<InferenceService> } | undefined;
+  private progress: { report(v: { message?: string; increment?: number }): void; done(): void; lastPct: number } | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly deps: TrainingPanelDeps,
+  ) {
+    this.history = new RunHistory(context.globalStorageUri.fsPath);
+    this.environment = new TrainingEnvironment(context, deps.log);
+    this.session = new TrainingSession(trainerStarter(this.environment, deps.log));
+    const sub = this.session.onDidUpdate((u) => this.onSessionUpdate(u));
+    this.disposables.push({ dispose: () => sub.dispose() }, { dispose: () => this.session.dispose() });
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('cola-bert.pythonPath')) void this.checkEnvironment();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => void this.checkEnvironment()),
+    );
+  }
+
+  /** The command: opens the panel, or reveals it when it is already open. */
+  show(tab?: 'train' | 'history'): void {
+    if (tab) this.pendingTab = tab;
+    if (this.panel) {
+      this.panel.reveal();
+      if (tab) this.post({ type: 'showTab', tab });
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Fine-tune BERT on CoLA', vscode.ViewColumn.Active, this.webviewOptions());
+    this.attach(panel);
+  }
+
+  /** WebviewPanelSerializer: a panel that was open before the window reloaded. */
+  revive(panel: vscode.WebviewPanel): void {
+    if (this.panel) {
+      panel.dispose();
+      this.panel.reveal();
+      return;
+    }
+    panel.webview.options = this.webviewOptions();
+    this.attach(panel);
+  }
+
+  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      retainContextWhenHidden: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'cola-bert.svg');
+    const webview = panel.webview;
+    webview.html = panelHtml({
+      cspSource: webview.cspSource,
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'panel.js')).toString(),
+      nonce: makeNonce(),
+    });
+    this.panelDisposables.push(
+      webview.onDidReceiveMessage((raw: unknown) => {
+        let msg: ToHost;
+        try {
+          msg = checkToHost(raw);
+        } catch (e) {
+          this.deps.log.warn(`training panel: dropped a message: ${(e as Error).message}`);
+          return;
+        }
+        this.handle(msg).catch((e: unknown) => this.fail(e));
+      }),
+      panel.onDidDispose(() => {
+        this.panel = undefined;
+        for (const d of this.panelDisposables.splice(0)) d.dispose();
+      }),
+    );
+  }
+
+  private post(msg: ToWebview): void {
+    void this.panel?.webview.postMessage(msg);
+  }
+
+  private fail(e: unknown): void {
+    if (e instanceof vscode.CancellationError) return;
+    const message = e instanceof Error ? e.message : String(e);
+    this.deps.log.error(`training panel: ${e instanceof Error ? (e.stack ?? message) : message}`);
+    this.post({ type: 'notice', level: 'error', message });
+    void vscode.window.showErrorMessage(`cola-bert: ${message}`, 'Open log').then((a) => a && this.deps.log.show());
+  }
+
+  private async handle(msg: ToHost): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        await this.sendInit();
+        if (this.pendingTab) this.post({ type: 'showTab', tab: this.pendingTab });
+        this.pendingTab = undefined;
+        if (this.envView.status === 'checking' && !this.envCheck) void this.checkEnvironment();
+        return;
+      case 'checkEnvironment':
+        await this.checkEnvironment();
+        return;
+      case 'setupEnvironment':
+        await this.setupEnvironment();
+        return;
+      case 'chooseInterpreter':
+        if (await this.environment.chooseInterpreter()) await this.checkEnvironment();
+        return;
+      case 'chooseFolder': {
+        const picked = await vscode.window.showOpenDialog({
+          canSelectFolders: true,
+          canSelectFiles: false,
+          title: msg.field === 'model' ? 'Choose a model folder (config.json + weights + tokenizer)' : 'Choose the CoLA folder (in_domain_train.tsv, out_of_domain_dev.tsv)',
+        });
+        if (picked?.length) this.post({ type: 'folderChosen', field: msg.field, path: picked[0].fsPath });
+        return;
+      }
+      case 'start':
+        await this.start(msg.form);
+        return;
+      case 'resume':
+        if (this.envView.status !== 'ready') await this.checkEnvironment();
+        this.runStartedAt = new Date();
+        this.session.resume();
+        return;
+      case 'cancel':
+        this.session.cancel();
+        return;
+      case 'useModel': {
+        const dir = await this.exportedDir();
+        await this.deps.useModel(dir);
+        void vscode.window.showInformationMessage(`cola-bert: diagnostics now use the model in ${dir}.`);
+        return;
+      }
+      case 'openModelFolder':
+        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(await this.exportedDir()));
+        return;
+      case 'openLog':
+        this.deps.log.show();
+        return;
+      case 'exportReport':
+        await this.exportReport(msg.charts);
+        return;
+      case 'predict':
+        await this.predict(msg.requestId, msg.sentence);
+        return;
+      case 'compareRuns': {
+        const [a, b] = await Promise.all(msg.ids.map((id) => this.history.get(id)));
+        if (!a || !b) throw new Error('One of the runs to compare no longer exists.');
+        this.post({ type: 'compare', runs: compareRuns(a, b) });
+        return;
+      }
+      case 'deleteRun': {
+        const record = await this.history.get(msg.id);
+        if (this.session.running && this.session.snapshot?.id === msg.id) throw new Error('This run is still training; cancel it first.');
+        const answer = await vscode.window.showWarningMessage(
+          `Delete the run of ${record ? new Date(record.started).toLocaleString() : msg.id}${record?.exported ? ' and its model folder' : ''}?`,
+          { modal: true, detail: record?.outputDir },
+          'Delete',
+        );
+        if (answer !== 'Delete') return;
+        if (this.inference && record && this.inference.dir === record.outputDir) this.closeInference();
+        const { removed } = await this.history.delete(msg.id);
+        this.deps.log.info(`deleted run ${msg.id}${removed.length ? ` and ${removed.join(', ')}` : ''}`);
+        await this.sendHistory();
+        return;
+      }
+    }
+  }
+
+  private async sendInit(): Promise<void> {
+    const form = this.context.globalState.get<TrainForm>(FORM_KEY) ?? DEFAULT_FORM;
+    this.post({ type: 'init', form: { ...DEFAULT_FORM, ...form }, environment: this.envView, run: this.session.snapshot, history: await this.historyEntries() });
+  }
+
+  private async historyEntries() {
+    return (await this.history.list((f, why) => this.deps.log.warn(`run history: skipped ${f}: ${why}`))).map(toHistoryEntry);
+  }
+
+  private async sendHistory(): Promise<void> {
+    this.post({ type: 'history', runs: await this.historyEntries() });
+  }
+
+  async checkEnvironment(): Promise<EnvironmentView> {
+    if (this.envCheck) return this.envCheck;
+    this.envView = { status: 'checking' };
+    this.post({ type: 'environment', environment: this.envView });
+    this.envCheck = this.environment.check().finally(() => (this.envCheck = undefined));
+    this.envView = await this.envCheck;
+    this.post({ type: 'environment', environment: this.envView });
+    return this.envView;
+  }
+
+  async setupEnvironment(): Promise<void> {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'cola-bert: setting up the training environment', cancellable: true },
+      async (progress, token) => {
+        let last = 0;
+        const report = (message: string, percent?: number) => {
+          if (percent !== undefined && percent > last) {
+            progress.report({ message, increment: percent - last });
+            last = percent;
+          } else progress.report({ message });
+          this.envView = { ...this.envView, setup: { message, percent: percent ?? last } };
+          this.post({ type: 'environment', environment: this.envView });
+        };
+        try {
+          await this.environment.setup(report, token);
+        } finally {
+          this.envView = { ...this.envView, setup: undefined };
+        }
+      },
+    ).then(
+      () => this.checkEnvironment(),
+      async (e: unknown) => {
+        await this.checkEnvironment();
+        throw e;
+      },
+    );
+  }
+
+  async start(form: TrainForm): Promise<void> {
+    const errors = validateForm(form);
+    if (Object.keys(errors).length) throw new Error(`Invalid settings: ${Object.values(errors).join(' ')}`);
+    if (this.session.running) throw new Error('A training run is already in progress; cancel it before starting another.');
+    await this.context.globalState.update(FORM_KEY, form);
+    if (this.envView.status !== 'ready' || !this.environment.python) await this.checkEnvironment();
+    if (this.envView.status !== 'ready') throw new Error(`No working training environment: ${this.envView.message ?? 'see the Environment section'}`);
+    const id = RunHistory.newId();
+    await fs.mkdir(this.history.modelsDir, { recursive: true });
+    this.runStartedAt = new Date();
+    this.session.start(id, form, this.history.modelDir(id));
+  }
+
+  private onSessionUpdate(u: SessionUpdate): void {
+    switch (u.kind) {
+      case 'started':
+        this.post({ type: 'runStarted', run: u.run });
+        this.showProgressNotification();
+        break;
+      case 'events':
+        this.post({ type: 'runEvents', id: u.id, events: u.events, log: u.log });
+        this.updateProgressNotification(u.events);
+        break;
+      case 'ended':
+        this.post({ type: 'runEnded', id: u.id, outcome: u.outcome, failure: u.failure, resumable: u.resumable });
+        this.progress?.done();
+        this.progress = undefined;
+        void this.recordRun().catch((e: unknown) => this.fail(e));
+        this.announceEnd(u);
+        break;
+    }
+  }
+
+  private async recordRun(): Promise<void> {
+    const snap = this.session.snapshot;
+    const dir = this.session.outputDir;
+    if (!snap || !dir || snap.outcome === 'running') return;
+    const previous = await this.history.get(snap.id);
+    await this.history.save(recordFromSnapshot(snap, dir, previous ? new Date(previous.started) : this.runStartedAt, new Date()));
+    await this.sendHistory();
+  }
+
+  private announceEnd(u: Extract<SessionUpdate, { kind: 'ended' }>): void {
+    const visible = this.panel?.visible ?? false;
+    const snap = this.session.snapshot;
+    if (u.outcome === 'done') {
+      const mcc = [...(snap?.events ?? [])].reverse().find((e) => e.event === 'holdout');
+      const text = `cola-bert: training finished${mcc && mcc.event === 'holdout' ? `, holdout MCC ${mcc.mcc.toFixed(3)}` : ''}.`;
+      if (!visible) void vscode.window.showInformationMessage(text, 'Show results', 'Use for diagnostics').then((a) => this.onEndAction(a));
+    } else if (u.outcome === 'error' || u.outcome === 'crashed') {
+      void vscode.window.showErrorMessage(`cola-bert: training failed: ${u.failure?.message ?? 'unknown error'}`, 'Open log', 'Show panel').then((a) => this.onEndAction(a));
+    }
+  }
+
+  private async onEndAction(action: string | undefined): Promise<void> {
+    if (action === 'Show results' || action === 'Show panel') this.show();
+    else if (action === 'Open log') this.deps.log.show();
+    else if (action === 'Use for diagnostics') await this.deps.useModel(await this.exportedDir());
+  }
+
+  /** A notification for the whole run, so closing the panel never hides that training goes on. */
+  private showProgressNotification(): void {
+    if (this.progress) return;
+    let finish!: () => void;
+    const finished = new Promise<void>((r) => (finish = r));
+    const holder: NonNullable<TrainingController['progress']> = { report: () => undefined, done: () => finish(), lastPct: 0 };
+    this.progress = holder;
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'cola-bert: fine-tuning', cancellable: true }, (progress, token) => {
+      holder.report = (v) => progress.report(v);
+      token.onCancellationRequested(() => this.session.cancel());
+      progress.report({ message: 'starting the trainer…' });
+      return finished;
+    });
+  }
+
+  private updateProgressNotification(events: TrainerEvent[]): void {
+    const p = this.progress;
+    if (!p) return;
+    for (let i = events.length - 1; i >= 0; i--) {
+      const e = events[i];
+      if (e.event === 'step') {
+        const pct = Math.floor((100 * e.step) / e.total_steps);
+        p.report({ message: `epoch ${e.epoch}, step ${e.step}/${e.total_steps}, ETA ${Math.round(e.eta_s)} s`, increment: Math.max(0, pct - p.lastPct) });
+        p.lastPct = Math.max(p.lastPct, pct);
+        return;
+      }
+      if (e.event === 'holdout') {
+        p.report({ message: `holdout MCC ${e.mcc.toFixed(3)}; exporting ONNX…` });
+        return;
+      }
+    }
+  }
+
+  private async exportedDir(): Promise<string> {
+    const snap = this.session.snapshot;
+    const exported = [...(snap?.events ?? [])].reverse().find((e) => e.event === 'exported');
+    if (!exported || exported.event !== 'exported') throw new Error('This run has no exported model yet.');
+    return exported.path;
+  }
+
+  private closeInference(): void {
+    const old = this.inference;
+    this.inference = undefined;
+    void old?.service.then((s) => s.dispose()).catch(() => undefined);
+  }
+
+  private async predict(requestId: number, sentence: string): Promise<void> {
+    try {
+      const dir = await this.exportedDir();
+      if (this.inference?.dir !== dir) {
+        this.closeInference();
+        this.inference = { dir, service: InferenceService.open(dir) };
+      }
+      const service = await this.inference.service;
+      const [p] = await service.predict([sentence]);
+      this.post({ type: 'predictions', requestId, results: [{ sentence, pAcceptable: p.pAcceptable, pUnacceptable: p.pUnacceptable }] });
+    } catch (e) {
+      this.post({ type: 'predictionFailed', requestId, message: (e as Error).message });
+    }
+  }
+
+  private async exportReport(charts: { name: string; dataUrl: string }[]): Promise<void> {
+    const snap = this.session.snapshot;
+    const dir = this.session.outputDir;
+    if (!snap || !dir || snap.outcome === 'running') throw new Error('There is no finished run to export.');
+    const record = (await this.history.get(snap.id)) ?? recordFromSnapshot(snap, dir, this.runStartedAt, new Date());
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Export the training report (Markdown, JSON, charts)' });
+    if (!picked?.length) return;
+    const target = path.join(picked[0].fsPath, `cola-bert-${snap.id}`);
+    await fs.mkdir(target, { recursive: true });
+    const written: string[] = [];
+    const write = async (name: string, data: string | Buffer) => {
+      const file = path.join(target, name);
+      await fs.writeFile(`${file}.tmp`, data);
+      await fs.rename(`${file}.tmp`, file);
+      written.push(name);
+    };
+    const chartFiles: string[] = [];
+    for (const c of charts) {
+      const m = /^data:image\/(png|svg\+xml);base64,(.*)$/.exec(c.dataUrl);
+      if (!m) continue;
+      const name = `${c.name}.${m[1] === 'png' ? 'png' : 'svg'}`;
+      await write(name, Buffer.from(m[2], 'base64'));
+      chartFiles.push(name);
+    }
+    await write('report.json', `${JSON.stringify(record, null, 2)}\n`);
+    await write('report.md', reportMarkdown(record, chartFiles));
+    this.deps.log.info(`exported the report of ${snap.id} to ${target}: ${written.join(', ')}`);
+    const action = await vscode.window.showInformationMessage(`cola-bert: report written to ${target}.`, 'Open report');
+    if (action) await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(target, 'report.md')));
+  }
+
+  dispose(): void {
+    this.panel?.dispose();
+    this.session.cancel();
+    this.closeInference();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Registers the fine-tune command, the other training commands, and the panel serializer. */
+export function registerTrainingPanel(context: vscode.ExtensionContext, deps: TrainingPanelDeps): TrainingController {
+  const controller = new TrainingController(context, deps);
+  const fail = (e: unknown) => {
+    if (e instanceof vscode.CancellationError) return;
+    deps.log.error(`training: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`cola-bert: ${(e as Error).message}`, 'Open log').then((a) => a && deps.log.show());
+  };
+  context.subscriptions.push(
+    controller,
+    vscode.commands.registerCommand('cola-bert.fineTune', () => controller.show()),
+    vscode.commands.registerCommand('cola-bert.showRunHistory', () => controller.show('history')),
+    vscode.commands.registerCommand('cola-bert.setupTrainingEnvironment', () => {
+      controller.show();
+      return controller.setupEnvironment().catch(fail);
+    }),
+    vscode.commands.registerCommand('cola-bert.cancelTraining', () => controller.session.cancel()),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel) => controller.revive(panel),
+    }),
+  );
+  return controller;
+}

@@ -81,7 +81,8 @@ export interface TrainerRun {
   readonly pid: number | undefined;
   /** Every event so far, in order (for listeners that attach late). */
   readonly events: readonly TrainerEvent[];
-  onEvent(listener: (event: TrainerEvent) => void): Disposable;
+  /** Listener gets the typed event and the exact stdout line it came from. */
+  onEvent(listener: (event: TrainerEvent, line: string) => void): Disposable;
   /** Asks the trainer to stop at the next step ({"command":"cancel"}); SIGTERM, then SIGKILL if it does not. */
   cancel(): void;
   readonly result: Promise<RunResult>;
@@ -148,7 +149,7 @@ function withTail(message: string, tail: readonly string[]): string {
 class Run implements TrainerRun {
   readonly events: TrainerEvent[] = [];
   readonly result: Promise<RunResult>;
-  private readonly listeners = new Set<(event: TrainerEvent) => void>();
+  private readonly listeners = new Set<(event: TrainerEvent, line: string) => void>();
   private readonly stderrTail: string[] = [];
   private readonly child: ChildProcess;
   private cancelRequested = false;
@@ -203,7 +204,7 @@ class Run implements TrainerRun {
     return this.child.pid;
   }
 
-  onEvent(listener: (event: TrainerEvent) => void): Disposable {
+  onEvent(listener: (event: TrainerEvent, line: string) => void): Disposable {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
   }
@@ -257,7 +258,7 @@ class Run implements TrainerRun {
     this.events.push(event);
     for (const l of [...this.listeners]) {
       try {
-        l(event);
+        l(event, line);
       } catch (err) {
         this.options.logger?.(`[cola-bert] an event listener failed: ${(err as Error).stack ?? err}`);
       }

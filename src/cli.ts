@@ -1,0 +1,103 @@
+// `cola-bert` command line: dispatches to one module per subcommand (src/cli/*.ts), which use the same
+// src/core modules as the extension. Exit codes: 0 ok, 1 flagged/failed, 2 usage or input errors,
+// 130 cancelled.
+import pkg from '../package.json';
+import { CliError, EXIT_CANCELLED, EXIT_ERROR, EXIT_OK, UsageError, writeLine, type CliCommand, type CliIo } from './cli/args';
+import { CHECK_USAGE, runCheck } from './cli/check';
+import { command as evalCommand } from './cli/eval';
+import { command as tokenizeCommand } from './cli/tokenize';
+import { command as trainCommand } from './cli/train';
+
+const checkCommand: CliCommand = {
+  summary: 'Flag possibly ungrammatical sentences in Markdown/plain-text files (exit 1 when any)',
+  usage: CHECK_USAGE,
+  run: (argv, io) => runCheck(argv, io),
+};
+
+export const commands: Record<string, CliCommand> = {
+  train: trainCommand,
+  eval: evalCommand,
+  check: checkCommand,
+  tokenize: tokenizeCommand,
+};
+
+export function mainUsage(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: cola-bert <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun \`cola-bert <command> --help\` for a command's options.`;
+}
+
+/** Runs one command line; never exits the process itself (so tests can call it). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    writeLine(name ? io.stdout : io.stderr, mainUsage());
+    return name ? EXIT_OK : EXIT_ERROR;
+  }
+  if (name === '--version') {
+    writeLine(io.stdout, pkg.version);
+    return EXIT_OK;
+  }
+  const command = commands[name];
+  if (!command) {
+    writeLine(io.stderr, `cola-bert: unknown command '${name}'\n\n${mainUsage()}`);
+    return EXIT_ERROR;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    writeLine(io.stdout, command.usage);
+    return EXIT_OK;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      writeLine(io.stderr, `cola-bert ${name}: ${e.message}\n\n${command.usage}`);
+      return EXIT_ERROR;
+    }
+    if (e instanceof CliError) {
+      writeLine(io.stderr, `cola-bert ${name}: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof Error && e.name === 'AbortError') {
+      writeLine(io.stderr, `cola-bert ${name}: cancelled`);
+      return EXIT_CANCELLED;
+    }
+    writeLine(io.stderr, `cola-bert ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return EXIT_ERROR;
+  }
+}
+
+function processIo(): CliIo {
+  const controller = new AbortController();
+  const listeners = new Set<() => void>();
+  process.on('SIGINT', () => {
+    controller.abort();
+    if (!listeners.size) process.exit(EXIT_CANCELLED);
+    for (const l of [...listeners]) l();
+  });
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+    onInterrupt: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      // Let stdout drain before exiting (piped output would otherwise be cut).
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`cola-bert: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = EXIT_ERROR;
+    },
+  );
+}

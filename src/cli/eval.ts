@@ -1,0 +1,86 @@
+// `cola-bert eval`: scores a CoLA TSV with an exported model through the same InferenceService the
+// editor uses (worker thread, onnxruntime-node, tokenizer.json), and prints MCC, accuracy, confusion.
+import path from 'node:path';
+import { ColaFormatError, readColaTsv } from '../core/cola';
+import { InferenceService } from '../core/inference';
+import { binaryMetrics, labelOf } from '../core/metrics';
+import { ModelFolderError } from '../core/modelFolder';
+import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
+
+export const summary = 'Evaluate an exported model on a CoLA TSV file (MCC, accuracy, confusion)';
+
+export const usage = `Usage: cola-bert eval --model DIR --data FILE.tsv [--json] [--fp32] [--threads N] [--batch-size N]
+
+Runs the exported ONNX model through the TypeScript inference path (the one the editor uses) on a
+CoLA-format TSV and prints {"n","mcc","accuracy","confusion":{"tp","tn","fp","fn"}}.
+
+Options:
+  --model DIR       model folder written by \`cola-bert train\`
+  --data FILE.tsv   CoLA TSV (source, label, mark, sentence), e.g. out_of_domain_dev.tsv
+  --fp32            run model.onnx (fp32) instead of model.int8.onnx; use it to compare with the
+                    trainer's holdout MCC, which PyTorch computes in fp32
+  --json            print one JSON object (adds "onnx", the file that ran, and "seconds")
+  --threads N       onnxruntime intra-op threads (default: min(4, cores))
+  --batch-size N    sentences per onnxruntime run (default 32)
+
+By default the int8 model runs, because that is what the editor runs.
+Exit codes: 0 ok, 2 bad usage, a missing/corrupt model or a malformed TSV.`;
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values: v } = parseFlags(argv, {
+    model: { type: 'string' },
+    data: { type: 'string' },
+    json: { type: 'boolean' },
+    fp32: { type: 'boolean' },
+    threads: { type: 'string' },
+    'batch-size': { type: 'string' },
+  });
+  const modelDir = path.resolve(io.cwd, requireFlag(v.model, 'model'));
+  const dataFile = path.resolve(io.cwd, requireFlag(v.data, 'data'));
+  const threads = intFlag(v.threads, 'threads');
+  const batchSize = intFlag(v['batch-size'], 'batch-size');
+  let examples;
+  try {
+    examples = readColaTsv(dataFile);
+  } catch (e) {
+    if (e instanceof ColaFormatError) throw new CliError(e.message, EXIT_ERROR);
+    throw e;
+  }
+  let service: InferenceService;
+  try {
+    service = await InferenceService.open(modelDir, { preferInt8: !v.fp32, threads, batchSize, cacheSize: 0 });
+  } catch (e) {
+    if (e instanceof ModelFolderError) throw new CliError(e.message, EXIT_ERROR);
+    throw e;
+  }
+  try {
+    const t0 = performance.now();
+    const predictions = await service.predict(
+      examples.map((e) => e.sentence),
+      io.signal,
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const m = binaryMetrics(
+      examples.map((e) => e.label),
+      predictions.map((p) => labelOf(p.pAcceptable)),
+    );
+    const onnx = path.basename(service.model.onnxFile);
+    if (v.json) {
+      writeLine(io.stdout, JSON.stringify({ n: m.n, mcc: m.mcc, accuracy: m.accuracy, confusion: m.confusion, onnx, seconds: Number(seconds.toFixed(3)) }));
+    } else {
+      const c = m.confusion;
+      const trainer = service.model.holdoutMcc === null ? '' : `   (trainer's holdout MCC, PyTorch: ${service.model.holdoutMcc.toFixed(4)})`;
+      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'})`);
+      writeLine(io.stdout, `data       ${dataFile} (${m.n} sentences)`);
+      writeLine(io.stdout, `MCC        ${m.mcc.toFixed(4)}${trainer}`);
+      writeLine(io.stdout, `accuracy   ${m.accuracy.toFixed(4)}`);
+      writeLine(io.stdout, `confusion  tp ${c.tp}  tn ${c.tn}  fp ${c.fp}  fn ${c.fn}   (positive = acceptable)`);
+      writeLine(io.stdout, `speed      ${m.n} sentences in ${seconds.toFixed(2)} s (${Math.round(m.n / seconds)}/s)`);
+    }
+    return EXIT_OK;
+  } finally {
+    await service.dispose();
+  }
+}
+
+export const command: CliCommand = { summary, usage, run };

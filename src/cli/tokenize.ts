@@ -1,0 +1,49 @@
+// `cola-bert tokenize`: the TypeScript tokenizer on stdin lines, for parity checks against Python.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readModelFolder } from '../core/modelFolder';
+import { ColaTokenizer } from '../core/tokenizer';
+import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, readAll, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
+
+export const summary = 'Print the token ids of stdin lines (one JSON array of id arrays)';
+
+export const usage = `Usage: cola-bert tokenize --model DIR [--max-length N] < sentences.txt
+
+Reads one sentence per line on stdin and prints one JSON array holding, per line, the token ids
+with special tokens ([CLS] … [SEP]), truncated like the trainer truncates — the same ids as the
+model's Hugging Face tokenizer. DIR is a model folder from \`cola-bert train\` (max length from its
+cola-bert.json) or any folder with a tokenizer.json (max length 512 unless --max-length).`;
+
+export function splitLines(text: string): string[] {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function maxLengthOf(dir: string): number {
+  if (existsSync(path.join(dir, 'cola-bert.json'))) return readModelFolder(dir).metadata.max_length;
+  try {
+    const config = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as { model_max_length?: number };
+    if (typeof config.model_max_length === 'number' && config.model_max_length <= 4096) return config.model_max_length;
+  } catch {
+    // No usable tokenizer_config.json: fall back to BERT's limit.
+  }
+  return 512;
+}
+
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const { values: v } = parseFlags(argv, { model: { type: 'string' }, 'max-length': { type: 'string' } });
+  const dir = path.resolve(io.cwd, requireFlag(v.model, 'model'));
+  if (!existsSync(path.join(dir, 'tokenizer.json'))) throw new CliError(`${dir} has no tokenizer.json.`, EXIT_ERROR);
+  let tokenizer: ColaTokenizer;
+  try {
+    tokenizer = ColaTokenizer.fromFolder(dir, intFlag(v['max-length'], 'max-length', 3) ?? maxLengthOf(dir));
+  } catch (e) {
+    throw new CliError((e as Error).message, EXIT_ERROR);
+  }
+  const lines = splitLines(await readAll(io.stdin));
+  writeLine(io.stdout, JSON.stringify(lines.map((l) => tokenizer.encode(l).inputIds)));
+  return EXIT_OK;
+}
+
+export const command: CliCommand = { summary, usage, run };

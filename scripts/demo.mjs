@@ -1,0 +1,25 @@
+// `npm run demo`: set up, fine-tune the offline default on CoLA (GPU when present), evaluate the exported
+// ONNX through the TypeScript inference path, and print the MCC and where the model went.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const model = process.env.COLA_BERT_DEMO_MODEL || 'all-minilm-l6-v2';
+const out = path.join(root, 'models', `${model.replace(/[^\w.-]+/g, '_')}-cola`);
+
+function step(title, cmd, args) {
+  console.log(`\n▶ ${title}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) {
+    console.error(`\n✖ ${title} failed (exit ${r.status ?? r.signal}).`);
+    process.exit(r.status || 1);
+  }
+}
+
+step('Setting up (npm ci, Python .venv with torch and transformers)', 'npm', ['run', 'setup']);
+step('Building', 'npm', ['run', 'build:bundle']);
+const data = process.env.COLA_DIR ? ['--data', process.env.COLA_DIR] : [];
+step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, lr 2e-5)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
+const holdout = path.join(process.env.COLA_DIR || path.join(out, '..', '..', '.cache', 'cola'), 'out_of_domain_dev.tsv');
+step('Evaluating the exported ONNX model (TypeScript + onnxruntime-node) on out_of_domain_dev.tsv', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout]);
+console.log(`\n✔ Model folder: ${out}\n  Use it in VS Code: set "cola-bert.modelPath" to that folder, or run \`npx cola-bert check FILE.md --model ${path.relative(root, out)}\`.`);

@@ -23,6 +23,8 @@ export interface CheckOptions extends SegmentOptions {
   priority?: readonly { start: number; end: number }[];
   /** Sentences the user chose to ignore (by normalized text) are never flagged. */
   isIgnored?: (text: string) => boolean;
+  /** Called before the predictor runs, with the number of sentences sent (status displays). */
+  onInfer?: (sentences: number) => void;
 }
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
@@ -135,6 +137,7 @@ export class DocumentChecker {
     const batch = missing.slice(0, Math.max(0, options.maxSentencesPerPass)).map((s) => s.text);
 
     const t1 = performance.now();
+    if (batch.length) options.onInfer?.(batch.length);
     const fresh = batch.length ? await this.predictor.predict(batch, signal) : [];
     if (signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
     const inferMs = performance.now() - t1;

@@ -1,0 +1,60 @@
+// The only wiring place: creates each part once, connects their events, registers providers and commands.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { SentenceCodeActions } from './codeActions';
+import { NoModelPrompt, registerCommands } from './commands';
+import { readConfig } from './config';
+import { DiagnosticsController } from './diagnostics';
+import { SentenceHoverProvider } from './hover';
+import { IgnoreStore } from './ignoreStore';
+import { createLog } from './log';
+import { ModelManager } from './modelManager';
+import { StatusBar } from './statusBar';
+
+/** What other extensions and the integration tests may use. */
+export interface ColaBertApi {
+  models: ModelManager;
+  diagnostics: DiagnosticsController;
+}
+
+/** Where a diagnostic's code links: the editor guide shipped with the extension, else its README. */
+function docsUri(extensionPath: string): vscode.Uri {
+  const guide = path.join(extensionPath, 'docs', 'editor.md');
+  return vscode.Uri.file(existsSync(guide) ? guide : path.join(extensionPath, 'README.md'));
+}
+
+export function activate(context: vscode.ExtensionContext): ColaBertApi {
+  const log = createLog();
+  const ignores = new IgnoreStore(context.workspaceState);
+  const status = new StatusBar();
+  const models = new ModelManager(context, log);
+  const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(context.extensionPath));
+  const prompt = new NoModelPrompt(log);
+  // Providers answer for every real document; they return nothing unless the diagnostics controller checks it.
+  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }];
+
+  context.subscriptions.push(
+    log,
+    ignores,
+    status,
+    models,
+    diagnostics,
+    models.onDidChange((state) => status.setModel(state)),
+    diagnostics.onNoModel(() => void prompt.show()),
+    vscode.languages.registerHoverProvider(selector, new SentenceHoverProvider(diagnostics, models, (doc) => readConfig(doc).threshold)),
+    vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics), { providedCodeActionKinds: SentenceCodeActions.kinds }),
+    ...registerCommands({ models, diagnostics, ignores, log }, prompt),
+  );
+
+  log.info(`cola-bert ${context.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
+  void models.reload().then(() => {
+    if (models.state.kind === 'none' && vscode.workspace.textDocuments.some((d) => diagnostics.shouldCheck(d))) void prompt.show();
+    diagnostics.recheckAll();
+  });
+  return { models, diagnostics };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; VS Code disposes it.
+}

@@ -6,12 +6,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { InferenceService } from './core/inference';
-import { startTraining, TrainerRunError, type TrainOptions } from './core/trainerClient';
 import type { TrainerEvent } from './core/trainerProtocol';
 import { makeNonce, panelHtml } from './panelHtml';
 import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from './runHistory';
 import { TrainingEnvironment } from './trainingEnvironment';
-import { TrainingSession, type RunExit, type RunHandle, type SessionUpdate, type StartRequest } from './trainingSession';
+import { trainerStarter, TrainingSession, type SessionUpdate } from './trainingSession';
 import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
@@ -21,52 +20,6 @@ export interface TrainingPanelDeps {
   log: vscode.LogOutputChannel;
   /** Switches diagnostics to a model folder (modelManager.useModel). */
   useModel(dir: string): Promise<unknown> | unknown;
-}
-
-/** Adapts the core trainer client to the session's RunHandle. */
-function trainerStarter(env: TrainingEnvironment, log: vscode.LogOutputChannel): (r: StartRequest) => RunHandle {
-  return ({ form, outputDir, resume }) => {
-    const python = env.python;
-    if (!python) throw new Error('No training environment: check the environment first.');
-    const logListeners: ((line: string) => void)[] = [];
-    const options: TrainOptions = {
-      model: form.model.trim(),
-      dataDir: form.dataset.trim() || undefined,
-      outputDir,
-      epochs: form.epochs,
-      batchSize: form.batchSize,
-      learningRate: form.learningRate,
-      warmupRatio: form.warmupRatio,
-      maxLength: form.maxLength,
-      seed: form.seed,
-      device: form.device,
-      resume,
-    };
-    const run = startTraining(python, options, {
-      trainerDir: env.trainerDir,
-      cwd: path.dirname(outputDir),
-      logger: (line) => {
-        log.info(`[trainer] ${line}`);
-        for (const l of logListeners) l(line);
-      },
-    });
-    const exit: Promise<RunExit> = run.result.then(
-      (r) => ({ exitCode: r.exitCode, signal: r.status === 'cancelled' ? r.signal : null, stderrTail: [] }),
-      (e: unknown) => {
-        if (e instanceof TrainerRunError) {
-          const clientError = e.code === 'spawn' || e.code === 'protocol' ? e.message : undefined;
-          return { exitCode: e.exitCode, signal: e.signal, stderrTail: [...e.stderrTail], clientError };
-        }
-        return { exitCode: null, stderrTail: [], clientError: e instanceof Error ? e.message : String(e) };
-      },
-    );
-    return {
-      onEvent: (l: (e: TrainerEvent) => void) => void run.onEvent(l),
-      onLog: (l: (line: string) => void) => void logListeners.push(l),
-      cancel: () => run.cancel(),
-      exit,
-    };
-  };
 }
 
 export class TrainingController implements vscode.Disposable {
@@ -89,7 +42,13 @@ export class TrainingController implements vscode.Disposable {
   ) {
     this.history = new RunHistory(context.globalStorageUri.fsPath);
     this.environment = new TrainingEnvironment(context, deps.log);
-    this.session = new TrainingSession(trainerStarter(this.environment, deps.log));
+    this.session = new TrainingSession(
+      trainerStarter(
+        () => this.environment.python,
+        this.environment.trainerDir,
+        (line) => deps.log.info(`[trainer] ${line}`),
+      ),
+    );
     const sub = this.session.onDidUpdate((u) => this.onSessionUpdate(u));
     this.disposables.push({ dispose: () => sub.dispose() }, { dispose: () => this.session.dispose() });
     this.disposables.push(

@@ -2,6 +2,8 @@
 // goes on. Trainer events and log lines are batched (default every 150 ms) so that a fast GPU run —
 // dozens of steps a second — reaches the webview as a few messages a second.
 // No `vscode` import: unit-tested in plain mocha (test/unit/trainingSession.test.ts).
+import path from 'node:path';
+import { startTraining, TrainerRunError, type PythonInterpreter, type TrainOptions } from './core/trainerClient';
 import type { TrainerEvent } from './core/trainerProtocol';
 import type { RunOutcome, RunSnapshot, TrainForm } from '../webview/protocol';
 
@@ -88,17 +90,29 @@ export class TrainingSession {
   /** Starts a fresh run. Throws BusyError while another one runs. */
   start(id: string, form: TrainForm, outputDir: string): RunSnapshot {
     if (this.handle) throw new BusyError('A training run is already in progress; cancel it first.');
+    const previous = this.run;
     this.run = { id, form, outcome: 'running', events: [], log: [], resumable: false, outputDir, started: Date.now() };
-    return this.launch(false);
+    try {
+      return this.launch(false);
+    } catch (e) {
+      this.run = previous;
+      throw e;
+    }
   }
 
   /** Continues the last run from its checkpoint (same id, same output folder, same form). */
   resume(): RunSnapshot {
     if (this.handle) throw new BusyError('A training run is already in progress.');
     if (!this.run || !this.run.resumable) throw new Error('There is no cancelled or failed run with a checkpoint to resume.');
+    const { outcome, failure } = this.run;
     this.run.outcome = 'running';
     this.run.failure = undefined;
-    return this.launch(true);
+    try {
+      return this.launch(true);
+    } catch (e) {
+      Object.assign(this.run, { outcome, failure });
+      throw e;
+    }
   }
 
   /** Asks the trainer to stop after the current step; it writes no new checkpoint but keeps the last one. */
@@ -203,4 +217,51 @@ export class TrainingSession {
     if (this.timer) clearTimeout(this.timer);
     this.listeners.clear();
   }
+}
+
+/** Adapts the core trainer client to the session's RunHandle. */
+export function trainerStarter(python: () => PythonInterpreter | undefined, trainerDir: string, log: (line: string) => void, extra: Partial<TrainOptions> = {}): RunStarter {
+  return ({ form, outputDir, resume }) => {
+    const interpreter = python();
+    if (!interpreter) throw new Error('No training environment: check the environment first.');
+    const logListeners: ((line: string) => void)[] = [];
+    const options: TrainOptions = {
+      model: form.model.trim(),
+      dataDir: form.dataset.trim() || undefined,
+      outputDir,
+      epochs: form.epochs,
+      batchSize: form.batchSize,
+      learningRate: form.learningRate,
+      warmupRatio: form.warmupRatio,
+      maxLength: form.maxLength,
+      seed: form.seed,
+      device: form.device,
+      resume,
+      ...extra,
+    };
+    const run = startTraining(interpreter, options, {
+      trainerDir,
+      cwd: path.dirname(outputDir),
+      logger: (line) => {
+        log(line);
+        for (const l of logListeners) l(line);
+      },
+    });
+    const exit: Promise<RunExit> = run.result.then(
+      (r) => ({ exitCode: r.exitCode, signal: r.status === 'cancelled' ? r.signal : null, stderrTail: [] }),
+      (e: unknown) => {
+        if (e instanceof TrainerRunError) {
+          const clientError = e.code === 'spawn' || e.code === 'protocol' ? e.message : undefined;
+          return { exitCode: e.exitCode, signal: e.signal, stderrTail: [...e.stderrTail], clientError };
+        }
+        return { exitCode: null, stderrTail: [], clientError: e instanceof Error ? e.message : String(e) };
+      },
+    );
+    return {
+      onEvent: (l: (e: TrainerEvent) => void) => void run.onEvent(l),
+      onLog: (l: (line: string) => void) => void logListeners.push(l),
+      cancel: () => run.cancel(),
+      exit,
+    };
+  };
 }

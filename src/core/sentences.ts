@@ -43,13 +43,37 @@ function wordCount(text: string, masked: boolean): number {
   return n;
 }
 
+/**
+ * Words that end with a period but rarely end a sentence: titles, initials, dotted acronyms. ICU's own
+ * suppression list (`-u-ss-standard`) is not available through Intl.Segmenter, so breaks after these are
+ * undone here ("in St. Louis", "John F. Kennedy", "the U.S. Army").
+ */
+const NO_BREAK_AFTER = /(?:^|[\s(“"'‘])(?:Mr|Mrs|Ms|Mx|Dr|Prof|St|Mt|Ft|Jr|Sr|Sen|Rep|Gov|Gen|Col|Lt|Capt|Sgt|Rev|Hon|Messrs|vs|cf|Cf|viz|approx|Fig|Figs|Eq|Eqs|Ch|Sec|Vol|[A-Z]|(?:[A-Za-z]\.)+[A-Za-z])\.[\s]*$/;
+
+/** Sentence spans [start, end) of `text`, ICU breaks minus those after abbreviations. */
+export function sentenceSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  let start = -1;
+  for (const seg of sentenceSegmenter().segment(text)) {
+    if (start === -1) start = seg.index;
+    const end = seg.index + seg.segment.length;
+    const next = text.slice(end).trimStart();
+    // Merge only when the next sentence would begin like a continuation (a capital after a title, etc.).
+    if (end < text.length && next && NO_BREAK_AFTER.test(text.slice(start, end))) continue;
+    spans.push([start, end]);
+    start = -1;
+  }
+  if (start !== -1) spans.push([start, text.length]);
+  return spans;
+}
+
 /** Splits one block into sentences with source offsets. */
 export function segmentBlock(block: ProseBlock, options: SegmentOptions, index: LineIndex, out: SegmentResult): void {
   const { text } = block;
   const maskStarts = new Set(block.masks);
-  for (const seg of sentenceSegmenter().segment(text)) {
-    let s = seg.index;
-    let e = seg.index + seg.segment.length;
+  for (const [segStart, segEnd] of sentenceSpans(text)) {
+    let s = segStart;
+    let e = segEnd;
     while (s < e && /\s/.test(text[s])) s++;
     while (e > s && /\s/.test(text[e - 1])) e--;
     if (s >= e) continue;

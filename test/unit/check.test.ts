@@ -1,0 +1,237 @@
+// `cola-bert check` end to end with a real exported model: argument handling, the JSON report, exit codes,
+// and fidelity: CoLA out_of_domain_dev rendered as Markdown (code blocks between the paragraphs) gives the
+// same MCC through `check --all` as `cola-bert eval` on the TSV, and nothing inside code is judged.
+//
+// The model is a small random BERT exported by test/fixtures/make_onnx_model.py (cached in the OS temp
+// folder). Set COLA_BERT_TEST_MODEL to a fine-tuned model folder to run the fidelity test on it as well.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { parseCheckArgs, runCheck, type CheckReport } from '../../src/cli/check';
+import { run as runEval } from '../../src/cli/eval';
+import { readColaTsv, type ColaExample } from '../../src/core/cola';
+import { binaryMetrics, labelOf } from '../../src/core/metrics';
+
+const root = path.resolve(__dirname, '..', '..');
+const fixtures = path.join(root, 'test', 'fixtures', 'markdown');
+const colaDir = process.env.COLA_DIR ?? path.resolve(root, '..', 'shared', 'datasets', 'cola', 'raw');
+
+/** The small exported model, built once per machine (about 30 s) and reused. */
+function tinyModel(): string {
+  const dir = path.join(os.tmpdir(), 'cola-bert-test-models', 'tiny-random-bert');
+  if (existsSync(path.join(dir, 'cola-bert.json'))) return dir;
+  const python = path.join(root, '.venv', 'bin', 'python');
+  const r = spawnSync(python, [path.join(root, 'test', 'fixtures', 'make_onnx_model.py'), dir], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+  if (r.status !== 0) throw new Error(`make_onnx_model.py failed (${r.status}):\n${r.stderr}`);
+  return dir;
+}
+
+function capture() {
+  const chunks: string[] = [];
+  return { write: (s: string) => chunks.push(s), text: () => chunks.join('') };
+}
+
+async function check(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runCheck(argv, { stdout, stderr });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+async function evalMcc(model: string, tsv: string, fp32: boolean): Promise<number> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const code = await runEval(['--model', model, '--data', tsv, '--json', ...(fp32 ? ['--fp32'] : [])], {
+    stdout: out,
+    stderr: new PassThrough(),
+    stdin: new PassThrough(),
+    env: process.env,
+    cwd: root,
+  });
+  assert.equal(code, 0);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')).mcc as number;
+}
+
+/** Escapes what Markdown would read as syntax, so each CoLA sentence is one paragraph of plain words. */
+function markdownEscape(s: string): string {
+  return s.replace(/[\\`*_[\]<>&$~|#]/g, (c) => `\\${c}`).replace(/^([-+=]|\d+[.)])/, '\\$1');
+}
+
+interface Rendered {
+  markdown: string;
+  /** Zero-based line of each example's paragraph. */
+  lineOf: number[];
+  /** Zero-based lines that belong to code blocks or front matter. */
+  codeLines: Set<number>;
+}
+
+/** Front matter, then each example as a paragraph, with fenced and indented code blocks in between. */
+function renderAsMarkdown(examples: readonly ColaExample[]): Rendered {
+  const lines = ['---', 'title: CoLA out-of-domain dev as a document', 'note: This front matter sentence is not prose.', '---', ''];
+  const codeLines = new Set([0, 1, 2, 3]);
+  const lineOf: number[] = [];
+  const code = (block: string[]) => {
+    for (const l of block) {
+      codeLines.add(lines.length);
+      lines.push(l);
+    }
+    lines.push('');
+  };
+  examples.forEach((e, i) => {
+    lineOf.push(lines.length);
+    lines.push(markdownEscape(e.sentence), '');
+    // Code holding sentences too: if code were read as prose, these would be judged and show up.
+    if (i % 3 === 0) code(['```text', examples[(i + 1) % examples.length].sentence, 'The dog the the chased cat.', '```']);
+    else if (i % 3 === 1) code([`    ${examples[(i + 2) % examples.length].sentence}`, '    Him is went there yesterday.']);
+  });
+  return { markdown: lines.join('\n'), lineOf, codeLines };
+}
+
+describe('cola-bert check: arguments', () => {
+  it('parses files and options', () => {
+    const a = parseCheckArgs(['a.md', '--model', 'm', '--threshold=0.3', '--all', '--json', 'b.txt']);
+    assert.ok(a !== 'help');
+    assert.deepEqual(a.files, ['a.md', 'b.txt']);
+    assert.equal(a.threshold, 0.3);
+    assert.equal(a.all, true);
+    assert.equal(a.json, true);
+  });
+
+  it('exits 2 with a clear message on bad usage', async () => {
+    for (const [argv, message] of [
+      [['a.md'], /--model DIR is required/],
+      [['--model', 'm'], /no files to check/],
+      [['a.md', '--model', 'm', '--threshold', '1.5'], /between 0 and 1/],
+      [['a.md', '--model', 'm', '--bogus'], /unknown option --bogus/],
+    ] as const) {
+      const r = await check([...argv]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, message);
+    }
+  });
+
+  it('exits 2 on a missing model folder', async () => {
+    const r = await check([path.join(fixtures, 'emoji.md'), '--model', path.join(os.tmpdir(), 'no-such-cola-model')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /does not exist/);
+  });
+});
+
+describe('cola-bert check: with a model', function () {
+  this.timeout(180_000);
+  let model: string;
+  before(() => {
+    model = tinyModel();
+  });
+
+  it('prints the JSON report with LSP ranges; exit 1 when flagged, 0 when clean', async () => {
+    const file = path.join(fixtures, 'lists-quotes.md');
+    const source = readFileSync(file, 'utf8');
+    const all = await check([file, '--model', model, '--all', '--json', '--threshold', '1']);
+    assert.equal(all.code, 1, 'threshold 1 flags every sentence');
+    const report = JSON.parse(all.stdout) as CheckReport;
+    assert.equal(report.files.length, 1);
+    assert.equal(report.files[0].path, file);
+    const sentences = report.files[0].sentences;
+    assert.equal(sentences.length, 8);
+    const lines = source.split('\n');
+    for (const s of sentences) {
+      assert.deepEqual(Object.keys(s).sort(), ['flagged', 'pAcceptable', 'range', 'text']);
+      assert.equal(s.flagged, true);
+      assert.ok(s.pAcceptable > 0 && s.pAcceptable < 1);
+      assert.ok(lines[s.range.start.line].slice(s.range.start.character).startsWith(s.text.split(' ')[0]));
+    }
+    assert.deepEqual(sentences[5].range, { start: { line: 7, character: 2 }, end: { line: 8, character: 28 } });
+
+    const clean = await check([file, '--model', model, '--json', '--threshold', '0']);
+    assert.equal(clean.code, 0);
+    assert.deepEqual(JSON.parse(clean.stdout), { files: [{ path: file, sentences: [] }] });
+
+    // Without --all only flagged sentences are listed, and they are the ones below the threshold.
+    const t = 0.5;
+    const flagged = await check([file, '--model', model, '--json', '--threshold', String(t)]);
+    const expected = (JSON.parse((await check([file, '--model', model, '--all', '--json', '--threshold', String(t)])).stdout) as CheckReport).files[0].sentences.filter((s) => s.pAcceptable < t);
+    assert.deepEqual((JSON.parse(flagged.stdout) as CheckReport).files[0].sentences, expected);
+    assert.equal(flagged.code, expected.length ? 1 : 0);
+  });
+
+  it('prints file:line:column lines without --json', async () => {
+    const file = path.join(fixtures, 'crlf.md');
+    const r = await check([file, '--model', model, '--all']);
+    assert.match(r.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1: .*P\\(acceptable\\) = 0\\.\\d\\d\\) The first line ends with CRLF and the sentence goes on\\.$`, 'm'));
+    assert.match(r.stderr, /sentences flagged in 1 file\(s\)/);
+  });
+
+  it('exits 2 when a file cannot be read', async () => {
+    const r = await check([path.join(fixtures, 'no-such-file.md'), '--model', model]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /no-such-file\.md/);
+  });
+
+  for (const which of ['tiny', 'fine-tuned'] as const) {
+    for (const fp32 of [false, true]) {
+      it(`fidelity (${which} model, ${fp32 ? 'fp32' : 'int8'}): out_of_domain_dev as Markdown gives eval's MCC, nothing judged in code`, async function () {
+        const dir = which === 'tiny' ? model : process.env.COLA_BERT_TEST_MODEL;
+        if (!dir) this.skip();
+        const examples = readColaTsv(path.join(colaDir, 'out_of_domain_dev.tsv'));
+        const tmp = mkdtempSync(path.join(os.tmpdir(), 'cola-fidelity-'));
+        try {
+          const rendered = renderAsMarkdown(examples);
+          const md = path.join(tmp, 'out_of_domain_dev.md');
+          writeFileSync(md, rendered.markdown);
+          const r = await check([md, '--model', dir!, '--all', '--json', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
+          assert.notEqual(r.code, 2, r.stderr);
+          const sentences = (JSON.parse(r.stdout) as CheckReport).files[0].sentences;
+
+          // Nothing from code blocks or front matter, and every judged sentence starts on an example's line.
+          const exampleAt = new Map(rendered.lineOf.map((line, i) => [line, i]));
+          const perExample: number[][] = examples.map(() => []);
+          for (const s of sentences) {
+            assert.ok(!rendered.codeLines.has(s.range.start.line), `judged inside code: ${s.text}`);
+            const i = exampleAt.get(s.range.start.line);
+            assert.ok(i !== undefined, `sentence on line ${s.range.start.line} is not an example: ${s.text}`);
+            perExample[i].push(s.pAcceptable);
+          }
+          assert.ok(perExample.every((p) => p.length >= 1), 'every example is judged');
+
+          // Examples the segmenter keeps whole (all but CoLA's few two-sentence items) are scored exactly as eval scores them.
+          const whole = examples.filter((_, i) => perExample[i].length === 1);
+          const split = examples.filter((_, i) => perExample[i].length > 1);
+          assert.ok(split.length <= 6, `${split.length} examples split into several sentences`);
+          for (const e of split) assert.match(e.sentence, /[.?!] +[A-Z]/, `only genuine multi-sentence items are split: ${e.sentence}`);
+          // Same sentences in the same order on both sides: int8 scores depend on batch neighbours (dynamic
+          // quantization scales activations per batch), so both runs must see identical batches.
+          const tsv = path.join(tmp, 'single-sentence.tsv');
+          writeFileSync(tsv, whole.map((e) => `${e.source}\t${e.label}\t${e.label ? '' : '*'}\t${e.sentence}`).join('\n') + '\n');
+          const wholeMd = path.join(tmp, 'single-sentence.md');
+          const wholeRendered = renderAsMarkdown(whole);
+          writeFileSync(wholeMd, wholeRendered.markdown);
+          const r2 = await check([wholeMd, '--model', dir!, '--all', '--json', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
+          const wholeSentences = (JSON.parse(r2.stdout) as CheckReport).files[0].sentences;
+          assert.deepEqual(wholeSentences.map((s) => s.range.start.line), wholeRendered.lineOf);
+          const checkMetrics = binaryMetrics(
+            whole.map((e) => e.label),
+            wholeSentences.map((s) => labelOf(s.pAcceptable)),
+          );
+          const evalWhole = await evalMcc(dir!, tsv, fp32);
+          assert.equal(checkMetrics.mcc, evalWhole, `check MCC ${checkMetrics.mcc} vs eval MCC ${evalWhole} on ${whole.length} single-sentence examples`);
+
+          // The whole set, a two-sentence item counting as unacceptable when either sentence is flagged.
+          const all = binaryMetrics(examples.map((e) => e.label), perExample.map((p) => labelOf(Math.min(...p))));
+          const evalAll = await evalMcc(dir!, path.join(colaDir, 'out_of_domain_dev.tsv'), fp32);
+          console.log(
+            `      ${which} ${fp32 ? 'fp32' : 'int8'}: check MCC ${checkMetrics.mcc.toFixed(4)} = eval MCC ${evalWhole.toFixed(4)} on ${whole.length} single-sentence examples; ` +
+              `all ${examples.length}: check ${all.mcc.toFixed(4)}, eval ${evalAll.toFixed(4)} (${split.length} two-sentence items split)`,
+          );
+          assert.ok(Math.abs(all.mcc - evalAll) <= 0.05, `whole-set MCC differs by ${Math.abs(all.mcc - evalAll)}`);
+        } finally {
+          rmSync(tmp, { recursive: true, force: true });
+        }
+      });
+    }
+  }
+});

@@ -11,6 +11,7 @@ import { IgnoreStore } from './ignoreStore';
 import { createLog } from './log';
 import { ModelManager } from './modelManager';
 import { StatusBar } from './statusBar';
+import { registerTrainingPanel } from './trainingPanel';
 
 /** What other extensions and the integration tests may use. */
 export interface ColaBertApi {
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics), { providedCodeActionKinds: SentenceCodeActions.kinds }),
     ...registerCommands({ models, diagnostics, ignores, log }, prompt),
   );
+  registerTrainingPanel(context, { log, useModel: (dir) => models.useModel(dir) });
 
   log.info(`cola-bert ${context.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
   void models.reload().then(() => {

@@ -131,6 +131,11 @@ describe('prose extraction (Markdown)', () => {
     assert.deepEqual(texts(src), ['Press Enter to go on.', 'The footnote is prose too.']);
   });
 
+  it('does not break after titles, initials and dotted acronyms', () => {
+    const src = 'Mary asked me if, in St. Louis, John could rent a house. Mr. Smith and John F. Kennedy met in the U.S. Army camp. It rained.\n';
+    assert.deepEqual(texts(src), ['Mary asked me if, in St. Louis, John could rent a house.', 'Mr. Smith and John F. Kennedy met in the U.S. Army camp.', 'It rained.']);
+  });
+
   it('gives blocks whose source maps are as long as their text', () => {
     for (const name of ['code-and-frontmatter.md', 'lists-quotes.md', 'crlf.md', 'emoji.md']) {
       for (const b of markdownProse(read(name))) {

@@ -41,7 +41,10 @@ export function binaryMetrics(labels: readonly number[], predictions: readonly n
   return { n: labels.length, mcc: mccOf(c), accuracy: accuracyOf(c), confusion: c };
 }
 
-/** Predicted label from P(acceptable): acceptable when p ≥ threshold (0.5 = argmax of two logits, ties to 1). */
+/**
+ * Predicted label from P(acceptable): acceptable when p > threshold. With 0.5 this is the trainer's
+ * argmax over the two logits, which sends a tie to index 0 (unacceptable).
+ */
 export function labelOf(pAcceptable: number, threshold = 0.5): Label {
-  return pAcceptable >= threshold ? 1 : 0;
+  return pAcceptable > threshold ? 1 : 0;
 }

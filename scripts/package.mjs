@@ -4,7 +4,7 @@
 // one line added here for the target's binary folder. After packaging, the archive's listing is
 // checked (exactly one native binding, the right one; no tests, sources, dev dependencies).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { listZip } from './zip-list.mjs';
@@ -48,9 +48,33 @@ export function packageVsix({ target = 'linux-x64', out, build = true } = {}) {
   if (build) run(process.execPath, ['scripts/build.mjs', '--production']);
   for (const f of ['dist/extension.js', 'dist/inferenceWorker.js']) if (!existsSync(path.join(root, f))) fail(`${f} is missing after the build`);
 
-  const ignoreDir = path.join(root, '.cache', 'package');
-  mkdirSync(ignoreDir, { recursive: true });
-  const ignoreFile = path.join(ignoreDir, `vscodeignore-${target}`);
+  // vsce globs its whole working folder before applying .vscodeignore; at the repository root that
+  // means .venv and .cache (hundreds of thousands of files, minutes). So it runs in a staging folder
+  // holding only candidate files; .vscodeignore still decides what goes in.
+  const stage = path.join(root, '.cache', 'package', `stage-${target}`);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  const copy = (rel, filter) => {
+    const from = path.join(root, rel);
+    if (existsSync(from)) cpSync(from, path.join(stage, rel), { recursive: true, filter: filter ? (src) => filter(path.relative(root, src)) : undefined });
+  };
+  for (const rel of ['dist', 'media', 'docs/editor.md', 'README.md', 'LICENSE', 'CHANGELOG.md', 'trainer/cola_trainer', 'trainer/requirements.txt', 'trainer/pyproject.toml']) {
+    copy(rel, (f) => !f.includes('__pycache__'));
+  }
+  const otherPlatforms = (f) => !/^node_modules\/onnxruntime-node\/bin\/napi-v\d+\/[^/]+\/[^/]+/.test(f) ||
+    f.startsWith(`node_modules/onnxruntime-node/bin/napi-v6/${ortFolder}`);
+  copy('node_modules/onnxruntime-node', otherPlatforms);
+  copy('node_modules/onnxruntime-common');
+  // Runtime dependencies are what the bundle leaves external (onnxruntime-node, see scripts/build.mjs);
+  // the rest is bundled. onnxruntime-node's own adm-zip and global-agent serve its install script only.
+  const staged = { ...manifest, dependencies: { 'onnxruntime-node': manifest.dependencies['onnxruntime-node'] } };
+  delete staged.devDependencies;
+  writeFileSync(path.join(stage, 'package.json'), `${JSON.stringify(staged, null, 2)}\n`);
+  const ortManifest = path.join(stage, 'node_modules', 'onnxruntime-node', 'package.json');
+  const ort = JSON.parse(readFileSync(ortManifest, 'utf8'));
+  ort.dependencies = { 'onnxruntime-common': ort.dependencies['onnxruntime-common'] };
+  writeFileSync(ortManifest, `${JSON.stringify(ort, null, 2)}\n`);
+  const ignoreFile = path.join(root, '.cache', 'package', `vscodeignore-${target}`);
   writeFileSync(ignoreFile, `${readFileSync(path.join(root, '.vscodeignore'), 'utf8')}\n!node_modules/onnxruntime-node/bin/napi-v6/${ortFolder}/*\n`);
 
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
@@ -58,7 +82,7 @@ export function packageVsix({ target = 'linux-x64', out, build = true } = {}) {
     '--allow-missing-repository', '--no-rewrite-relative-links'];
   if (!existsSync(path.join(root, 'LICENSE'))) args.push('--skip-license');
   // stdin closed: vsce never waits on a y/N prompt in CI.
-  run(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  run(process.execPath, args, { cwd: stage, stdio: ['ignore', 'inherit', 'inherit'] });
 
   verify(vsix, ortFolder);
   return vsix;

@@ -58,17 +58,24 @@ export class Workbench {
     return text;
   }
 
-  /** Opens a workspace file through Quick Open and waits until its editor has focus. */
+  /**
+   * Opens a workspace file as a user would: its tab when it is already open, else its row in the
+   * Explorer, else Quick Open (whose first search waits for the file index); waits for its editor.
+   */
   async openFile(name: string): Promise<Locator> {
-    await this.page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
-    await this.page.keyboard.press('Control+P');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(name);
-    await this.page.locator(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`).first().waitFor({ state: 'visible' });
-    await this.page.keyboard.press('Enter');
-    const tab = this.page.locator(`.tabs-container .tab.active[aria-label*="${name}"]`);
-    await tab.waitFor({ state: 'visible' });
+    const tab = this.page.locator(`.tabs-container .tab[aria-label*="${name}"]`).first();
+    const row = this.page.locator(`.explorer-folders-view .monaco-list-row[aria-label*="${name}"]`).first();
+    if (await tab.isVisible().catch(() => false)) await tab.click();
+    else if (await row.isVisible().catch(() => false)) await row.dblclick();
+    else {
+      await this.page.keyboard.press('Control+P');
+      const input = this.page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(name);
+      await this.page.locator(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`).first().waitFor({ state: 'visible' });
+      await this.page.keyboard.press('Enter');
+    }
+    await this.page.locator(`.tabs-container .tab.active[aria-label*="${name}"]`).waitFor({ state: 'visible' });
     const editor = this.activeEditor();
     await editor.locator('.view-line').first().waitFor({ state: 'visible' });
     return editor;
@@ -96,7 +103,7 @@ export class Workbench {
     await this.page.keyboard.press('Control+G');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
-    await input.fill(`${line}:${column}`);
+    await input.fill(`:${line}:${column}`);
     await this.page.keyboard.press('Enter');
     await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     await this.waitFor(async () => (await this.cursorPosition())?.line === line, `cursor on line ${line}`);
@@ -127,7 +134,7 @@ export class Workbench {
 
   async closePanel(): Promise<void> {
     if (await this.page.locator('.part.panel').isVisible().catch(() => false)) {
-      await this.runCommand('View: Close Panel');
+      await this.runCommand('View: Hide Panel');
     }
   }
 

@@ -1,0 +1,92 @@
+// `npm run serve [-- --port N] [-- --model DIR] [-- --folder DIR]`: try cola-bert without VS Code
+// desktop. Builds and packages the extension (npm run package), installs the VSIX into a code-server
+// profile kept in .cache/serve/, and serves a sample workspace on 127.0.0.1 (no password: loopback
+// only; from another machine use `ssh -L PORT:127.0.0.1:PORT host`). Ctrl+C stops it.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureE2eTools } from './e2e-install.mjs';
+import { packageVsix } from './package.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '8080' },
+    model: { type: 'string' },
+    folder: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`[serve] --port must be a TCP port number, got ${values.port}`);
+  process.exit(2);
+}
+if (values.model && !existsSync(path.join(values.model, 'cola-bert.json'))) {
+  console.error(`[serve] --model ${values.model} is not an exported cola-bert model folder (no cola-bert.json)`);
+  process.exit(2);
+}
+
+const tools = ensureE2eTools();
+const serveDir = path.join(root, '.cache', 'serve');
+const vsix = packageVsix({ target: 'linux-x64', out: path.join(serveDir, 'cola-bert-linux-x64.vsix'), build: !values['no-build'] });
+
+// A profile that survives restarts (settings, trained models in global storage), XDG folders inside it.
+const dirs = Object.fromEntries(['user-data', 'extensions', 'xdg-config', 'xdg-data', 'xdg-cache'].map((d) => {
+  const full = path.join(serveDir, 'profile', d);
+  mkdirSync(full, { recursive: true });
+  return [d, full];
+}));
+const env = {
+  ...process.env,
+  PATH: `${tools.nodeBinDir}${path.delimiter}${process.env.PATH}`,
+  XDG_CONFIG_HOME: dirs['xdg-config'],
+  XDG_DATA_HOME: dirs['xdg-data'],
+  XDG_CACHE_HOME: dirs['xdg-cache'],
+};
+
+const settingsFile = path.join(dirs['user-data'], 'User', 'settings.json');
+mkdirSync(path.dirname(settingsFile), { recursive: true });
+const settings = existsSync(settingsFile) ? JSON.parse(readFileSync(settingsFile, 'utf8')) : {
+  'workbench.startupEditor': 'none',
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+};
+const venvPython = path.join(root, '.venv', 'bin', 'python');
+if (!settings['cola-bert.pythonPath'] && existsSync(venvPython)) settings['cola-bert.pythonPath'] = venvPython;
+if (values.model) settings['cola-bert.modelPath'] = path.resolve(values.model);
+writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+
+const install = spawnSync(tools.codeServer, ['--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions,
+  '--install-extension', vsix, '--force'], { env, stdio: 'inherit' });
+if (install.status !== 0) {
+  console.error('[serve] installing the VSIX into code-server failed');
+  process.exit(1);
+}
+
+const folder = values.folder ? path.resolve(values.folder) : path.join(serveDir, 'workspace');
+if (!values.folder && !existsSync(folder)) cpSync(path.join(root, 'test', 'e2e', 'fixture-workspace'), folder, { recursive: true });
+
+const child = spawn(tools.codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
+  '--disable-update-check', '--disable-getting-started-override', '--user-data-dir', dirs['user-data'],
+  '--extensions-dir', dirs.extensions, folder], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+child.stdout.on('data', (chunk) => process.stdout.write(chunk));
+
+const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}`;
+for (let i = 0; i < 300; i++) {
+  if (child.exitCode !== null) break;
+  const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+  if (ok) {
+    console.log(`\n[serve] cola-bert in code-server: ${url}`);
+    console.log(`[serve] workspace ${folder}; profile ${path.join(serveDir, 'profile')}. Ctrl+C stops it.`);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 200));
+}
+const stop = () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } };
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+child.on('exit', (code, signal) => process.exit(signal ? 0 : code ?? 0));

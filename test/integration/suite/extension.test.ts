@@ -1,0 +1,129 @@
+// The editor behaviour at API level, inside a real extension host: diagnostics for a document,
+// hover results, code actions and commands, configuration changes. The model is a real fine-tuned
+// one (COLA_BERT_TEST_MODEL, set by runTest.ts); the workspace is a copy of test/e2e/fixture-workspace.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const EXTENSION_ID = 'cola-bert.cola-bert';
+const SOURCE = 'cola-bert';
+const model = process.env.COLA_BERT_TEST_MODEL!;
+const unacceptable = 'The the dog barked barked at the at mailman loudly the.';
+const acceptable = 'The cat sat on the mat.';
+
+function sampleUri(): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'the test workspace is not open');
+  return vscode.Uri.joinPath(folder.uri, 'sample.md');
+}
+
+function ours(uri: vscode.Uri): vscode.Diagnostic[] {
+  return vscode.languages.getDiagnostics(uri).filter((d) => d.source === SOURCE);
+}
+
+/** Resolves once `check` holds for the document's cola-bert diagnostics (checked on every change). */
+function diagnosticsWhere(uri: vscode.Uri, check: (d: vscode.Diagnostic[]) => boolean, what: string, timeoutMs = 60_000): Promise<vscode.Diagnostic[]> {
+  return new Promise((resolve, reject) => {
+    const done = (fn: () => void) => { clearTimeout(timer); sub.dispose(); fn(); };
+    const test = () => {
+      const d = ours(uri);
+      if (check(d)) done(() => resolve(d));
+    };
+    const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${what}; diagnostics now: ${JSON.stringify(ours(uri).map((d) => [d.range.start.line, d.message]))}`))), timeoutMs);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => { if (e.uris.some((u) => u.toString() === uri.toString())) test(); });
+    test();
+  });
+}
+
+function rangeOf(doc: vscode.TextDocument, text: string): vscode.Range {
+  const offset = doc.getText().indexOf(text);
+  assert.ok(offset >= 0, `"${text}" is not in ${doc.uri.fsPath}`);
+  return new vscode.Range(doc.positionAt(offset), doc.positionAt(offset + text.length));
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+}
+
+async function setModelPath(value: string | undefined): Promise<void> {
+  await vscode.workspace.getConfiguration('cola-bert').update('modelPath', value, vscode.ConfigurationTarget.Global);
+}
+
+describe('cola-bert extension (integration)', () => {
+  let doc: vscode.TextDocument;
+
+  before(async () => {
+    assert.ok(model, 'COLA_BERT_TEST_MODEL is not set (runTest.ts sets it)');
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed in this extension host`);
+    await ext.activate();
+    doc = await vscode.workspace.openTextDocument(sampleUri());
+    await vscode.window.showTextDocument(doc);
+  });
+
+  it('registers every command it contributes', async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    const contributed = (ext.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.includes('cola-bert.fineTune'));
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const c of contributed) assert.ok(registered.has(c), `${c} is contributed but not registered`);
+  });
+
+  it('flags the unacceptable sentences of a document, nothing in front matter or code', async () => {
+    const diags = await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'cola-bert diagnostics on sample.md');
+    const flaggedTexts = diags.map((d) => doc.getText(d.range));
+    assert.ok(flaggedTexts.some((t) => t.includes(unacceptable)), `"${unacceptable}" is not flagged; flagged: ${JSON.stringify(flaggedTexts)}`);
+    assert.ok(!flaggedTexts.some((t) => t.includes(acceptable)), `"${acceptable}" is flagged`);
+    const text = doc.getText();
+    const frontMatterEnd = doc.positionAt(text.indexOf('\n---', 3) + 4).line;
+    const fenceStart = doc.positionAt(text.indexOf('```')).line;
+    const fenceEnd = doc.positionAt(text.indexOf('```', text.indexOf('```') + 3)).line;
+    for (const d of diags) {
+      assert.ok(d.range.start.line > frontMatterEnd, `diagnostic in the front matter: line ${d.range.start.line}`);
+      assert.ok(d.range.start.line < fenceStart || d.range.start.line > fenceEnd, `diagnostic in a code block: line ${d.range.start.line}`);
+      assert.match(d.message, /P\(acceptable\)/);
+    }
+  });
+
+  it('answers hovers with both probabilities, on flagged and unflagged sentences', async () => {
+    for (const sentence of [unacceptable, acceptable]) {
+      const r = rangeOf(doc, sentence);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, r.start.translate(0, 2));
+      const text = hoverText(hovers);
+      assert.match(text, /P\(acceptable\)/, `hover over "${sentence}": ${text}`);
+      assert.match(text, /P\(unacceptable\)/, `hover over "${sentence}": ${text}`);
+    }
+  });
+
+  it('offers "Ignore this sentence", which removes the diagnostic, also after an edit', async () => {
+    const r = rangeOf(doc, unacceptable);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, r);
+    const ignore = actions.find((a) => a.title === 'Ignore this sentence');
+    assert.ok(ignore, `no "Ignore this sentence" action; offered: ${actions.map((a) => a.title).join(', ')}`);
+    if (ignore.edit) await vscode.workspace.applyEdit(ignore.edit);
+    if (ignore.command) await vscode.commands.executeCommand(ignore.command.command, ...(ignore.command.arguments ?? []));
+    const covers = (d: vscode.Diagnostic) => doc.getText(d.range).includes(unacceptable);
+    await diagnosticsWhere(doc.uri, (d) => !d.some(covers), 'the ignored sentence to lose its diagnostic');
+
+    const editor = await vscode.window.showTextDocument(doc);
+    await editor.edit((e) => e.insert(new vscode.Position(doc.lineCount, 0), '\nA sentence added at the end.\n'));
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0 && !d.some(covers), 'diagnostics after the edit, still without the ignored sentence');
+    await vscode.commands.executeCommand('undo');
+  });
+
+  it('follows configuration changes: a missing model clears diagnostics, the model back restores them', async () => {
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics before the change');
+    await setModelPath(path.join(path.dirname(model), 'no-such-model-folder'));
+    await diagnosticsWhere(doc.uri, (d) => d.length === 0, 'diagnostics cleared while the model folder is missing');
+    await setModelPath(model);
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the model restored');
+  });
+
+  it('"Fine-tune BERT on CoLA" opens the training panel, once', async () => {
+    const panels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label.includes('Fine-tune'));
+    await vscode.commands.executeCommand('cola-bert.fineTune');
+    assert.equal(panels().length, 1);
+    await vscode.commands.executeCommand('cola-bert.fineTune');
+    assert.equal(panels().length, 1, 'a second invocation must reveal the panel, not open another');
+  });
+});

@@ -49,6 +49,8 @@ export interface InferenceStats {
   inferred: number;
   /** Worker requests dropped because every caller aborted. */
   cancelledRequests: number;
+  /** Of those, requests the worker itself stopped (it had them already). */
+  stoppedInWorker: number;
 }
 
 export interface Disposable {
@@ -111,7 +113,7 @@ export class InferenceService {
   private sent: Job | null = null;
   private failure: InferenceError | null = null;
   private disposed = false;
-  readonly stats: InferenceStats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, cancelledRequests: 0 };
+  readonly stats: InferenceStats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, cancelledRequests: 0, stoppedInWorker: 0 };
 
   private constructor(
     private readonly worker: Worker,
@@ -355,6 +357,7 @@ export class InferenceService {
       });
       this.settle(job, out);
     } else if (m.type === 'cancelled') {
+      this.stats.stoppedInWorker++;
       this.settle(job, undefined, abortError());
     } else if (m.type === 'error') {
       this.settle(job, undefined, new InferenceError('run', m.message));

@@ -69,7 +69,7 @@ export class LineChart {
         y: spec.yRange ? { range: spec.yRange } : { auto: true },
       },
       axes: [
-        { ...axis(spec.xLabel), ...(spec.xIntegers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] } : {}) },
+        { ...axis(spec.xLabel), ...(spec.xIntegers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] } : {}) },
         axis(spec.yLabel),
       ],
       series: [

@@ -207,8 +207,13 @@ function readForm(): TrainForm {
   };
 }
 
+/** 2e-5 rather than 0.00002: how learning rates are written in the chapter and the BERT paper. */
+function num(v: number): string {
+  return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v);
+}
+
 function syncFormControls(): void {
-  for (const [k, el] of controls) el.value = String(form[k]);
+  for (const [k, el] of controls) el.value = typeof form[k] === 'number' ? num(form[k] as number) : String(form[k]);
 }
 
 function renderFormErrors(): boolean {
@@ -287,6 +292,7 @@ function renderControls(): void {
   show(resumeButton, !running && !!run?.resumable);
   setDisabled(resumeButton, environment.status !== 'ready');
   for (const c of controls.values()) setDisabled(c, running);
+  setDisabled(resetButton, running);
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -325,6 +331,7 @@ function ensureCharts(): void {
       title: 'Training loss per batch',
       xLabel: 'step',
       yLabel: 'loss',
+      xIntegers: true,
       series: [
         { label: 'batch loss', color: 'blue', width: 1, format: (v) => v.toFixed(4) },
         { label: 'smoothed', color: 'orange', width: 2, format: (v) => v.toFixed(4) },
@@ -389,7 +396,7 @@ function renderProgress(): void {
       ['Device', `${st.device_name}${st.world_size > 1 ? ` ×${st.world_size}` : ''}`],
       ['Precision', st.precision],
       ['Data', `${st.train_size} train · ${st.validation_size} validation · ${st.holdout_size} holdout`],
-      ['Batch', `${st.batch_size} · lr ${st.learning_rate}`],
+      ['Batch', `${st.batch_size} · lr ${num(st.learning_rate)}`],
     ];
     if (st.parameters) facts.push(['Parameters', `${(st.parameters / 1e6).toFixed(1)} M`]);
     replaceChildren(runFacts, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
@@ -576,7 +583,7 @@ function renderHistory(): void {
       h('td', {}, new Date(r.started).toLocaleString()),
       h('td', {}, r.model),
       h('td', {}, r.device),
-      h('td', {}, `${r.epochs} × ${r.batchSize} @ ${r.learningRate}`),
+      h('td', {}, `${r.epochs} × ${r.batchSize} @ ${num(r.learningRate)}`),
       h('td', {}, formatDuration(r.seconds)),
       h('td', { class: `outcome ${r.outcome}` }, r.outcome),
       h('td', {}, r.holdoutMcc === null ? '–' : r.holdoutMcc.toFixed(3)),
@@ -618,6 +625,7 @@ function renderCompare(runs: CompareRun[]): void {
     title: 'Training loss per batch (smoothed)',
     xLabel: 'step',
     yLabel: 'loss',
+    xIntegers: true,
     series: runs.map((r, i) => ({ label: r.label, color: i ? 'orange' : 'blue', width: 2, format: (v: number) => v.toFixed(4) })),
   });
   // Align both curves on the union of their steps; uPlot bridges the gaps.
@@ -660,6 +668,12 @@ function renderAll(): void {
 
 function setRun(snapshot: RunSnapshot | null): void {
   run = snapshot;
+  // While a run trains, the (disabled) form shows what it was started with.
+  if (snapshot?.outcome === 'running') {
+    form = { ...snapshot.form };
+    syncFormControls();
+    renderFormErrors();
+  }
   runState = applyEvents(emptyRunState(), snapshot?.events ?? []);
   log = (snapshot?.log ?? []).slice(-LOG_LINES);
   predictionsList.replaceChildren();

@@ -1,0 +1,369 @@
+// The built training panel (dist/webview/panel.js) in headless Chromium, under the same HTML and CSP the
+// extension serves, with a fake `acquireVsCodeApi`. The host side is played by this test: it replays the
+// RECORDED event stream of a real tiny-model trainer run (test/fixtures/training/) and checks what the
+// panel draws (chart points, MCC, confusion matrix) and what it sends back (schema-valid messages).
+// Screenshots go to test-results/ (git-ignored).
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import { makeNonce, panelHtml } from '../../src/panelHtml';
+import { checkToHost, DEFAULT_FORM, type HistoryEntry, type ToHost, type ToWebview } from '../../webview/protocol';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium';
+
+const root = path.resolve(__dirname, '..', '..');
+const bundle = path.join(root, 'dist', 'webview', 'panel.js');
+const fixtures = path.join(root, 'test', 'fixtures', 'training');
+const results = path.join(root, 'test-results');
+const recorded: TrainerEvent[] = readFileSync(path.join(fixtures, 'tiny-run.events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const stderr = readFileSync(path.join(fixtures, 'tiny-run.stderr.log'), 'utf8').split('\n').filter(Boolean);
+const of = <N extends TrainerEvent['event']>(n: N) => recorded.filter((e): e is Extract<TrainerEvent, { event: N }> => e.event === n);
+
+/** A dark VS Code theme's variables (Dark Modern), set the way VS Code sets them: on <html>. */
+const THEME: Record<string, string> = {
+  '--vscode-font-family': '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-editor-font-family': '"Droid Sans Mono", monospace',
+  '--vscode-foreground': '#cccccc',
+  '--vscode-descriptionForeground': '#9d9d9d',
+  '--vscode-errorForeground': '#f85149',
+  '--vscode-editor-background': '#1f1f1f',
+  '--vscode-sideBar-background': '#181818',
+  '--vscode-widget-border': '#313131',
+  '--vscode-panel-border': '#2b2b2b',
+  '--vscode-focusBorder': '#0078d4',
+  '--vscode-button-background': '#0078d4',
+  '--vscode-button-foreground': '#ffffff',
+  '--vscode-button-hoverBackground': '#026ec1',
+  '--vscode-button-secondaryBackground': '#313131',
+  '--vscode-button-secondaryForeground': '#cccccc',
+  '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+  '--vscode-button-border': '#ffffff12',
+  '--vscode-input-background': '#313131',
+  '--vscode-input-foreground': '#cccccc',
+  '--vscode-input-border': '#3c3c3c',
+  '--vscode-input-placeholderForeground': '#989898',
+  '--vscode-inputValidation-errorBorder': '#be1100',
+  '--vscode-inputValidation-errorBackground': '#5a1d1d',
+  '--vscode-dropdown-background': '#313131',
+  '--vscode-dropdown-border': '#3c3c3c',
+  '--vscode-dropdown-foreground': '#cccccc',
+  '--vscode-checkbox-background': '#313131',
+  '--vscode-checkbox-border': '#3c3c3c',
+  '--vscode-progressBar-background': '#0078d4',
+  '--vscode-panelTitle-activeBorder': '#0078d4',
+  '--vscode-panelTitle-activeForeground': '#cccccc',
+  '--vscode-panelTitle-inactiveForeground': '#9d9d9d',
+  '--vscode-textCodeBlock-background': '#2b2b2b',
+  '--vscode-textLink-foreground': '#4daafc',
+  '--vscode-charts-foreground': '#cccccc',
+  '--vscode-charts-lines': 'rgba(204, 204, 204, 0.25)',
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-red': '#f14c4c',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-yellow': '#cca700',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-editor-selectionBackground': '#264f78',
+};
+
+/**
+ * The fake VS Code webview API and the theme, as an init script. It is a string, not a function, because
+ * tsx compiles functions with name helpers that do not exist in the page.
+ */
+function fakeVsCodeApi(theme: Record<string, string>): string {
+  return `(() => {
+  const w = window;
+  w.__posted = [];
+  w.__csp = [];
+  w.__state = undefined;
+  let acquired = false;
+  w.acquireVsCodeApi = () => {
+    if (acquired) throw new Error('acquireVsCodeApi may be called only once');
+    acquired = true;
+    return {
+      postMessage: (m) => w.__posted.push(JSON.parse(JSON.stringify(m))),
+      getState: () => w.__state,
+      setState: (s) => { w.__state = s; },
+    };
+  };
+  document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(e.violatedDirective + ': ' + e.blockedURI));
+  const theme = ${JSON.stringify(theme)};
+  const apply = () => { for (const [k, v] of Object.entries(theme)) document.documentElement.style.setProperty(k, v); };
+  if (document.documentElement) apply();
+  else new MutationObserver((_, o) => { if (document.documentElement) { o.disconnect(); apply(); } }).observe(document, { childList: true });
+})();`;
+}
+
+describe('training panel webview (headless Chromium)', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let page: Page;
+  let server: http.Server;
+  let origin: string;
+  const foreignRequests: string[] = [];
+  const consoleErrors: string[] = [];
+  let seen = 0;
+
+  /** Messages the webview posted since the last call, each validated with the host's validator. */
+  async function posted(): Promise<ToHost[]> {
+    const all = (await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted)) as unknown[];
+    const fresh = all.slice(seen);
+    seen = all.length;
+    return fresh.map((m) => checkToHost(m));
+  }
+
+  async function send(msg: ToWebview): Promise<void> {
+    await page.evaluate((m) => window.postMessage(m, '*'), msg as unknown as Record<string, unknown>);
+  }
+
+  async function waitForPosted(type: ToHost['type']): Promise<ToHost> {
+    for (let i = 0; i < 200; i++) {
+      const found = (await posted()).find((m) => m.type === type);
+      if (found) return found;
+      await page.waitForTimeout(25);
+    }
+    throw new Error(`the webview never posted "${type}"`);
+  }
+
+  before(async () => {
+    assert.ok(existsSync(bundle), `${bundle} is missing: run node scripts/build.mjs (npm run test:webview does)`);
+    const executablePath = ensureChromium();
+    const nonce = makeNonce();
+    server = http.createServer((req, res) => {
+      if (req.url === '/') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(panelHtml({ cspSource: origin, scriptUri: `${origin}/dist/webview/panel.js`, nonce }));
+      } else if (req.url === '/dist/webview/panel.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+        res.end(readFileSync(bundle));
+      } else if (req.url === '/favicon.ico') {
+        res.writeHead(204).end();
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
+    page.on('request', (r) => {
+      if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) foreignRequests.push(r.url());
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    await page.addInitScript({ content: fakeVsCodeApi(THEME) });
+    await page.goto(`${origin}/`);
+    mkdirSync(results, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+  });
+
+  it('loads under the CSP and says ready', async () => {
+    assert.deepEqual(await waitForPosted('ready'), { type: 'ready' });
+    await page.waitForSelector('#field-epochs');
+  });
+
+  it('shows the environment and the chapter defaults', async () => {
+    await send({
+      type: 'init',
+      form: DEFAULT_FORM,
+      environment: { status: 'ready', python: '/work/main/.venv/bin/python', source: "the extension's environment", pythonVersion: '3.11.7', torch: '2.13.0+cpu', transformers: '5.24.0', cuda: null, device: { kind: 'cpu', name: 'AMD EPYC' }, cpuThreads: 2 },
+      run: null,
+      history: [],
+    });
+    await page.waitForFunction(() => document.querySelector('#env-status')?.textContent === 'Ready to train.');
+    const facts = await page.locator('#env-facts').innerText();
+    assert.match(facts, /torch\s+2\.13\.0\+cpu \(CPU build\)/);
+    assert.match(facts, /Device\s+CPU, 2 threads — 4 epochs take roughly \d+ h \d+ min \(estimate\)/);
+    const values = await page.evaluate(() => ['model', 'epochs', 'batchSize', 'learningRate', 'warmupRatio', 'maxLength', 'seed', 'device'].map((k) => (document.getElementById(`field-${k}`) as unknown as { value: string }).value));
+    assert.deepEqual(values, ['bert-base-uncased', '4', '32', '2e-5', '0.1', '128', '42', 'auto']);
+    assert.equal(await page.locator('label[for="field-learningRate"]').innerText(), 'Learning rate');
+    assert.match(await page.locator('#field-learningRate-help').innerText(), /2e-5/);
+  });
+
+  it('explains an invalid value and does not start; starts once it is fixed', async () => {
+    await posted();
+    const epochs = page.locator('#field-epochs');
+    await epochs.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('0');
+    await page.waitForSelector('#field-epochs-error:not([hidden])');
+    assert.equal(await page.locator('#field-epochs-error').innerText(), 'Epochs must be between 1 and 100.');
+    assert.equal(await page.locator('#field-epochs').getAttribute('aria-invalid'), 'true');
+    await page.click('#start');
+    await page.waitForTimeout(100);
+    assert.deepEqual((await posted()).filter((m) => m.type === 'start'), []);
+    await epochs.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('4');
+    await page.waitForSelector('#field-epochs-error[hidden]', { state: 'attached' });
+    await page.click('#start');
+    const start = (await waitForPosted('start')) as Extract<ToHost, { type: 'start' }>;
+    assert.deepEqual(start.form, DEFAULT_FORM);
+  });
+
+  it('replays the recorded run: progress, loss chart points, validation chart, log tail', async () => {
+    const id = 'run-20261126T150000-test';
+    const form = { ...DEFAULT_FORM, model: of('started')[0].model, epochs: of('started')[0].epochs };
+    await send({ type: 'runStarted', run: { id, form, outcome: 'running', events: [], log: [], resumable: false } });
+    // Batches as the host sends them (~150 ms of a fast run each), with the stderr lines interleaved.
+    let logAt = 0;
+    const midway = Math.floor(recorded.length / 2);
+    for (let i = 0; i < recorded.length; i += 17) {
+      const events = recorded.slice(i, i + 17);
+      const log = stderr.slice(logAt, (logAt += 2));
+      await send({ type: 'runEvents', id, events, log });
+      if (i <= midway && midway < i + 17) {
+        await page.waitForFunction(() => /Step \d+ \/ \d+/.test(document.getElementById('progress-text')?.textContent ?? ''));
+        const text = await page.locator('#progress-text').innerText();
+        assert.match(text, /Step \d+ \/ \d+ \(\d+ %\) · epoch \d \/ \d · ETA .+ · [\d.]+ samples\/s/);
+        assert.equal(await page.locator('#cancel').isVisible(), true);
+        const model = await page.locator('#field-model').evaluate((el) => [(el as unknown as { value: string }).value, (el as unknown as { disabled: boolean }).disabled]);
+        assert.deepEqual(model, [form.model, true], 'while training, the form shows the run and is locked');
+        await page.screenshot({ path: path.join(results, 'webview-panel-running.png'), fullPage: true });
+      }
+    }
+    await send({ type: 'runEvents', id: 'some-other-run', events: recorded.slice(0, 3), log: ['must be ignored'] });
+    await send({ type: 'runEnded', id, outcome: 'done', resumable: false });
+    await page.waitForFunction(() => document.body.dataset.outcome === 'done');
+    await page.waitForSelector('#holdout-mcc');
+
+    const steps = of('step');
+    const loss = (await page.evaluate(() => (window as unknown as { colaBertPanel: { lossData(): number[][] } }).colaBertPanel.lossData())) as number[][];
+    assert.deepEqual(loss[0], steps.map((s) => s.step), 'x = every recorded step');
+    assert.deepEqual(loss[1], steps.map((s) => s.loss), 'y = every recorded batch loss');
+    assert.equal(loss[2].length, steps.length, 'the smoothed series has a point per step');
+    assert.equal(await page.locator('#loss-chart').getAttribute('data-points'), String(steps.length));
+
+    const evals = of('evaluation');
+    const val = (await page.evaluate(() => (window as unknown as { colaBertPanel: { evalData(): number[][] } }).colaBertPanel.evalData())) as number[][];
+    assert.deepEqual(val, [evals.map((e) => e.epoch), evals.map((e) => e.val_accuracy), evals.map((e) => e.val_mcc)]);
+
+    assert.equal(Number(await page.locator('#progress-bar').evaluate((el) => (el as unknown as { value: number }).value)), 100);
+    assert.match(await page.locator('#progress-text').innerText(), /^Finished in /);
+    const started = of('started')[0];
+    const facts = await page.locator('#run-facts').innerText();
+    assert.ok(facts.includes(started.device_name) && facts.includes(started.precision), facts);
+    const logText = await page.locator('#log-tail').textContent();
+    assert.ok(logText!.includes(stderr[0]), 'the log tail shows the trainer stderr');
+    assert.ok(!logText!.includes('must be ignored'), 'events of another run are ignored');
+  });
+
+  it('shows the result: holdout MCC headline, accuracy, confusion matrix, epoch table, reference', async () => {
+    const h = of('holdout')[0];
+    assert.equal(await page.locator('#holdout-mcc').innerText(), h.mcc.toFixed(3));
+    assert.equal(await page.locator('#holdout-accuracy').innerText(), `${(100 * h.accuracy).toFixed(1)} %`);
+    const cell = (c: string) => page.locator(`#confusion td[data-cell="${c}"]`).innerText();
+    assert.deepEqual(
+      { tp: Number(await cell('tp')), fn: Number(await cell('fn')), fp: Number(await cell('fp')), tn: Number(await cell('tn')) },
+      h.confusion,
+    );
+    assert.equal(h.confusion.tp + h.confusion.tn + h.confusion.fp + h.confusion.fn, h.n);
+    assert.match(await page.locator('#confusion caption').innerText(), new RegExp(`\\(${h.n} sentences\\)`));
+    const rows = await page.locator('#epoch-table tbody tr').allInnerTexts();
+    assert.equal(rows.length, of('evaluation').length);
+    const best = of('evaluation').filter((e) => e.best).at(-1)!;
+    assert.match(rows[best.epoch - 1], new RegExp(`^${best.epoch} ★`));
+    assert.match(await page.locator('.reference').innerText(), /0\.52–0\.55 for bert-base-uncased/);
+    await page.screenshot({ path: path.join(results, 'webview-panel.png'), fullPage: true });
+  });
+
+  it('try a sentence: posts predict and shows the verdict with probabilities', async () => {
+    await posted();
+    await page.locator('#sentence').click();
+    await page.keyboard.type('The more you read, the more you understand.');
+    await page.keyboard.press('Enter');
+    const predict = (await waitForPosted('predict')) as Extract<ToHost, { type: 'predict' }>;
+    assert.equal(predict.sentence, 'The more you read, the more you understand.');
+    await send({ type: 'predictions', requestId: predict.requestId, results: [{ sentence: predict.sentence, pAcceptable: 0.8731, pUnacceptable: 0.1269 }] });
+    await page.waitForSelector('#predictions li');
+    const text = await page.locator('#predictions li').first().innerText();
+    assert.match(text, /acceptable[\s\S]*P\(acceptable\) 87\.3 % · P\(unacceptable\) 12\.7 %[\s\S]*The more you read/);
+  });
+
+  it('export report: posts the charts as PNG data URLs', async () => {
+    await posted();
+    await page.click('#export');
+    const msg = (await waitForPosted('exportReport')) as Extract<ToHost, { type: 'exportReport' }>;
+    assert.deepEqual(msg.charts.map((c) => c.name), ['loss', 'validation']);
+    for (const c of msg.charts) {
+      const png = Buffer.from(c.dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
+      assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      assert.ok(png.length > 5000, `${c.name}.png has ${png.length} bytes`);
+      writeFileSync(path.join(results, `webview-export-${c.name}.png`), png);
+    }
+    await page.click('#use-model');
+    assert.deepEqual(await waitForPosted('useModel'), { type: 'useModel' });
+  });
+
+  it('a crash shows the error, the log tail and Open log', async () => {
+    await send({ type: 'runStarted', run: { id: 'run-crash', form: DEFAULT_FORM, outcome: 'running', events: recorded.slice(0, 10), log: stderr.slice(0, 4), resumable: false } });
+    await send({ type: 'runEnded', id: 'run-crash', outcome: 'crashed', failure: { message: 'the trainer was killed by SIGKILL. Last log line: Killed' }, resumable: true });
+    await page.waitForFunction(() => document.body.dataset.outcome === 'crashed');
+    assert.match(await page.locator('#failure-message').innerText(), /killed by SIGKILL/);
+    assert.equal(await page.locator('#resume').isVisible(), true);
+    await posted();
+    await page.getByRole('button', { name: 'Open log' }).click();
+    assert.deepEqual(await waitForPosted('openLog'), { type: 'openLog' });
+    await page.screenshot({ path: path.join(results, 'webview-panel-crashed.png'), fullPage: true });
+  });
+
+  it('run history: lists runs, compares two (overlaid loss curves + metric table), deletes', async () => {
+    const entry = (id: string, mcc: number, started: string): HistoryEntry => ({ id, started, outcome: 'done', model: 'bert-base-uncased', device: 'cuda (NVIDIA H100 80GB HBM3)', precision: 'bf16', epochs: 4, batchSize: 32, learningRate: 2e-5, seconds: 161, holdoutMcc: mcc, holdoutAccuracy: 0.83, bestValMcc: 0.58, hasModel: true });
+    await send({ type: 'history', runs: [entry('run-b', 0.551, '2026-11-26T14:00:00Z'), entry('run-a', 0.527, '2026-11-26T13:00:00Z')] });
+    await send({ type: 'showTab', tab: 'history' });
+    await page.waitForSelector('#history-table tbody tr');
+    assert.equal(await page.locator('#history-table tbody tr').count(), 2);
+    const boxes = page.locator('#history-table vscode-checkbox');
+    await boxes.nth(0).click();
+    await boxes.nth(1).click();
+    await posted();
+    await page.click('#compare');
+    const compare = (await waitForPosted('compareRuns')) as Extract<ToHost, { type: 'compareRuns' }>;
+    assert.deepEqual([...compare.ids].sort(), ['run-a', 'run-b']);
+    const steps = of('step');
+    const lossA = steps.map((s) => [s.step, s.loss] as [number, number]);
+    const lossB = steps.map((s) => [s.step, s.loss * 0.8] as [number, number]);
+    await send({ type: 'compare', runs: [
+      { id: 'run-a', label: 'run A', loss: lossA, metrics: { 'Holdout MCC': 0.527, 'Learning rate': 2e-5, Device: 'NVIDIA H100' } },
+      { id: 'run-b', label: 'run B', loss: lossB, metrics: { 'Holdout MCC': 0.551, 'Learning rate': 3e-5, Device: 'NVIDIA H100' } },
+    ] });
+    await page.waitForSelector('#compare-chart canvas');
+    const data = (await page.evaluate(() => (window as unknown as { colaBertPanel: { compareData(): (number | null)[][] } }).colaBertPanel.compareData())) as number[][];
+    assert.equal(data.length, 3, 'x + one series per run');
+    assert.deepEqual(data[0], steps.map((s) => s.step));
+    assert.ok(data[2].every((v, i) => v < data[1][i]), 'run B (scaled by 0.8) lies below run A everywhere');
+    assert.match(await page.locator('#compare-title + div + table').innerText(), /Holdout MCC\s+0\.5270\s+0\.5510/);
+    await page.screenshot({ path: path.join(results, 'webview-panel-history.png'), fullPage: true });
+    await posted();
+    await page.getByRole('button', { name: 'Delete' }).first().click();
+    assert.deepEqual(await waitForPosted('deleteRun'), { type: 'deleteRun', id: 'run-b' });
+  });
+
+  it('drops messages outside the schema without breaking', async () => {
+    const before = consoleErrors.length;
+    await page.evaluate(() => window.postMessage({ type: 'runEnded', id: 'x', outcome: 'exploded' }, '*'));
+    await page.evaluate(() => window.postMessage({ type: 'eval', code: 'alert(1)' }, '*'));
+    await page.waitForTimeout(100);
+    const errs = consoleErrors.slice(before);
+    assert.equal(errs.length, 2, errs.join('\n'));
+    assert.match(errs[0], /cola-bert panel: invalid host→webview message: runEnded\.outcome must be one of/);
+    assert.match(errs[1], /unknown host→webview message type "eval"/);
+    consoleErrors.splice(before);
+  });
+
+  it('loaded nothing from outside, violated no CSP rule, logged no errors', async () => {
+    assert.deepEqual(foreignRequests, []);
+    assert.deepEqual(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp), []);
+    assert.deepEqual(consoleErrors, []);
+  });
+});

@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { probeEnvironment, startTraining, trainArgs, TrainerRunError, type RunResult, type TrainerProcessOptions } from '../../src/core/trainerClient';
+import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import { colaDir, repoRoot, requirePython, trainerDir } from './helpers/python';
+
+const fakeTrainerDir = path.join(repoRoot, 'test', 'fixtures', 'fake_trainer');
+
+async function failure(p: Promise<RunResult>): Promise<TrainerRunError> {
+  try {
+    const r = await p;
+    assert.fail(`expected a failure, got ${JSON.stringify(r)}`);
+  } catch (e) {
+    assert.ok(e instanceof TrainerRunError, `expected TrainerRunError, got ${e}`);
+    return e;
+  }
+}
+
+describe('trainerClient', function () {
+  this.timeout(60_000);
+  const python = { python: requirePython() };
+
+  it('trainArgs maps every option to the trainer flag', () => {
+    assert.deepEqual(
+      trainArgs({
+        model: 'm', dataDir: '/d', outputDir: '/o', epochs: 2, batchSize: 16, learningRate: 3e-5, warmupRatio: 0.06, maxLength: 64, seed: 7,
+        device: 'cpu', precision: 'bf16', maxTrain: 300, maxEval: 50, resume: true, noInt8: true,
+      }),
+      [
+        '--model', 'm', '--data-dir', '/d', '--output-dir', '/o', '--epochs', '2', '--batch-size', '16', '--learning-rate', '0.00003', '--warmup-ratio', '0.06',
+        '--max-length', '64', '--seed', '7', '--device', 'cpu', '--precision', 'bf16', '--max-train', '300', '--max-eval', '50', '--resume', '--no-int8',
+      ],
+    );
+    assert.deepEqual(trainArgs({}), []);
+  });
+
+  describe('against a scripted trainer process', () => {
+    function run(scenario: string, extra: Partial<TrainerProcessOptions> = {}) {
+      const logs: string[] = [];
+      const r = startTraining(python, { model: 'tiny', epochs: 1, dataDir: '/data dir/with space' }, {
+        trainerDir: fakeTrainerDir,
+        env: { ...process.env, FAKE_TRAINER_SCENARIO: scenario },
+        logger: (l) => logs.push(l),
+        ...extra,
+      });
+      return { r, logs };
+    }
+
+    it('delivers every event typed and in order, with the exact line, and resolves with done', async () => {
+      const { r, logs } = run('ok');
+      const seen: TrainerEvent[] = [];
+      const lines: string[] = [];
+      r.onEvent((e, line) => {
+        seen.push(e);
+        lines.push(line);
+      });
+      const result = await r.result;
+      assert.deepEqual(
+        seen.map((e) => e.event),
+        ['started', 'step', 'step', 'evaluation', 'holdout', 'exported', 'done'],
+      );
+      assert.equal(result.status, 'done');
+      if (result.status !== 'done') return;
+      assert.equal(result.exitCode, 0);
+      assert.equal(result.holdout?.mcc, 0.5);
+      assert.equal(result.exported?.onnx_int8, 'model.int8.onnx');
+      assert.equal(result.started?.device_name, 'Fake CPU');
+      assert.deepEqual(JSON.parse(lines[0]), seen[0]);
+      assert.deepEqual(r.events, seen);
+      // No shell: the space inside the argument arrives intact; PYTHONPATH starts with the trainer folder.
+      const argv = logs.find((l) => l.startsWith('argv '));
+      assert.deepEqual(JSON.parse(argv!.slice(5)), ['train', '--model', 'tiny', '--data-dir', '/data dir/with space', '--epochs', '1']);
+      assert.ok(logs.some((l) => l.startsWith(`pythonpath ${fakeTrainerDir}`)));
+    });
+
+    it('a disposed listener gets no more events', async () => {
+      const { r } = run('ok');
+      let count = 0;
+      const sub = r.onEvent(() => {
+        count++;
+        sub.dispose();
+      });
+      await r.result;
+      assert.equal(count, 1);
+    });
+
+    it('an error event rejects with its code, message, hint, file and line', async () => {
+      const e = await failure(run('error').r.result);
+      assert.equal(e.code, 'data_malformed');
+      assert.equal(e.exitCode, 1);
+      assert.equal(e.event?.line, 7);
+      assert.match(e.message, /label must be 0 or 1.*\(\/data\/in_domain_train\.tsv:7\)\nfix the file/s);
+    });
+
+    it('a schema violation stops the run and says what was wrong', async () => {
+      const t0 = Date.now();
+      const e = await failure(run('invalid').r.result);
+      assert.equal(e.code, 'protocol');
+      assert.match(e.message, /invalid "step" event: .*must have required property 'epoch'/);
+      assert.ok(Date.now() - t0 < 20_000, 'the process was stopped, not waited for');
+    });
+
+    it('a stray print on stdout is a protocol error', async () => {
+      const e = await failure(run('not-json').r.result);
+      assert.equal(e.code, 'protocol');
+      assert.match(e.message, /not JSON.*Epoch 1\/4 loss=0\.5/);
+    });
+
+    it('a crash rejects with the exit code and the last 50 stderr lines', async () => {
+      const e = await failure(run('crash').r.result);
+      assert.equal(e.code, 'crashed');
+      assert.equal(e.exitCode, 1);
+      assert.equal(e.stderrTail.length, 50);
+      assert.match(e.stderrTail[e.stderrTail.length - 1], /RuntimeError: simulated crash/);
+      assert.match(e.message, /exited with code 1 without a result.*simulated crash/s);
+      assert.ok(!e.stderrTail.includes('log line 0'), 'only the tail is kept');
+    });
+
+    it('death by a signal is reported with the signal', async () => {
+      const e = await failure(run('segfault').r.result);
+      assert.equal(e.code, 'crashed');
+      assert.equal(e.signal, 'SIGSEGV');
+      assert.match(e.message, /killed by SIGSEGV/);
+    });
+
+    it('"done" followed by a non-zero exit is still a failure', async () => {
+      const e = await failure(run('done-then-fail').r.result);
+      assert.equal(e.exitCode, 3);
+      assert.match(e.message, /reported "done" but exited with code 3/);
+    });
+
+    it('cancel() sends {"command":"cancel"} and resolves with the cancelled event', async () => {
+      const { r, logs } = run('cancellable');
+      r.onEvent((e) => {
+        if (e.event === 'step' && e.step === 3) r.cancel();
+      });
+      const result = await r.result;
+      assert.equal(result.status, 'cancelled');
+      if (result.status !== 'cancelled') return;
+      assert.equal(result.exitCode, 130);
+      assert.equal(result.cancelled?.checkpoint, '/tmp/fake-out.checkpoint');
+      assert.ok(logs.includes('command {"command": "cancel"}'));
+    });
+
+    it('an AbortSignal cancels like cancel()', async () => {
+      const controller = new AbortController();
+      const { r } = run('cancellable', { signal: controller.signal });
+      r.onEvent((e) => e.event === 'step' && controller.abort());
+      const result = await r.result;
+      assert.equal(result.status, 'cancelled');
+    });
+
+    it('a trainer that ignores cancel and SIGTERM is killed with SIGKILL', async () => {
+      const { r, logs } = run('stubborn', { cancelGraceMs: 300, killGraceMs: 300 });
+      r.onEvent((e) => e.event === 'step' && r.cancel());
+      const result = await r.result;
+      assert.equal(result.status, 'cancelled');
+      if (result.status !== 'cancelled') return;
+      assert.equal(result.cancelled, null);
+      assert.equal(result.signal, 'SIGKILL');
+      assert.ok(logs.some((l) => /sending SIGTERM/.test(l)));
+      assert.ok(logs.some((l) => /sending SIGKILL/.test(l)));
+    });
+
+    it('a missing interpreter is a clear spawn error', async () => {
+      const r = startTraining({ python: '/nonexistent/python3' }, {}, { trainerDir: fakeTrainerDir });
+      const e = await failure(r.result);
+      assert.equal(e.code, 'spawn');
+      assert.match(e.message, /Python interpreter not found: \/nonexistent\/python3/);
+    });
+
+    it('probeEnvironment returns the environment event', async () => {
+      const env = await probeEnvironment(python, { trainerDir: fakeTrainerDir });
+      assert.equal(env.devices[0].name, 'Fake CPU');
+    });
+  });
+
+  describe('against the real trainer (python -m cola_trainer)', function () {
+    this.timeout(300_000);
+    let tmp: string;
+    let tiny: string;
+
+    before(() => {
+      tmp = mkdtempSync(path.join(os.tmpdir(), 'cola-client-'));
+      tiny = path.join(tmp, 'tiny');
+      const r = spawnSync(requirePython(), [path.join(trainerDir, 'tests', 'tiny_model.py'), tiny], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: trainerDir } });
+      if (r.status !== 0) throw new Error(`tiny_model.py failed: ${r.stderr}`);
+    });
+    after(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it('probeEnvironment: versions of the real interpreter', async () => {
+      const env = await probeEnvironment(python, { trainerDir });
+      assert.match(env.torch, /^2\.13\.0/);
+      assert.ok(env.devices.some((d) => d.kind === 'cpu'));
+    });
+
+    it('bad input becomes a typed error event (data_missing) with a hint', async () => {
+      const r = startTraining(python, { model: tiny, dataDir: path.join(tmp, 'no-such-folder') }, { trainerDir });
+      const e = await failure(r.result);
+      assert.equal(e.code, 'data_missing');
+      assert.match(e.message, /no-such-folder/);
+      assert.ok(e.event?.hint);
+    });
+
+    it('a real run streams schema-valid events and stops on cancel with a cancelled event', async () => {
+      const events: TrainerEvent[] = [];
+      const r = startTraining(
+        python,
+        { model: tiny, dataDir: colaDir, outputDir: path.join(tmp, 'out'), epochs: 1, batchSize: 8, maxTrain: 200, maxEval: 16, device: 'cpu' },
+        { trainerDir, env: { ...process.env, HF_HUB_OFFLINE: '1' } },
+      );
+      r.onEvent((e) => {
+        events.push(e);
+        if (e.event === 'step' && e.step === 2) r.cancel();
+      });
+      const result = await r.result;
+      assert.equal(result.status, 'cancelled', JSON.stringify(result));
+      if (result.status !== 'cancelled') return;
+      assert.equal(result.exitCode, 130);
+      assert.ok(result.cancelled, 'the trainer wrote its cancelled event');
+      assert.deepEqual(events.slice(0, 2).map((e) => e.event), ['environment', 'started']);
+      assert.ok(events.filter((e) => e.event === 'step').length >= 2);
+      assert.equal(events[events.length - 1].event, 'cancelled');
+    });
+  });
+});

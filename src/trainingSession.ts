@@ -2,6 +2,7 @@
 // goes on. Trainer events and log lines are batched (default every 150 ms) so that a fast GPU run —
 // dozens of steps a second — reaches the webview as a few messages a second.
 // No `vscode` import: unit-tested in plain mocha (test/unit/trainingSession.test.ts).
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startTraining, TrainerRunError, type PythonInterpreter, type TrainOptions } from './core/trainerClient';
 import type { TrainerEvent } from './core/trainerProtocol';
@@ -239,6 +240,8 @@ export function trainerStarter(python: () => PythonInterpreter | undefined, trai
       resume,
       ...extra,
     };
+    // The trainer runs in the models folder; spawn reports a missing cwd as a missing interpreter (ENOENT).
+    mkdirSync(path.dirname(outputDir), { recursive: true });
     const run = startTraining(interpreter, options, {
       trainerDir,
       cwd: path.dirname(outputDir),

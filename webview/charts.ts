@@ -66,7 +66,8 @@ export class LineChart {
       cursor: { drag: { x: true, y: false } },
       scales: {
         x: { time: false },
-        y: spec.yRange ? { range: spec.yRange } : { auto: true },
+        // A fixed range keeps epochs comparable, widened when a value falls outside (MCC can be negative).
+        y: spec.yRange ? { range: (_u, min, max) => [Math.min(spec.yRange![0], min ?? 0), Math.max(spec.yRange![1], max ?? 0)] } : { auto: true },
       },
       axes: [
         { ...axis(spec.xLabel), ...(spec.xIntegers ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000] } : {}) },

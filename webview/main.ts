@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
-import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
 import uplotCss from 'uplot/dist/uPlot.min.css';
 import panelCss from './panel.css';
 import { h, replaceChildren, show } from './dom';
@@ -259,11 +259,12 @@ function buildForm(): void {
     };
     control.addEventListener('input', onEdit);
     control.addEventListener('change', onEdit);
-    const err = h('p', { class: 'field-error', id: errId, hidden: true });
+    const err = h('p', { class: 'field-error', id: errId, hidden: true, 'aria-live': 'polite' });
     errorEls.set(f.key, err);
     const row = h('div', { class: 'control-row' }, control);
     if (f.browse) row.append(button('Browse…', () => post({ type: 'chooseFolder', field: f.browse! }), { secondary: true }));
-    grid.append(h('div', { class: `field field-${f.kind}` }, h('label', { for: id }, f.label), row, h('p', { class: 'help', id: helpId }, f.help), err));
+    // vscode-label names the component's inner input (a plain <label for> cannot reach into its shadow DOM).
+    grid.append(h('div', { class: `field field-${f.kind}` }, h('vscode-label', { for: id, class: 'field-label' }, f.label), row, h('p', { class: 'help', id: helpId }, f.help), err));
   }
   replaceChildren(formBox, h('h2', { id: 'form-title' }, 'Hyperparameters'), grid, h('div', { class: 'buttons' }, startButton, resumeButton, cancelButton, resetButton));
   // Components upgrade synchronously once defined; set values after insertion so they render.

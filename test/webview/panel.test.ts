@@ -186,7 +186,10 @@ describe('training panel webview (headless Chromium)', function () {
     assert.match(facts, /Device\s+CPU, 2 threads — 4 epochs take roughly \d+ h \d+ min \(estimate\)/);
     const values = await page.evaluate(() => ['model', 'epochs', 'batchSize', 'learningRate', 'warmupRatio', 'maxLength', 'seed', 'device'].map((k) => (document.getElementById(`field-${k}`) as unknown as { value: string }).value));
     assert.deepEqual(values, ['bert-base-uncased', '4', '32', '2e-5', '0.1', '128', '42', 'auto']);
-    assert.equal(await page.locator('label[for="field-learningRate"]').innerText(), 'Learning rate');
+    assert.equal(await page.locator('vscode-label[for="field-learningRate"]').innerText(), 'Learning rate');
+    // The label names the input inside the component, so screen readers announce it.
+    assert.equal(await page.getByRole('textbox', { name: 'Learning rate' }).count(), 1);
+    assert.equal(await page.getByRole('textbox', { name: 'Max length' }).count(), 1);
     assert.match(await page.locator('#field-learningRate-help').innerText(), /2e-5/);
   });
 
@@ -206,7 +209,11 @@ describe('training panel webview (headless Chromium)', function () {
     await page.keyboard.press('Control+A');
     await page.keyboard.type('4');
     await page.waitForSelector('#field-epochs-error[hidden]', { state: 'attached' });
-    await page.click('#start');
+    // Keyboard only: Tab moves from the last field through the buttons; Enter presses Start.
+    await page.locator('#field-device').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'start');
+    await page.keyboard.press('Enter');
     const start = (await waitForPosted('start')) as Extract<ToHost, { type: 'start' }>;
     assert.deepEqual(start.form, DEFAULT_FORM);
   });

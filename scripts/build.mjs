@@ -23,6 +23,7 @@ export const bundles = [
   { ...node, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { inferenceWorker: 'src/core/inferenceWorker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { proseWorker: 'src/core/proseWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { 'bench-infer': 'bench/benchInfer.ts' }, outdir: 'dist', external: [...node.external, '@huggingface/transformers'] },
   {
     bundle: true,

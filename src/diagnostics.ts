@@ -3,7 +3,7 @@
 // re-inferred (DocumentChecker), visible ranges first with a cap per pass, cleared on close.
 import * as vscode from 'vscode';
 import { readConfig, type EditorConfig } from './config';
-import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckedSentence, type CheckOptions, type CheckResult } from './core/documentChecker';
+import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckedSentence, type CheckOptions, type CheckResult, type Extractor } from './core/documentChecker';
 import { isAbortError } from './core/inference';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, ms, type Log } from './log';
@@ -46,6 +46,8 @@ export class DiagnosticsController implements vscode.Disposable {
     private readonly status: StatusBar,
     private readonly log: Log,
     private readonly docsUri: vscode.Uri,
+    /** Prose extraction per document, off the main thread (src/core/proseWorkerClient.ts). */
+    private readonly prose: { extractorFor(key: string): Extractor; forget(key: string): void },
   ) {
     this.disposables.push(this.noModel);
     vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0), this, this.disposables);
@@ -128,6 +130,7 @@ export class DiagnosticsController implements vscode.Disposable {
       clearTimeout(state.timer);
       state.abort?.abort();
       this.docs.delete(key);
+      this.prose.forget(key);
     }
     this.collection.delete(doc.uri);
   }
@@ -141,7 +144,7 @@ export class DiagnosticsController implements vscode.Disposable {
     const key = doc.uri.toString();
     let state = this.docs.get(key);
     if (!state) {
-      state = { checker: new DocumentChecker(this.models), logged: new Set() };
+      state = { checker: new DocumentChecker(this.models, this.prose.extractorFor(key)), logged: new Set() };
       this.docs.set(key, state);
     }
     return state;

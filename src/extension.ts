@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { SentenceCodeActions } from './codeActions';
 import { NoModelPrompt, registerCommands } from './commands';
 import { readConfig } from './config';
+import { ProseWorkerClient } from './core/proseWorkerClient';
 import { DiagnosticsController } from './diagnostics';
 import { SentenceHoverProvider } from './hover';
 import { IgnoreStore } from './ignoreStore';
@@ -30,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
   const ignores = new IgnoreStore(context.workspaceState);
   const status = new StatusBar();
   const models = new ModelManager(context, log);
-  const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(context.extensionPath));
+  const prose = new ProseWorkerClient(path.join(context.extensionPath, 'dist', 'proseWorker.js'), (reason) => log.warn(reason));
+  const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(context.extensionPath), prose);
   const prompt = new NoModelPrompt(log);
   // Providers answer for every real document; they return nothing unless the diagnostics controller checks it.
   const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }];
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     status,
     models,
     diagnostics,
+    { dispose: () => void prose.dispose() },
     models.onDidChange((state) => status.setModel(state)),
     diagnostics.onNoModel(() => void prompt.show()),
     vscode.languages.registerHoverProvider(selector, new SentenceHoverProvider(diagnostics, models, (doc) => readConfig(doc).threshold)),

@@ -5,7 +5,7 @@
 import type { Prediction } from './inference';
 import { LineIndex } from './positions';
 import type { ProseLanguage } from './prose';
-import { DEFAULT_SEGMENT_OPTIONS, documentSentences, type SegmentOptions, type Sentence } from './sentences';
+import { DEFAULT_SEGMENT_OPTIONS, documentSentences, IncrementalSentences, type SegmentOptions, type Sentence } from './sentences';
 
 export interface Predictor {
   predict(sentences: readonly string[], signal?: AbortSignal): Promise<Prediction[]>;
@@ -77,6 +77,56 @@ export function normalizeSentence(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
+/** What extraction needs (plain data, so it can be posted to a worker). */
+export interface ExtractOptions extends SegmentOptions {
+  language: ProseLanguage;
+  maxLineLength: number;
+}
+
+export interface Extraction {
+  sentences: Sentence[];
+  skipped: SkippedPart[];
+}
+
+export type Extractor = (text: string, options: ExtractOptions) => Extraction | Promise<Extraction>;
+
+export function extractOptionsOf(o: CheckOptions): ExtractOptions {
+  return { language: o.language, maxLineLength: o.maxLineLength, headings: o.headings, tables: o.tables, minWords: o.minWords, maxSentenceLength: o.maxSentenceLength };
+}
+
+/**
+ * Text → the sentences to judge, minus binary content, very long lines and very long sentences (each
+ * noted). With `incremental` (one per document), only the Markdown chunks that changed are parsed again.
+ */
+export function extractSentences(text: string, options: ExtractOptions, incremental?: IncrementalSentences): Extraction {
+  const skipped: SkippedPart[] = [];
+  if (looksBinary(text)) {
+    skipped.push({ reason: 'binary', start: 0, end: text.length, detail: 'NUL or control characters: not text' });
+    return { sentences: [], skipped };
+  }
+  const index = new LineIndex(text);
+  const longLines = index.longLines(options.maxLineLength);
+  for (const l of longLines) {
+    skipped.push({ reason: 'long-line', start: l.start, end: l.end, detail: `line ${l.line + 1} has ${l.end - l.start} characters (limit ${options.maxLineLength})` });
+  }
+  const segmented = incremental ? incremental.extract(text, options.language, options, index) : documentSentences(text, options.language, options, index);
+  for (const s of segmented.tooLong) {
+    skipped.push({ reason: 'long-sentence', start: s.start, end: s.end, detail: `sentence of ${s.end - s.start} characters (limit ${options.maxSentenceLength})` });
+  }
+  const sentences = longLines.length ? segmented.sentences.filter((s) => !overlaps(s, longLines)) : segmented.sentences;
+  return { sentences, skipped };
+}
+
+/** An in-process extractor for one document, re-parsing only what changed between calls. */
+export function createExtractor(): Extractor {
+  const incremental = new IncrementalSentences();
+  return (text, options) => extractSentences(text, options, incremental);
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+}
+
 function overlaps(a: { start: number; end: number }, ranges: readonly { start: number; end: number }[]): boolean {
   return ranges.some((r) => a.start < r.end && r.start < a.end);
 }
@@ -85,7 +135,11 @@ export class DocumentChecker {
   private known = new Map<string, Prediction>();
   private last: CheckResult | undefined;
 
-  constructor(private readonly predictor: Predictor) {}
+  /** `extract` may run elsewhere (src/core/proseWorkerClient.ts moves it off the editor's main thread). */
+  constructor(
+    private readonly predictor: Predictor,
+    private readonly extract: Extractor = createExtractor(),
+  ) {}
 
   /** The previous pass's result (for hovers and code actions). */
   get lastResult(): CheckResult | undefined {
@@ -106,21 +160,8 @@ export class DocumentChecker {
   /** Runs one pass; rejects with an AbortError when `signal` aborts (remembered predictions stay). */
   async check(text: string, options: CheckOptions, signal?: AbortSignal): Promise<CheckResult> {
     const t0 = performance.now();
-    const skipped: SkippedPart[] = [];
-    if (looksBinary(text)) {
-      skipped.push({ reason: 'binary', start: 0, end: text.length, detail: 'NUL or control characters: not text' });
-      return this.finish({ sentences: [], total: 0, pending: 0, inferred: 0, skipped, timings: { extractMs: performance.now() - t0, inferMs: 0 } });
-    }
-    const index = new LineIndex(text);
-    const longLines = index.longLines(options.maxLineLength);
-    for (const l of longLines) {
-      skipped.push({ reason: 'long-line', start: l.start, end: l.end, detail: `line ${l.line + 1} has ${l.end - l.start} characters (limit ${options.maxLineLength})` });
-    }
-    const segmented = documentSentences(text, options.language, options, index);
-    for (const s of segmented.tooLong) {
-      skipped.push({ reason: 'long-sentence', start: s.start, end: s.end, detail: `sentence of ${s.end - s.start} characters (limit ${options.maxSentenceLength})` });
-    }
-    const all = longLines.length ? segmented.sentences.filter((s) => !overlaps(s, longLines)) : segmented.sentences;
+    const { sentences: all, skipped } = await this.extract(text, extractOptionsOf(options));
+    if (signal?.aborted) throw abortError();
     const extractMs = performance.now() - t0;
 
     // What the model has not seen yet, visible ranges first, then document order, capped.
@@ -139,7 +180,7 @@ export class DocumentChecker {
     const t1 = performance.now();
     if (batch.length) options.onInfer?.(batch.length);
     const fresh = batch.length ? await this.predictor.predict(batch, signal) : [];
-    if (signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+    if (signal?.aborted) throw abortError();
     const inferMs = performance.now() - t1;
 
     const next = new Map<string, Prediction>();

@@ -200,7 +200,7 @@ function inlineBlock(node: MdNode, kind: BlockKind, source: string): ProseBlock 
   return out.length > 0 ? out.build(kind) : undefined;
 }
 
-function collectMarkdown(node: MdNode, source: string, options: ProseOptions, blocks: ProseBlock[]): void {
+function collectMarkdown(node: MdNode, source: string, options: ProseOptions, blocks: ProseBlock[], definitions?: string[]): void {
   switch (node.type) {
     case 'paragraph': {
       const b = inlineBlock(node, 'paragraph', source);
@@ -221,27 +221,115 @@ function collectMarkdown(node: MdNode, source: string, options: ProseOptions, bl
         }
       }
       return;
+    case 'definition':
+      definitions?.push(source.slice(startOf(node), endOf(node)));
+      return;
+    case 'footnoteDefinition': {
+      const head = source.slice(startOf(node), endOf(node));
+      definitions?.push(`${head.slice(0, head.indexOf(']:') + 2)} x`);
+      break;
+    }
     case 'code':
     case 'html':
     case 'yaml':
     case 'toml':
     case 'math':
-    case 'definition':
     case 'thematicBreak':
       return;
   }
   // root, blockquote, list, listItem, footnoteDefinition: the blocks inside.
-  for (const child of node.children ?? []) collectMarkdown(child, source, options, blocks);
+  for (const child of node.children ?? []) collectMarkdown(child, source, options, blocks, definitions);
 }
 
-export function markdownProse(source: string, options: ProseOptions = DEFAULT_PROSE_OPTIONS): ProseBlock[] {
+/** `definitions`, when given, receives the source of each link reference and footnote definition found. */
+export function markdownProse(source: string, options: ProseOptions = DEFAULT_PROSE_OPTIONS, frontMatter = true, definitions?: string[]): ProseBlock[] {
+  // Front matter exists only at the very start of a document; a later chunk (markdownChunks) starting
+  // with `---` is a thematic break, so chunks after the first are parsed without the extension.
   const tree = fromMarkdown(source, {
-    extensions: [frontmatter(['yaml', 'toml']), gfm(), math()],
-    mdastExtensions: [frontmatterFromMarkdown(['yaml', 'toml']), gfmFromMarkdown(), mathFromMarkdown()],
+    extensions: frontMatter ? [frontmatter(['yaml', 'toml']), gfm(), math()] : [gfm(), math()],
+    mdastExtensions: frontMatter ? [frontmatterFromMarkdown(['yaml', 'toml']), gfmFromMarkdown(), mathFromMarkdown()] : [gfmFromMarkdown(), mathFromMarkdown()],
   }) as MdNode;
   const blocks: ProseBlock[] = [];
-  collectMarkdown(tree, source, options, blocks);
+  collectMarkdown(tree, source, options, blocks, definitions);
   return blocks;
+}
+
+export interface Chunk {
+  start: number;
+  end: number;
+}
+
+const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const MATH_OPEN = /^ {0,3}\$\$[^$]*$/;
+const HTML_OPEN: [RegExp, RegExp][] = [
+  [/^ {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)/i, /<\/(?:script|pre|style|textarea)>/i],
+  [/^ {0,3}<!--/, /-->/],
+  [/^ {0,3}<\?/, /\?>/],
+  [/^ {0,3}<![A-Za-z]/, />/],
+  [/^ {0,3}<!\[CDATA\[/, /\]\]>/],
+];
+
+/**
+ * Top-level split points of a Markdown document where parsing each piece on its own gives the same prose
+ * as parsing the whole: a blank line followed by a line that starts at column 0, outside fenced code,
+ * display math, front matter and the HTML blocks that may hold blank lines. Lets an edit re-parse one
+ * chunk instead of the document (micromark is thorough, not fast). Link and footnote definitions act
+ * across chunks; IncrementalSentences gives each chunk the definitions of all the others.
+ */
+export function markdownChunks(source: string): Chunk[] {
+  const chunks: Chunk[] = [];
+  let chunkStart = 0;
+  let fence: { char: string; length: number } | null = null;
+  let inMath = false;
+  let htmlEnd: RegExp | null = null;
+  let prevBlank = false;
+  let minSplit = 0;
+  const fm = /^(---|\+\+\+)\r?\n/.exec(source);
+  if (fm) {
+    const close = new RegExp(`\\r?\\n${fm[1] === '---' ? '---' : '\\+\\+\\+'}[ \\t]*(?:\\r?\\n|$)`).exec(source.slice(fm[0].length - 1));
+    minSplit = close ? fm[0].length - 1 + close.index + close[0].length : source.length;
+  }
+  const lineRe = /[^\r\n]*(?:\r\n|\r|\n|$)/g;
+  let m: RegExpExecArray | null;
+  while ((m = lineRe.exec(source)) && m[0].length > 0) {
+    const lineStart = m.index;
+    const line = m[0].replace(/[\r\n]+$/, '');
+    if (fence) {
+      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
+      if (close && close[1][0] === fence.char && close[1].length >= fence.length) fence = null;
+      prevBlank = false;
+      continue;
+    }
+    if (inMath) {
+      if (/^ {0,3}\$\$[ \t]*$/.test(line)) inMath = false;
+      prevBlank = false;
+      continue;
+    }
+    if (htmlEnd) {
+      if (htmlEnd.test(line)) htmlEnd = null;
+      prevBlank = false;
+      continue;
+    }
+    const blank = /^[ \t]*$/.test(line);
+    if (!blank && prevBlank && /^\S/.test(line) && lineStart >= minSplit && lineStart > chunkStart) {
+      chunks.push({ start: chunkStart, end: lineStart });
+      chunkStart = lineStart;
+    }
+    const open = FENCE_OPEN.exec(line);
+    if (open && !(open[1][0] === '`' && open[2].includes('`'))) fence = { char: open[1][0], length: open[1].length };
+    else if (MATH_OPEN.test(line)) inMath = true;
+    else {
+      for (const [start, end] of HTML_OPEN) {
+        if (start.test(line)) {
+          if (!end.test(line.replace(start, ''))) htmlEnd = end;
+          break;
+        }
+      }
+    }
+    prevBlank = blank;
+  }
+  chunks.push({ start: chunkStart, end: source.length });
+  return chunks;
 }
 
 /** Plain text: paragraphs separated by blank lines; line endings inside a paragraph become spaces. */

@@ -1,6 +1,6 @@
 // Sentence segmentation over prose blocks (Intl.Segmenter, ICU sentence rules) mapped back to exact
 // source ranges. Offsets are UTF-16 code units; positions are zero-based line/character as in the LSP.
-import { extractProse, MASK_WORD, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
+import { extractProse, markdownChunks, markdownProse, MASK_WORD, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
 import { LineIndex, type Range } from './positions';
 
 export interface Sentence {
@@ -67,10 +67,16 @@ export function sentenceSpans(text: string): [number, number][] {
   return spans;
 }
 
+type Located = Omit<Sentence, 'range'>;
+
+interface Segmented {
+  sentences: Located[];
+  tooLong: { start: number; end: number }[];
+}
+
 /** Splits one block into sentences with source offsets. */
-export function segmentBlock(block: ProseBlock, options: SegmentOptions, index: LineIndex, out: SegmentResult): void {
+function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented): void {
   const { text } = block;
-  const maskStarts = new Set(block.masks);
   for (const [segStart, segEnd] of sentenceSpans(text)) {
     let s = segStart;
     let e = segEnd;
@@ -83,12 +89,21 @@ export function segmentBlock(block: ProseBlock, options: SegmentOptions, index: 
       out.tooLong.push({ start, end });
       continue;
     }
-    let masked = false;
-    for (const m of maskStarts) if (m >= s && m < e) masked = true;
+    const masked = block.masks.some((m) => m >= s && m < e);
     const sentenceText = text.slice(s, e).replace(/\s+/g, ' ');
     if (wordCount(sentenceText, masked) < options.minWords) continue;
-    out.sentences.push({ text: sentenceText, start, end, range: index.range(start, end), masked });
+    out.sentences.push({ text: sentenceText, start, end, masked });
   }
+}
+
+function withRanges(located: Segmented, index: LineIndex, shift = 0, out: SegmentResult = { sentences: [], tooLong: [] }): SegmentResult {
+  for (const s of located.sentences) {
+    const start = s.start + shift;
+    const end = s.end + shift;
+    out.sentences.push({ text: s.text, start, end, range: index.range(start, end), masked: s.masked });
+  }
+  for (const t of located.tooLong) out.tooLong.push({ start: t.start + shift, end: t.end + shift });
+  return out;
 }
 
 /** Document text → sentences the model should judge, in document order. */
@@ -98,7 +113,61 @@ export function documentSentences(
   options: SegmentOptions = DEFAULT_SEGMENT_OPTIONS,
   index: LineIndex = new LineIndex(source),
 ): SegmentResult {
-  const out: SegmentResult = { sentences: [], tooLong: [] };
-  for (const block of extractProse(source, language, options)) segmentBlock(block, options, index, out);
-  return out;
+  const located: Segmented = { sentences: [], tooLong: [] };
+  for (const block of extractProse(source, language, options)) segmentBlock(block, options, located);
+  return withRanges(located, index);
+}
+
+/**
+ * documentSentences for a document that changes a little at a time: Markdown is cut into independent
+ * chunks (markdownChunks) and only chunks whose text changed are parsed again. Same result as
+ * documentSentences (test/unit/prose.test.ts checks it on every fixture and on random edits).
+ */
+export class IncrementalSentences {
+  private cache = new Map<string, Parsed>();
+  private optionsKey = '';
+  /** Chunk parses run in the last call (the rest came from the cache). */
+  lastParsed = 0;
+
+  extract(source: string, language: ProseLanguage, options: SegmentOptions = DEFAULT_SEGMENT_OPTIONS, index: LineIndex = new LineIndex(source)): SegmentResult {
+    if (language !== 'markdown') return documentSentences(source, language, options, index);
+    const optionsKey = JSON.stringify([options.headings, options.tables, options.minWords, options.maxSentenceLength]);
+    if (optionsKey !== this.optionsKey) {
+      this.cache.clear();
+      this.optionsKey = optionsKey;
+    }
+    const next = new Map<string, Parsed>();
+    this.lastParsed = 0;
+    const parse = (text: string, first: boolean, definitions: string): Parsed => {
+      const key = `${first ? 'first' : 'later'}\u0000${definitions}\u0000${text}`;
+      let parsed = next.get(key) ?? this.cache.get(key);
+      if (!parsed) {
+        parsed = { located: { sentences: [], tooLong: [] }, definitions: [] };
+        const source = definitions ? `${text}\n\n${definitions}\n` : text;
+        for (const block of markdownProse(source, options, first, parsed.definitions)) {
+          if (block.srcStart.length && block.srcStart[0] < text.length) segmentBlock(block, options, parsed.located);
+        }
+        this.lastParsed++;
+      }
+      next.set(key, parsed);
+      return parsed;
+    };
+    // Pass 1: each chunk alone, which also finds the document's link and footnote definitions.
+    const chunks = markdownChunks(source).map((c, i) => ({ ...c, text: source.slice(c.start, c.end), first: i === 0 }));
+    const alone = chunks.map((c) => parse(c.text, c.first, ''));
+    const definitions = alone.flatMap((p) => p.definitions).join('\n');
+    // Pass 2: where a reference could resolve to a definition in another chunk, parse with all of them.
+    const out: SegmentResult = { sentences: [], tooLong: [] };
+    chunks.forEach((c, i) => {
+      const parsed = definitions && c.text.includes('[') ? parse(c.text, c.first, definitions) : alone[i];
+      withRanges(parsed.located, index, c.start, out);
+    });
+    this.cache = next;
+    return out;
+  }
+}
+
+interface Parsed {
+  located: Segmented;
+  definitions: string[];
 }

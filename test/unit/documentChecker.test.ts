@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_CHECK_OPTIONS, DocumentChecker, looksBinary, normalizeSentence, type CheckOptions, type Predictor } from '../../src/core/documentChecker';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_CHECK_OPTIONS, DocumentChecker, extractOptionsOf, extractSentences, looksBinary, normalizeSentence, type CheckOptions, type Predictor } from '../../src/core/documentChecker';
+import { ProseWorkerClient } from '../../src/core/proseWorkerClient';
 import type { Prediction } from '../../src/core/inference';
 
 /**
@@ -138,5 +141,35 @@ describe('DocumentChecker', () => {
     assert.equal(checker.lastResult, undefined);
     const r = await checker.check(doc, options());
     assert.equal(r.inferred, 3);
+  });
+});
+
+describe('ProseWorkerClient', function () {
+  this.timeout(30_000);
+  const text = `${doc}\n> A quoted line that goes\n> on here.\n\n${'x'.repeat(200)}\n`;
+  const extractOptions = { ...extractOptionsOf(options()), maxLineLength: 100 };
+
+  it('extracts in a worker thread exactly what the calling thread extracts', async () => {
+    const client = new ProseWorkerClient(path.join(__dirname, '..', '..', 'src', 'core', 'proseWorker.ts'), (r) => assert.fail(r));
+    try {
+      const inWorker = await client.extract(text, extractOptions);
+      assert.deepEqual(inWorker, extractSentences(text, extractOptions));
+      assert.equal(inWorker.sentences.length, 4);
+      assert.equal(inWorker.skipped[0].reason, 'long-line');
+      // And a checker using it behaves as before.
+      const r = await new DocumentChecker(new RecordingPredictor(), client.extract).check(text, options());
+      assert.equal(r.sentences.filter((s) => s.flagged).length, 1);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('falls back to the calling thread, once and with a reason, when the worker script is missing', async () => {
+    const reasons: string[] = [];
+    const client = new ProseWorkerClient(path.join(os.tmpdir(), 'no-such-prose-worker.js'), (r) => reasons.push(r));
+    assert.deepEqual(await client.extract(text, extractOptions), extractSentences(text, extractOptions));
+    await client.extract(text, extractOptions);
+    assert.equal(reasons.length, 1);
+    assert.match(reasons[0], /missing; extracting prose on the calling thread instead/);
   });
 });

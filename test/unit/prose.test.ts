@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MASK_WORD, markdownProse, plaintextProse, proseLanguageOf } from '../../src/core/prose';
-import { DEFAULT_SEGMENT_OPTIONS, documentSentences, type SegmentOptions } from '../../src/core/sentences';
+import { DEFAULT_SEGMENT_OPTIONS, documentSentences, IncrementalSentences, type SegmentOptions } from '../../src/core/sentences';
+import { markdownChunks } from '../../src/core/prose';
 import { LineIndex } from '../../src/core/positions';
 
 const fixtures = path.join(__dirname, '..', 'fixtures', 'markdown');
@@ -183,5 +184,95 @@ describe('LineIndex', () => {
   it('finds very long lines', () => {
     const index = new LineIndex(`short\n${'x'.repeat(50)}\r\nshort`);
     assert.deepEqual(index.longLines(20), [{ line: 1, start: 6, end: 56 }]);
+  });
+});
+
+describe('incremental extraction', () => {
+  const tricky = [
+    '---',
+    'title: Front matter',
+    '',
+    'with: a blank line inside',
+    '---',
+    '',
+    'First paragraph uses [a reference][ref] and a footnote.[^n] It goes on.',
+    '',
+    '```',
+    'A fence with a blank line',
+    '',
+    'Still code here, not prose.',
+    '```',
+    '',
+    '<!--',
+    'A comment with a blank line',
+    '',
+    'Still a comment.',
+    '-->',
+    '',
+    '$$',
+    'x = 1',
+    '',
+    'y = 2',
+    '$$',
+    '',
+    '- A list item sentence is here.',
+    '',
+    '  A second paragraph in the item.',
+    '- Another item follows now.',
+    '',
+    '    Indented code after the list.',
+    '',
+    '---',
+    '',
+    'A paragraph after a thematic break.',
+    'Heading below',
+    '=============',
+    '',
+    '> A quote',
+    'with a lazy line.',
+    '',
+    '[ref]: https://example.com',
+    '[^n]: The footnote text is prose.',
+    '',
+  ].join('\n');
+  const sources = [tricky, ...['code-and-frontmatter.md', 'lists-quotes.md', 'tables.md', 'crlf.md', 'emoji.md'].map(read)];
+
+  it('cuts documents into several chunks', () => {
+    assert.ok(markdownChunks(tricky).length >= 8);
+    // The front matter (with its blank line), the fence, the comment and the math block stay whole.
+    for (const c of markdownChunks(tricky)) {
+      const text = tricky.slice(c.start, c.end);
+      assert.doesNotMatch(text, /^(with: a blank|Still code|Still a comment|y = 2)/);
+    }
+  });
+
+  it('gives exactly what a whole-document parse gives', () => {
+    for (const src of sources) {
+      for (const options of [DEFAULT_SEGMENT_OPTIONS, { ...DEFAULT_SEGMENT_OPTIONS, headings: true, tables: true, minWords: 1 }]) {
+        assert.deepEqual(new IncrementalSentences().extract(src, 'markdown', options), documentSentences(src, 'markdown', options));
+      }
+    }
+  });
+
+  it('stays identical through a hundred random edits and re-parses only changed chunks', function () {
+    this.timeout(120_000);
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pieces = ['```', '\n\n', '\n', ' word', '$$', '<!--', '-->', '> ', '- ', '    ', '---\n', '[ref]', '[x]: /u\n', '. Next', '`', '*', '#'];
+    const inc = new IncrementalSentences();
+    let text = tricky + sources.slice(1).join('\n\n');
+    inc.extract(text, 'markdown');
+    let reused = 0;
+    for (let i = 0; i < 120; i++) {
+      const at = Math.floor(random() * (text.length + 1));
+      if (random() < 0.35 && text.length > 10) {
+        text = text.slice(0, at) + text.slice(at + 1 + Math.floor(random() * 6));
+      } else {
+        text = text.slice(0, at) + pieces[Math.floor(random() * pieces.length)] + text.slice(at);
+      }
+      assert.deepEqual(inc.extract(text, 'markdown'), documentSentences(text, 'markdown'), `edit ${i}`);
+      if (inc.lastParsed < markdownChunks(text).length) reused++;
+    }
+    assert.ok(reused > 90, `chunks were reused in ${reused} of 120 passes`);
   });
 });

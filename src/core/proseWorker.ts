@@ -1,0 +1,38 @@
+// Worker thread for prose extraction: parsing a long Markdown document (micromark) and segmenting it takes
+// tens of milliseconds per pass, too long for the editor's main thread, so the extension does it here.
+// Protocol: {id, text, options} in; {id, result} or {id, error} out (src/core/proseWorkerClient.ts).
+import { parentPort } from 'node:worker_threads';
+import { extractSentences, type ExtractOptions } from './documentChecker';
+import { IncrementalSentences } from './sentences';
+
+export type ProseRequest =
+  /** `key` names a document: its chunks are remembered so the next request re-parses only what changed. */
+  | { id: number; text: string; options: ExtractOptions; key?: string }
+  | { forget: string };
+
+/** Per-document chunk caches, oldest first; bounded so closed documents cannot pile up. */
+const documents = new Map<string, IncrementalSentences>();
+const MAX_DOCUMENTS = 64;
+
+function incrementalFor(key: string): IncrementalSentences {
+  let inc = documents.get(key);
+  if (inc) documents.delete(key);
+  else inc = new IncrementalSentences();
+  documents.set(key, inc);
+  if (documents.size > MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
+  return inc;
+}
+
+if (!parentPort) throw new Error('proseWorker must run in a worker thread');
+const port = parentPort;
+port.on('message', (m: ProseRequest) => {
+  if ('forget' in m) {
+    documents.delete(m.forget);
+    return;
+  }
+  try {
+    port.postMessage({ id: m.id, result: extractSentences(m.text, m.options, m.key === undefined ? undefined : incrementalFor(m.key)) });
+  } catch (e) {
+    port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+  }
+});

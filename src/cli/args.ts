@@ -115,6 +115,8 @@ export async function cliPython(explicit: string | undefined, io: CliIo): Promis
       workspaceFolders: [packageRoot(), io.cwd],
       env: io.env,
       signal: io.signal,
+      // The trainer starts right after and imports everything itself; locating the packages is enough.
+      importCheck: false,
     });
   } catch (e) {
     throw new CliError((e as Error).message);

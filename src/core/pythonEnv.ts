@@ -38,6 +38,12 @@ export interface FindPythonOptions {
   signal?: AbortSignal;
   /** Per-candidate check timeout (default 60 s: importing torch on a cold disk is slow). */
   timeoutMs?: number;
+  /**
+   * true (default): import each package, which also catches broken installs but costs seconds (torch).
+   * false: only locate them (importlib find_spec + metadata), for callers that start the trainer right
+   * away anyway; the trainer reports a broken install itself as a `dependency_missing` error.
+   */
+  importCheck?: boolean;
 }
 
 export class PythonEnvError extends Error {
@@ -109,14 +115,21 @@ export function pythonCandidates(options: FindPythonOptions): PythonCandidate[] 
   return out;
 }
 
-// Imports each package for real (a broken install fails here, not minutes into training); prints JSON.
+// Imports (or only locates) each package; prints JSON. Importing catches a broken install here rather
+// than minutes into training.
 const CHECK_SCRIPT = `
-import importlib, json, sys
+import importlib, importlib.util, importlib.metadata, json, sys
+deep = sys.argv[1] == "import"
 out = {"python": sys.version.split()[0], "packages": {}, "missing": {}}
 for name in ${JSON.stringify(REQUIRED_PACKAGES)}:
     try:
-        m = importlib.import_module(name)
-        out["packages"][name] = str(getattr(m, "__version__", "unknown"))
+        if deep:
+            m = importlib.import_module(name)
+            out["packages"][name] = str(getattr(m, "__version__", "unknown"))
+        elif importlib.util.find_spec(name) is None:
+            out["missing"][name] = f"ModuleNotFoundError: No module named '{name}'"
+        else:
+            out["packages"][name] = importlib.metadata.version(name)
     except Exception as e:
         out["missing"][name] = f"{type(e).__name__}: {e}"
 print(json.dumps(out))
@@ -147,8 +160,9 @@ function run(python: string, args: string[], env: NodeJS.ProcessEnv | undefined,
 }
 
 /** Runs the import check in one interpreter. Rejects only when the interpreter cannot run at all. */
-export async function checkPython(python: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<PythonCheck> {
-  const r = await run(python, ['-c', CHECK_SCRIPT], options.env, options.timeoutMs ?? 60_000, options.signal);
+export async function checkPython(python: string, options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; signal?: AbortSignal; importCheck?: boolean } = {}): Promise<PythonCheck> {
+  const mode = options.importCheck === false ? 'find' : 'import';
+  const r = await run(python, ['-c', CHECK_SCRIPT, mode], options.env, options.timeoutMs ?? 60_000, options.signal);
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `${python} does not exist or is not executable` : `${python} could not be run: ${r.error.message}`);
@@ -193,7 +207,7 @@ export async function findPython(options: FindPythonOptions): Promise<PythonEnv>
     if (options.signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
     let check: PythonCheck;
     try {
-      check = await checkPython(candidate.python, { env: options.env, timeoutMs: options.timeoutMs, signal: options.signal });
+      check = await checkPython(candidate.python, { env: options.env, timeoutMs: options.timeoutMs, signal: options.signal, importCheck: options.importCheck });
     } catch (e) {
       tried.push({ candidate, problem: (e as Error).message });
       if (candidate.source === 'setting' || candidate.source === 'workspace-setting') break;

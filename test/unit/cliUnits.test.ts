@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { main } from '../../src/cli';
+import type { CliIo } from '../../src/cli/args';
+import { describeDone, describeEvaluation, formatDuration, LossSmoother, renderBar } from '../../src/cli/progress';
+import { parseTrainArgs } from '../../src/cli/train';
+import { splitLines } from '../../src/cli/tokenize';
+import { trainArgs } from '../../src/core/trainerClient';
+import { LruCache } from '../../src/core/lru';
+import type { StepEvent } from '../../src/core/trainerProtocol';
+
+function io(stdin = ''): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  return { stdout, stderr, stdin: Readable.from([stdin]), env: process.env, cwd: process.cwd(), out: () => out, err: () => err };
+}
+
+const step: StepEvent = { event: 'step', v: 1, epoch: 2, step: 482, total_steps: 964, loss: 0.41234, lr: 1e-5, samples_per_second: 812.4, elapsed_s: 60, eta_s: 65 };
+
+describe('CLI pieces', () => {
+  describe('progress rendering', () => {
+    it('formats durations', () => {
+      assert.equal(formatDuration(5.4), '5s');
+      assert.equal(formatDuration(65), '1m05s');
+      assert.equal(formatDuration(3 * 3600 + 120), '3h02m');
+      assert.equal(formatDuration(NaN), '--');
+    });
+    it('renders a bar with epoch, percent, steps, loss, speed and ETA that fits the width', () => {
+      const line = renderBar(step, 4, 100);
+      assert.match(line, /^epoch 2\/4 \[█+░+\]  50% 482\/964 loss 0\.4123 812 samples\/s ETA 1m05s$/);
+      assert.ok(line.length <= 100, `${line.length}`);
+      const narrow = renderBar(step, 4, 40);
+      assert.ok(narrow.length < 40 && !narrow.includes('['), narrow);
+    });
+    it('describes an epoch and the end of a run', () => {
+      assert.equal(
+        describeEvaluation({ event: 'evaluation', v: 1, epoch: 1, step: 241, train_loss: 0.6, val_loss: 0.5, val_accuracy: 0.8, val_mcc: 0.41, best: true, epoch_seconds: 61.25, elapsed_s: 62 }, 4),
+        'epoch 1/4  train loss 0.6000  val loss 0.5000  val acc 0.8000  val MCC 0.4100  (best so far)  61.3 s',
+      );
+      assert.equal(describeDone({ event: 'done', v: 1, output_dir: '/m', holdout_mcc: 0.5123, elapsed_s: 300 }), 'Done in 5m00s: holdout MCC 0.5123. Model folder: /m');
+    });
+    it('smooths the loss', () => {
+      const s = new LossSmoother(0.5);
+      assert.equal(s.add(1), 1);
+      assert.equal(s.add(0), 0.5);
+    });
+  });
+
+  describe('train flags', () => {
+    it('map --data, --out and --lr to the trainer flags', () => {
+      const { options, json } = parseTrainArgs(['--model', 'all-minilm-l6-v2', '--data', '/d', '--out', '/o', '--lr', '3e-5', '--epochs', '2', '--max-train', '300', '--resume', '--json']);
+      assert.equal(json, true);
+      assert.deepEqual(trainArgs(options), ['--model', 'all-minilm-l6-v2', '--data-dir', '/d', '--output-dir', '/o', '--epochs', '2', '--learning-rate', '0.00003', '--max-train', '300', '--resume']);
+    });
+    it('reject bad values before Python starts', () => {
+      assert.throws(() => parseTrainArgs(['--epochs', 'two']), /--epochs must be an integer/);
+      assert.throws(() => parseTrainArgs(['--lr', '5']), /--lr must be in \(0, 1\)/);
+      assert.throws(() => parseTrainArgs(['--device', 'tpu']), /--device must be one of auto, cpu, cuda/);
+      assert.throws(() => parseTrainArgs(['--bogus']), /Unknown option '--bogus'/);
+    });
+  });
+
+  describe('dispatcher', () => {
+    it('--help lists every command; no command is a usage error (2)', async () => {
+      const a = io();
+      assert.equal(await main(['--help'], a), 0);
+      for (const c of ['train', 'eval', 'check', 'tokenize']) assert.match(a.out(), new RegExp(`^  ${c} `, 'm'));
+      const b = io();
+      assert.equal(await main([], b), 2);
+    });
+    it('unknown command and bad flags exit 2 with usage', async () => {
+      const a = io();
+      assert.equal(await main(['frobnicate'], a), 2);
+      assert.match(a.err(), /unknown command 'frobnicate'/);
+      const b = io();
+      assert.equal(await main(['eval', '--data', 'x.tsv'], b), 2);
+      assert.match(b.err(), /--model is required[\s\S]*Usage: cola-bert eval/);
+    });
+    it('eval on a missing model folder: exit 2 and an actionable message', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-cli-'));
+      try {
+        const a = io();
+        const tsv = path.join(dir, 'x.tsv');
+        writeFileSync(tsv, 'a\t1\t\tFine.\n');
+        assert.equal(await main(['eval', '--model', path.join(dir, 'none'), '--data', tsv], a), 2);
+        assert.match(a.err(), /Model folder .*none does not exist\. Choose a folder written by `cola-bert train`/);
+        const b = io();
+        assert.equal(await main(['eval', '--model', dir, '--data', path.join(dir, 'missing.tsv')], b), 2);
+        assert.match(b.err(), /CoLA file not found/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    it('tokenize splits stdin lines (LF or CRLF, trailing newline optional)', () => {
+      assert.deepEqual(splitLines('a\r\nb\n\nc\n'), ['a', 'b', '', 'c']);
+      assert.deepEqual(splitLines('only'), ['only']);
+      assert.deepEqual(splitLines(''), []);
+    });
+  });
+
+  describe('LruCache', () => {
+    it('evicts the least recently used entry', () => {
+      const c = new LruCache<string, number>(2);
+      c.set('a', 1);
+      c.set('b', 2);
+      c.get('a');
+      c.set('c', 3);
+      assert.equal(c.has('b'), false);
+      assert.equal(c.get('a'), 1);
+      assert.equal(c.size, 2);
+    });
+    it('capacity 0 stores nothing; bad capacity throws', () => {
+      const c = new LruCache<string, number>(0);
+      c.set('a', 1);
+      assert.equal(c.size, 0);
+      assert.throws(() => new LruCache(-1), RangeError);
+    });
+  });
+});

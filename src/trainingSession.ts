@@ -68,11 +68,16 @@ export class TrainingSession {
     this.logLines = options.logLines ?? 200;
   }
 
-  /** The current or last run (what a reopened panel shows). */
+  /**
+   * The current or last run (what a reopened panel shows): everything already delivered in updates,
+   * so that snapshot + the updates that follow it hold each event exactly once.
+   */
   get snapshot(): RunSnapshot | null {
     if (!this.run) return null;
     const { outputDir: _o, started: _s, ...snap } = this.run;
-    return { ...snap, events: snap.events.slice(), log: snap.log.slice() };
+    const events = snap.events.slice(0, snap.events.length - this.pendingEvents.length);
+    const log = snap.log.slice(0, Math.max(0, snap.log.length - this.pendingLog.length));
+    return { ...snap, events, log };
   }
 
   get running(): boolean {

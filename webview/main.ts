@@ -683,7 +683,8 @@ function setRun(snapshot: RunSnapshot | null): void {
 function receive(msg: ToWebview): void {
   switch (msg.type) {
     case 'init':
-      form = { ...msg.form };
+      // Unsubmitted edits survive the panel being hidden and shown again (webview state); else the last submitted form.
+      form = { ...msg.form, ...((vscode.getState() as { form?: TrainForm } | undefined)?.form ?? {}) };
       syncFormControls();
       renderFormErrors();
       environment = msg.environment;

@@ -91,6 +91,19 @@ describe('TrainingSession', () => {
     assert.equal(session.snapshot!.outcome, 'done');
   });
 
+  it('a snapshot taken mid-run plus the updates after it hold every event exactly once (panel reopened)', async () => {
+    const session = new TrainingSession(() => new ReplayRun(recorded, ok, 1), { flushMs: 50 });
+    session.start('run-r', DEFAULT_FORM, '/tmp/r');
+    while (session.snapshot!.events.length < 40) await new Promise((r) => setTimeout(r, 3));
+    // What the reopened panel gets: the snapshot now, then the batches from here on.
+    await new Promise((r) => setTimeout(r, 20));
+    const snap = session.snapshot!;
+    const later: TrainerEvent[] = [];
+    session.onDidUpdate((u) => u.kind === 'events' && later.push(...u.events));
+    await session.idle();
+    assert.deepEqual([...snap.events, ...later], recorded);
+  });
+
   it('allows one run at a time', async () => {
     const session = new TrainingSession(() => new ReplayRun(recorded, ok, 1));
     session.start('run-a', DEFAULT_FORM, '/tmp/a');

@@ -10,6 +10,7 @@ const suites = [
   ['build', 'npm', ['run', 'build']],
   ['unit (TypeScript core, mocha)', 'npm', ['run', 'test:unit']],
   ['trainer (pytest)', 'npm', ['run', 'test:python']],
+  ['CLI integration', 'npm', ['run', 'test:cli']],
   ['webview (headless Chromium)', 'npm', ['run', 'test:webview']],
 ];
 

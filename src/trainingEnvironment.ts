@@ -46,12 +46,15 @@ export class TrainingEnvironment {
   }
 
   private settingInfo(): { setting?: string; settingFromWorkspace: boolean; ignoredUntrusted: boolean } {
-    const inspected = vscode.workspace.getConfiguration('cola-bert').inspect<string>('pythonPath');
-    const workspaceValue = inspected?.workspaceFolderValue || inspected?.workspaceValue;
-    const userValue = inspected?.globalValue;
+    const config = vscode.workspace.getConfiguration('cola-bert');
+    // get() already leaves out workspace values of restricted settings in an untrusted workspace;
+    // inspect() tells whether the effective value is the workspace's (user, remote-machine or default otherwise).
+    const value = config.get<string>('pythonPath')?.trim() ?? '';
+    const inspected = config.inspect<string>('pythonPath');
+    const workspaceValue = (inspected?.workspaceFolderValue || inspected?.workspaceValue || '').trim();
     const trusted = vscode.workspace.isTrusted;
-    if (workspaceValue) return { setting: workspaceValue, settingFromWorkspace: true, ignoredUntrusted: !trusted };
-    return { setting: userValue || undefined, settingFromWorkspace: false, ignoredUntrusted: false };
+    if (workspaceValue && workspaceValue === value) return { setting: value, settingFromWorkspace: true, ignoredUntrusted: !trusted };
+    return { setting: value || undefined, settingFromWorkspace: false, ignoredUntrusted: !!workspaceValue && !trusted };
   }
 
   /** Finds the interpreter and runs `python -m cola_trainer env` in it. Never throws. */

@@ -4,7 +4,7 @@
 // one line added here for the target's binary folder. After packaging, the archive's listing is
 // checked (exactly one native binding, the right one; no tests, sources, dev dependencies).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { listZip } from './zip-list.mjs';
@@ -94,11 +94,13 @@ function verify(vsix, ortFolder) {
   const bindings = names.filter((n) => n.endsWith('onnxruntime_binding.node'));
   const want = `extension/node_modules/onnxruntime-node/bin/napi-v6/${ortFolder}/onnxruntime_binding.node`;
   if (bindings.length !== 1 || bindings[0] !== want) problems.push(`native bindings: ${JSON.stringify(bindings)}, expected only ${want}`);
-  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/inferenceWorker.js',
+  // Every bundle scripts/build.mjs wrote except the developer benchmark.
+  const bundles = readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.js') && !f.startsWith('bench-')).map((f) => `extension/dist/${f}`);
+  for (const required of ['extension/package.json', ...bundles,
     'extension/node_modules/onnxruntime-node/dist/index.js', 'extension/node_modules/onnxruntime-common/dist/cjs/index.js']) {
     if (!names.includes(required)) problems.push(`missing ${required}`);
   }
-  const forbidden = /^extension\/(test|src|webview|scripts|bench|\.venv|\.cache|models|trainer\/tests|node_modules\/(?!onnxruntime-(node|common)\/))|\.map$|\.ts$/;
+  const forbidden = /^extension\/(test|src|webview|scripts|bench|dist\/bench-|\.venv|\.cache|models|trainer\/tests|node_modules\/(?!onnxruntime-(node|common)\/))|\.map$|\.ts$/;
   const leaked = names.filter((n) => forbidden.test(n));
   if (leaked.length) problems.push(`files that do not belong in the VSIX: ${leaked.slice(0, 10).join(', ')}${leaked.length > 10 ? ` (+${leaked.length - 10})` : ''}`);
   if (problems.length) fail(`${vsix} failed its check:\n  ${problems.join('\n  ')}`);

@@ -4,11 +4,11 @@
 // page showed go to test-results/e2e/.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from 'mocha';
-import { createProfile, findFiles, installExtension, startCodeServer, tail, type RunningCodeServer } from './harness/codeServer';
+import { createProfile, findFiles, installExtension, machineSettingsFile, startCodeServer, tail, type RunningCodeServer } from './harness/codeServer';
 import { Workbench } from './harness/workbench';
 import { cliCheck, ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
 import { fixtureLayout, lineOf } from './harness/fixture';
@@ -47,6 +47,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   before(async function () {
     const t0 = Date.now();
     rmSync(artifacts, { recursive: true, force: true });
+    mkdirSync(artifacts, { recursive: true });
     const tools = ensureE2eTools();
     log(`tools ready (${((Date.now() - t0) / 1000).toFixed(0)} s): code-server ${tools.codeServer}, ${tools.chromium}, Node ${tools.nodeVersion}`);
 
@@ -64,7 +65,8 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     expected = cliCheck(samplePath, diagnosticsModel);
     log(`CLI check of ${SAMPLE}: ${expected.length} sentences, flagged: ${expected.filter((s) => s.flagged).map((s) => JSON.stringify(s.text)).join(', ')}`);
 
-    const profile = createProfile(path.join(tmp, 'profile'), tools, {
+    // Machine-scoped settings live in the remote machine's settings in a code-server window.
+    const profile = createProfile(path.join(tmp, 'profile'), tools, {}, {
       'cola-bert.pythonPath': python,
       'cola-bert.modelPath': diagnosticsModel,
     });
@@ -97,25 +99,36 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     return files.map((f) => `${path.relative(userDataDir, f)}:\n${tail(f, 15)}`).join('\n');
   }
 
-  /** The model the user settings name now (the panel's "Use this model" may have changed it). */
+  /** The model the settings name now (the panel's "Use this model" may have changed it). */
   function currentModel(): string | undefined {
-    const settings = JSON.parse(readFileSync(path.join(userDataDir, 'User', 'settings.json'), 'utf8'));
-    return settings['cola-bert.modelPath'] as string | undefined;
+    for (const file of [machineSettingsFile(userDataDir), path.join(userDataDir, 'User', 'settings.json')]) {
+      const value = JSON.parse(readFileSync(file, 'utf8'))['cola-bert.modelPath'] as string | undefined;
+      if (value) return value;
+    }
+    return undefined;
+  }
+
+  /** Waits until cola-bert's status bar item says it is ready with the model folder `dir`. */
+  async function waitForReady(dir: string, timeoutMs = 60_000): Promise<string> {
+    const want = `cola-bert: ${path.basename(dir)}`;
+    let text = '';
+    await wb!.waitFor(async () => (text = (await statusItem().innerText()).trim()).endsWith(want), `the status bar to show "${want}"`, timeoutMs);
+    return text;
   }
 
   function statusItem() {
     return wb!.page.locator(`.statusbar-item[id^="${EXTENSION_ID}"]`).first();
   }
 
-  /** Problems panel rows that belong to cola-bert in the sample file, as 1-based line numbers. */
-  async function problemLines(): Promise<{ rows: string[]; lines: number[] }> {
+  /** Problems panel rows from cola-bert, with their 1-based positions ("[Ln 11, Col 58]" in the row). */
+  async function problemRows(): Promise<{ rows: string[]; lines: number[]; positions: string[] }> {
     const rows = (await wb!.problems()).filter((r) => r.includes('cola-bert'));
-    const lines = rows.map((r) => {
-      const m = /(?:Ln|line) (\d+)/i.exec(r) ?? /\[(\d+),\s*\d+\]/.exec(r);
-      return m ? Number(m[1]) : Number.NaN;
-    });
-    return { rows, lines };
+    const parsed = rows.map((r) => /(?:Ln|line) (\d+)(?:, Col| and character) (\d+)/.exec(r));
+    assert.ok(parsed.every(Boolean), `Problems rows without a position: ${rows.join(' | ')}`);
+    return { rows, lines: parsed.map((m) => Number(m![1])), positions: parsed.map((m) => `${m![1]}:${m![2]}`) };
   }
+
+  const positionOf = (s: CheckedSentence) => `${s.range.start.line + 1}:${s.range.start.character + 1}`;
 
   async function waitForSquiggles(count: number, what: string, timeoutMs = 60_000): Promise<void> {
     await wb!.waitFor(async () => (await wb!.squiggles().count()) === count, `${count} squiggles (${what})`, timeoutMs);
@@ -125,13 +138,10 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.openFile(SAMPLE);
     await wb!.waitFor(async () => findFiles(path.join(userDataDir, 'logs'), (n) => /exthost/i.test(n))
       .some((f) => readFileSync(f, 'utf8').includes(`_doActivateExtension ${EXTENSION_ID}`)), 'the extension host to activate cola-bert', 60_000);
-    const item = statusItem();
-    await item.waitFor({ state: 'visible', timeout: 60_000 });
-    // Ready with the configured model, e.g. "cola-bert: minilm-…" (the folder name).
-    const modelName = path.basename(diagnosticsModel);
-    await wb!.waitFor(async () => (await item.innerText()).includes(modelName) || ((await item.getAttribute('aria-label')) ?? '').includes(modelName),
-      `the status bar item to name the model ${modelName}`, 60_000);
-    log(`status bar: "${(await item.innerText()).trim()}" / aria-label "${await item.getAttribute('aria-label')}"`);
+    await statusItem().waitFor({ state: 'visible', timeout: 60_000 });
+    // Ready with the configured model: "cola-bert: <model folder name>".
+    const text = await waitForReady(diagnosticsModel);
+    log(`status bar: "${text}"; tooltip/aria-label: "${await statusItem().getAttribute('aria-label')}"`);
   });
 
   it('2. squiggles the unacceptable sentences, none in code or front matter; Problems lists them as cola-bert', async function () {
@@ -142,11 +152,9 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
 
     await wb!.openFile(SAMPLE);
     await waitForSquiggles(flagged.length, 'one per sentence the CLI flags');
-    const { rows, lines } = await problemLines();
-    log(`Problems: ${rows.length} cola-bert rows: ${rows.map((r) => r.slice(0, 90)).join(' | ')}`);
-    assert.equal(rows.length, flagged.length, 'Problems rows from cola-bert');
-    assert.deepEqual([...lines].sort((a, b) => a - b), flagged.map((s) => s.range.start.line + 1).sort((a, b) => a - b),
-      'Problems rows are on the lines of the sentences the CLI flags');
+    const { rows, lines, positions } = await problemRows();
+    log(`Problems: ${rows.length} cola-bert rows: ${rows.map((r) => r.slice(0, 100)).join(' | ')}`);
+    assert.deepEqual([...positions].sort(), flagged.map(positionOf).sort(), 'Problems rows sit where the CLI flags sentences');
     for (const line of lines) {
       assert.ok(!layout.frontMatter.includes(line), `a diagnostic in the front matter (line ${line})`);
       assert.ok(!layout.code.includes(line), `a diagnostic in a code block (line ${line})`);
@@ -177,19 +185,22 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await action.waitFor({ state: 'visible' });
     await action.click();
     await waitForSquiggles(before - 1, 'the ignored sentence no longer flagged', 30_000);
-    const { lines } = await problemLines();
-    assert.ok(!lines.includes(target.range.start.line + 1), 'the ignored sentence is still in Problems');
+    assert.ok(!(await problemRows()).positions.includes(positionOf(target)), 'the ignored sentence is still in Problems');
     await wb!.closePanel();
 
-    // Edit elsewhere (a new unacceptable sentence at the end): the new one is flagged, the ignored one stays clean.
-    await wb!.goTo(lineOf(readFileSync(samplePath, 'utf8'), expectedAcceptable[1]) + 1, 1);
+    // Edit the same paragraph (a sentence appended after the ignored one) so it is re-checked, then
+    // compare with the CLI on the saved text: everything it flags except the ignored sentence.
+    await wb!.goTo(target.range.end.line + 1, target.range.end.character + 1);
     await wb!.page.keyboard.press('End');
-    await wb!.page.keyboard.type(' Quickly the the left have ran him.');
-    await waitForSquiggles(before, 'the edited paragraph re-checked (one new sentence flagged, the ignored one not)', 30_000);
-    const after = await problemLines();
-    assert.ok(!after.lines.includes(target.range.start.line + 1), 'the ignored sentence came back after an edit');
-    await wb!.page.keyboard.press('Control+Z');
-    await waitForSquiggles(before - 1, 'undo restores the previous diagnostics', 30_000);
+    await wb!.page.keyboard.type(' The dog barked at the mailman again.');
+    await wb!.page.keyboard.press('Control+S');
+    await wb!.waitFor(async () => readFileSync(samplePath, 'utf8').includes('mailman again.'), 'the edit to be saved');
+    const want = cliCheck(samplePath, diagnosticsModel).filter((s) => s.flagged && s.text !== ignoredSentence);
+    await waitForSquiggles(want.length, `the edited paragraph re-checked (${want.length} squiggles)`, 30_000);
+    const after = await problemRows();
+    assert.deepEqual([...after.positions].sort(), want.map(positionOf).sort(), 'Problems after the edit: the CLI\'s flags minus the ignored sentence');
+    assert.ok(!after.positions.includes(positionOf(target)), 'the ignored sentence came back after an edit');
+    await wb!.closePanel();
   });
 
   it('5. "Fine-tune BERT on CoLA" trains a tiny model in the panel, shows its MCC, and its model takes over diagnostics', async function () {
@@ -228,29 +239,33 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.screenshot('5b-training-result');
 
     await panel.locator('#use-model').click();
-    // The trained model's folder is named in cola-bert's status bar item once it takes over.
-    const item = statusItem();
-    await wb!.waitFor(async () => !(await item.innerText()).includes(path.basename(diagnosticsModel)) &&
-      !((await item.getAttribute('aria-label')) ?? '').includes(path.basename(diagnosticsModel)), 'the status bar to switch away from the diagnostics model', 60_000);
-    const settings = JSON.parse(readFileSync(path.join(userDataDir, 'User', 'settings.json'), 'utf8'));
-    trainedModel = settings['cola-bert.modelPath'] as string | undefined;
-    log(`status bar after "Use this model": "${(await item.innerText()).trim()}", cola-bert.modelPath = ${trainedModel}`);
-    assert.ok(trainedModel && trainedModel !== diagnosticsModel && existsSync(path.join(trainedModel, 'cola-bert.json')),
-      'cola-bert.modelPath does not name the newly trained model');
+    await wb!.waitFor(async () => !!currentModel() && currentModel() !== diagnosticsModel, 'cola-bert.modelPath to name the trained model', 30_000);
+    trainedModel = currentModel()!;
+    assert.ok(existsSync(path.join(trainedModel, 'cola-bert.json')), `cola-bert.modelPath = ${trainedModel} is not an exported model`);
     const meta = JSON.parse(readFileSync(path.join(trainedModel, 'cola-bert.json'), 'utf8'));
-    assert.equal(meta.metrics.holdout.mcc.toFixed(3), mccText.replace(/^-0\.000$/, '0.000'), 'the panel MCC is the exported model\'s');
+    assert.equal(meta.metrics.holdout.mcc.toFixed(3), mccText, 'the panel shows the exported model\'s holdout MCC');
+    const status = await waitForReady(trainedModel);
+    log(`after "Use this model for diagnostics": status "${status}", cola-bert.modelPath = ${trainedModel}`);
 
-    // Squiggles now follow the new model: exactly what the CLI says with it (minus the ignored sentence).
+    // Squiggles now follow the new model: exactly what the CLI says with it (minus the ignored sentence),
+    // and the hover names it.
     await wb!.openFile(SAMPLE);
     const withNew = cliCheck(samplePath, trainedModel).filter((s) => s.flagged && s.text !== ignoredSentence);
-    log(`the trained model flags ${withNew.length} sentences (CLI)`);
+    log(`the trained model flags ${withNew.length} sentences (CLI), the diagnostics model ${expected.filter((s) => s.flagged).length}`);
     await waitForSquiggles(withNew.length, 'squiggles from the trained model');
-    const hover = await wb!.hoverText(expectedAcceptable[0].split(' ').slice(0, 3).join(' '), (t) => t.includes(path.basename(trainedModel!)));
-    log(`hover with the trained model: ${hover.replace(/\s+/g, ' ').slice(0, 160)}`);
+    assert.deepEqual([...(await problemRows()).positions].sort(), withNew.map(positionOf).sort(), 'Problems with the trained model');
+    await wb!.closePanel();
+    const name = path.basename(trainedModel);
+    const hover = await wb!.hoverText(expectedAcceptable[0].split(' ').slice(0, 3).join(' '), (t) => t.includes(name));
+    log(`hover with the trained model: ${hover.replace(/\s+/g, ' ').slice(0, 200)}`);
   });
 
   it('6. editing updates diagnostics without freezing the workbench', async function () {
     await wb!.openFile(SAMPLE);
+    // Back to the diagnostics model through the settings (as a user editing them would), so the
+    // typed sentences have a known verdict.
+    writeFileSync(machineSettingsFile(userDataDir), JSON.stringify({ 'cola-bert.pythonPath': python, 'cola-bert.modelPath': diagnosticsModel }, null, 2));
+    await waitForReady(diagnosticsModel);
     const start = await wb!.squiggles().count();
     // Type a paragraph key by key and time each key until the editor shows it (the renderer's latency),
     // while the extension host re-checks behind it.

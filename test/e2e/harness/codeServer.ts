@@ -37,7 +37,14 @@ export const baseSettings: Record<string, unknown> = {
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 
-export function createProfile(root: string, tools: CodeServerTools, settings: Record<string, unknown>): Profile {
+/**
+ * `settings` go to the user settings; `machineSettings` to the remote machine's settings
+ * (<user-data-dir>/Machine/settings.json). In a remote window, which a code-server workbench is,
+ * VS Code ignores `machine` and `machine-overridable` settings found in the user settings
+ * (cola-bert.pythonPath and cola-bert.modelPath are machine-overridable), as in Remote-SSH.
+ */
+export function createProfile(root: string, tools: CodeServerTools, settings: Record<string, unknown>,
+  machineSettings: Record<string, unknown> = {}): Profile {
   const p = (name: string) => {
     const dir = path.join(root, name);
     mkdirSync(dir, { recursive: true });
@@ -57,7 +64,13 @@ export function createProfile(root: string, tools: CodeServerTools, settings: Re
   };
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...baseSettings, ...settings }, null, 2));
+  mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(machineSettingsFile(userDataDir), JSON.stringify(machineSettings, null, 2));
   return { root, userDataDir, extensionsDir, env };
+}
+
+export function machineSettingsFile(userDataDir: string): string {
+  return path.join(userDataDir, 'Machine', 'settings.json');
 }
 
 export function installExtension(tools: CodeServerTools, profile: Profile, vsix: string): void {

@@ -44,6 +44,13 @@ function trainerEnv(): NodeJS.ProcessEnv {
  * exists is complete.
  */
 export function ensureDiagnosticsModel(log: (msg: string) => void): string {
+  // For harness development only: reuse an existing model folder instead of the recipe above.
+  const override = process.env.COLA_BERT_E2E_MODEL;
+  if (override) {
+    if (!existsSync(path.join(override, 'cola-bert.json'))) throw new Error(`COLA_BERT_E2E_MODEL=${override} is not an exported model folder`);
+    log(`diagnostics model from COLA_BERT_E2E_MODEL: ${override}`);
+    return path.resolve(override);
+  }
   const sources = filesBelow(path.join(repoRoot, 'trainer', 'cola_trainer'), (f) => f.endsWith('.py') || f.endsWith('.json'));
   const h = createHash('sha256').update(diagnosticsTrainArgs.join(' '));
   for (const f of sources) h.update(path.relative(repoRoot, f)).update(readFileSync(f));

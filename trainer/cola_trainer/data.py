@@ -1,0 +1,181 @@
+"""CoLA data: the TSV reader, the seeded stratified split, and finding (or downloading) the files."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import tempfile
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .protocol import TrainerError, log
+
+TRAIN_FILE = "in_domain_train.tsv"
+HOLDOUT_FILE = "out_of_domain_dev.tsv"
+COLA_URL = "https://nyu-mll.github.io/CoLA/cola_public_1.1.zip"
+# SHA-256 of the official raw files (cola_public/raw/ inside the release zip).
+SHA256 = {
+    TRAIN_FILE: "f320a10f92d3bce6b29152fde322a362eac39238e50d8de0c8815457fdf4fc12",
+    HOLDOUT_FILE: "201b9c57b2a20f1282242eec0ed8995729e3be19c29a46c047b3727338836c05",
+}
+DATA_HINT = ("pass a folder holding in_domain_train.tsv and out_of_domain_dev.tsv: '--data DIR' (cola-bert CLI) or "
+             "'--data-dir DIR' (python -m cola_trainer), or set COLA_DIR")
+
+
+@dataclass(frozen=True)
+class Example:
+    source: str
+    label: int
+    sentence: str
+    line: int
+
+
+def read_tsv(path: str | os.PathLike) -> list[Example]:
+    """Four tab-separated columns, no header; quotes are literal characters, so no csv quoting rules apply."""
+    path = Path(path)
+    if not path.is_file():
+        raise TrainerError("data_missing", f"CoLA file not found: {path}", hint=DATA_HINT, file=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise TrainerError("data_malformed", f"{path} is not UTF-8 text ({e.reason} at byte {e.start})", file=path) from e
+    examples = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            # A blank line can only be a trailing one; inside the file it means a broken row.
+            continue
+        cols = raw.split("\t")
+        where = f"{path.name} line {number}"
+        if len(cols) != 4:
+            raise TrainerError("data_malformed", f"{where}: expected 4 tab-separated columns "
+                               f"(source, label, original mark, sentence), found {len(cols)}", file=path, line=number)
+        source, label, _mark, sentence = cols
+        if label not in ("0", "1"):
+            raise TrainerError("data_malformed", f"{where}: label must be 0 or 1, found {label!r}", file=path, line=number)
+        sentence = sentence.strip()
+        if not sentence:
+            raise TrainerError("data_malformed", f"{where}: the sentence column is empty", file=path, line=number)
+        examples.append(Example(source, int(label), sentence, number))
+    if not examples:
+        raise TrainerError("data_malformed", f"{path} holds no rows", file=path)
+    return examples
+
+
+def stratified_split(examples: list[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Seeded split that keeps the label ratio in both parts: per label, a permutation from
+    numpy's PCG64(seed) and the first round(fraction * n_label) go to validation."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    labels = np.array([e.label for e in examples])
+    val_idx: list[int] = []
+    for label in (0, 1):
+        idx = np.flatnonzero(labels == label)
+        idx = idx[rng.permutation(len(idx))]
+        val_idx.extend(idx[: int(round(fraction * len(idx)))].tolist())
+    val_set = set(val_idx)
+    train = [e for i, e in enumerate(examples) if i not in val_set]
+    val = [examples[i] for i in sorted(val_set)]
+    return train, val
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cache_dir() -> Path:
+    if os.environ.get("COLA_CACHE_DIR"):
+        return Path(os.environ["COLA_CACHE_DIR"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "cola-bert" / "cola_public_1.1"
+
+
+def _has_files(folder: Path) -> bool:
+    return all((folder / name).is_file() for name in SHA256)
+
+
+def download(target: Path, url: str | None = None, timeout: float = 30.0) -> Path:
+    """Fetch the official release zip, extract the two raw files, check their SHA-256, move them into place."""
+    url = url or os.environ.get("COLA_DOWNLOAD_URL") or COLA_URL
+    log(f"downloading CoLA from {url}")
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            blob = response.read()
+    except OSError as e:
+        raise TrainerError("data_missing", f"CoLA is not available locally and the download from {url} failed: {e}",
+                           hint=DATA_HINT) from e
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(blob))
+    except zipfile.BadZipFile as e:
+        raise TrainerError("data_missing", f"the download from {url} is not a zip file", hint=DATA_HINT) from e
+    members = {Path(n).name: n for n in archive.namelist() if Path(n).parent.name == "raw" and Path(n).name in SHA256}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".cola-download-", dir=target.parent))
+    try:
+        for name, want in SHA256.items():
+            if name not in members:
+                raise TrainerError("data_missing", f"the CoLA zip from {url} has no raw/{name}", hint=DATA_HINT)
+            out = staging / name
+            out.write_bytes(archive.read(members[name]))
+            got = _sha256(out)
+            if got != want:
+                raise TrainerError("data_missing", f"checksum mismatch for {name} from {url}: SHA-256 {got}, expected {want}",
+                                   hint=DATA_HINT, file=name)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log(f"CoLA saved to {target}")
+    return target
+
+
+def resolve_data_dir(data_dir: str | None, allow_download: bool = True) -> Path:
+    """--data-dir, then $COLA_DIR, then the cache, then the official download into the cache."""
+    for origin, value in (("--data-dir", data_dir), ("COLA_DIR", os.environ.get("COLA_DIR"))):
+        if value:
+            folder = Path(value).expanduser()
+            if not folder.is_dir():
+                raise TrainerError("data_missing", f"{origin} points to {folder}, which is not a folder", hint=DATA_HINT, file=folder)
+            for name in SHA256:
+                if not (folder / name).is_file():
+                    raise TrainerError("data_missing", f"{origin} folder {folder} has no {name}", hint=DATA_HINT, file=folder / name)
+            return folder.resolve()
+    cached = cache_dir()
+    if _has_files(cached):
+        return cached
+    if not allow_download:
+        raise TrainerError("data_missing", "CoLA was not found (no --data-dir, no COLA_DIR, empty cache)", hint=DATA_HINT)
+    return download(cached)
+
+
+@dataclass
+class ColaData:
+    folder: Path
+    train: list[Example]
+    validation: list[Example]
+    holdout: list[Example]
+
+
+def load_cola(folder: Path, fraction: float, seed: int, max_train: int | None, max_eval: int | None) -> ColaData:
+    full = read_tsv(folder / TRAIN_FILE)
+    holdout = read_tsv(folder / HOLDOUT_FILE)
+    train, val = stratified_split(full, fraction, seed)
+    return ColaData(folder, subsample(train, max_train, seed), subsample(val, max_eval, seed + 1),
+                    subsample(holdout, max_eval, seed + 2))
+
+
+def subsample(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
+    """A seeded random subset in file order (the files are grouped by source, so a prefix would be biased)."""
+    if not limit or limit >= len(examples):
+        return examples
+    rng = np.random.Generator(np.random.PCG64(seed))
+    keep = np.sort(rng.choice(len(examples), size=limit, replace=False))
+    return [examples[i] for i in keep]

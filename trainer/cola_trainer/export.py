@@ -1,0 +1,146 @@
+"""The model folder (docs/architecture.md): save_pretrained + tokenizer, model.onnx (checked against PyTorch with
+onnxruntime), model.int8.onnx, cola-bert.json. Written to <out>.tmp-<pid> and renamed into place when complete."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .protocol import TrainerError, log
+
+CHECK_SENTENCES = [
+    "The cat sat on the mat.",
+    "Cat the mat on sat the.",
+    "Who do you think that left?",
+    "John seems to be happy, and Mary does too, although nobody expected either of them to be.",
+]
+ONNX_TOLERANCE = 1e-4
+
+
+class _LogitsOnly(torch.nn.Module):
+    """ONNX wants positional tensors in, one tensor out."""
+
+    def __init__(self, model: torch.nn.Module, with_token_types: bool):
+        super().__init__()
+        self.model = model
+        self.with_token_types = with_token_types
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if self.with_token_types:
+            kwargs["token_type_ids"] = token_type_ids
+        return self.model(**kwargs).logits
+
+
+def _export_torchscript(wrapper, args, path: Path, inputs: list[str]) -> None:
+    """The TorchScript exporter: ~10x faster than the torch.export-based one for BERT (2 s against 20 s on 2 CPU
+    cores) and exact (the check below compares with PyTorch). torch marks it deprecated; the dynamo exporter
+    is the fallback."""
+    import warnings
+    axes = {name: {0: "batch", 1: "sequence"} for name in inputs}
+    axes["logits"] = {0: "batch"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(wrapper, args, str(path), input_names=inputs, output_names=["logits"], opset_version=18,
+                          dynamo=False, dynamic_axes=axes)
+
+
+def _export_dynamo(wrapper, args, path: Path, inputs: list[str], max_positions: int) -> None:
+    batch = torch.export.Dim("batch", min=1, max=4096)
+    sequence = torch.export.Dim("sequence", min=1, max=max_positions)
+    torch.onnx.export(wrapper, args, str(path), input_names=inputs, output_names=["logits"], opset_version=18,
+                      dynamo=True, dynamic_shapes={name: {0: batch, 1: sequence} for name in inputs},
+                      external_data=False, verbose=False)
+
+
+def export_onnx(model: torch.nn.Module, tokenizer, path: Path, inputs: list[str], max_length: int) -> float:
+    """Exports fp32 ONNX with dynamic batch and sequence axes; returns the largest |logit difference|
+    between onnxruntime and PyTorch on CHECK_SENTENCES (raises when above ONNX_TOLERANCE)."""
+    import onnxruntime as ort
+
+    model = model.float().eval().cpu()
+    wrapper = _LogitsOnly(model, "token_type_ids" in inputs).eval()
+    sample = tokenizer(CHECK_SENTENCES[:2], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    args = tuple(sample[name] if name in sample else torch.zeros_like(sample["input_ids"]) for name in inputs)
+    with torch.no_grad():
+        try:
+            _export_torchscript(wrapper, args, path, inputs)
+        except Exception as e:  # noqa: BLE001 - any failure of the old exporter: try the new one
+            log(f"TorchScript ONNX exporter failed ({type(e).__name__}: {e}); trying the torch.export-based exporter")
+            _export_dynamo(wrapper, args, path, inputs, int(getattr(model.config, "max_position_embeddings", 512) or 512))
+    wrapper.eval()  # the exporter restores the wrapper's training flag; keep dropout off for the check
+    check = tokenizer(CHECK_SENTENCES, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    feed = {name: (check[name] if name in check else torch.zeros_like(check["input_ids"])) for name in inputs}
+    with torch.no_grad():
+        reference = wrapper(*feed.values()).numpy()
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(["logits"], {k: v.numpy().astype(np.int64) for k, v in feed.items()})[0]
+    diff = float(np.max(np.abs(got - reference)))
+    if not diff <= ONNX_TOLERANCE:
+        raise TrainerError("export_failed", f"model.onnx disagrees with PyTorch: max |logit difference| {diff:.3g} > {ONNX_TOLERANCE}")
+    return diff
+
+
+def quantize_int8(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+
+
+def replace_dir(tmp: Path, final: Path) -> None:
+    """Move a finished folder into place; an older folder of the same name is swapped out first."""
+    old = None
+    if final.exists():
+        old = final.with_name(f"{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: list[str], metadata: dict[str, Any],
+                        int8: bool) -> dict[str, Any]:
+    started = time.monotonic()
+    tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if not (tmp / "tokenizer.json").is_file():
+            raise TrainerError("export_failed", "the tokenizer did not write tokenizer.json (is it a fast tokenizer?)")
+        log("exporting model.onnx")
+        diff = export_onnx(model, tokenizer, tmp / "model.onnx", inputs, metadata["max_length"])
+        log(f"model.onnx matches PyTorch: max |logit difference| {diff:.2e}")
+        onnx_int8 = None
+        if int8:
+            try:
+                quantize_int8(tmp / "model.onnx", tmp / "model.int8.onnx")
+                onnx_int8 = "model.int8.onnx"
+            except Exception as e:  # the fp32 model is still usable
+                log(f"WARNING: int8 quantization failed, exporting without model.int8.onnx: {e}")
+        meta = {"format": 1, **metadata, "onnx": "model.onnx", "onnx_int8": onnx_int8, "inputs": inputs,
+                "onnx_max_abs_diff": diff,
+                "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        order = ["format", "base_model", "model_resolved", "labels", "max_length", "onnx", "onnx_int8", "inputs",
+                 "hyperparameters", "best_epoch", "metrics", "device", "device_name", "precision", "training_seconds",
+                 "versions", "created"]
+        meta = {**{k: meta[k] for k in order if k in meta}, **{k: v for k, v in meta.items() if k not in order}}
+        (tmp / "cola-bert.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        files = sorted(p.name for p in tmp.iterdir())
+        replace_dir(tmp, out)
+    except TrainerError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    except Exception as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise TrainerError("export_failed", f"export to {out} failed: {type(e).__name__}: {e}") from e
+    return {"path": str(out), "onnx": "model.onnx", "onnx_int8": onnx_int8, "files": files,
+            "seconds": time.monotonic() - started}

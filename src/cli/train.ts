@@ -100,7 +100,8 @@ function humanView(io: CliIo): (event: TrainerEvent) => void {
         break;
       case 'step': {
         const loss = smoother.add(e.loss);
-        const width = (io.stdout as NodeJS.WriteStream).columns ?? 100;
+        // columns is 0 or undefined when the terminal does not report a size.
+        const width = (io.stdout as NodeJS.WriteStream).columns || 100;
         bar?.update(renderBar(e, started?.epochs ?? 1, width, loss), e.step === e.total_steps);
         break;
       }

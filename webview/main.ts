@@ -181,6 +181,7 @@ const fields: FieldSpec[] = [
 ];
 
 const controls = new Map<keyof TrainForm, HTMLElement & { value: string; invalid?: boolean }>();
+const browseButtons: HTMLElement[] = [];
 const errorEls = new Map<keyof TrainForm, HTMLElement>();
 const startButton = button('Start training', () => startTraining(), { id: 'start' });
 const resumeButton = button('Resume', () => post({ type: 'resume' }), { id: 'resume', secondary: true });
@@ -262,7 +263,11 @@ function buildForm(): void {
     const err = h('p', { class: 'field-error', id: errId, hidden: true, 'aria-live': 'polite' });
     errorEls.set(f.key, err);
     const row = h('div', { class: 'control-row' }, control);
-    if (f.browse) row.append(button('Browse…', () => post({ type: 'chooseFolder', field: f.browse! }), { secondary: true }));
+    if (f.browse) {
+      const browse = button('Browse…', () => post({ type: 'chooseFolder', field: f.browse! }), { secondary: true });
+      browseButtons.push(browse);
+      row.append(browse);
+    }
     // vscode-label names the component's inner input (a plain <label for> cannot reach into its shadow DOM).
     grid.append(h('div', { class: `field field-${f.kind}` }, h('vscode-label', { for: id, class: 'field-label' }, f.label), row, h('p', { class: 'help', id: helpId }, f.help), err));
   }
@@ -294,6 +299,7 @@ function renderControls(): void {
   setDisabled(resumeButton, environment.status !== 'ready');
   for (const c of controls.values()) setDisabled(c, running);
   setDisabled(resetButton, running);
+  for (const b of browseButtons) setDisabled(b, running);
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -111,7 +111,18 @@ export async function startCodeServer(tools: CodeServerTools, profile: Profile, 
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   let exited: string | undefined;
-  child.on('exit', (code, signal) => { exited = `exited (${signal ?? code})`; });
+  // code-server runs in its own process group; end it with this process, however this one ends.
+  const killGroup = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+  const onSignal = (signal: NodeJS.Signals) => { killGroup(); process.exit(signal === 'SIGINT' ? 130 : 143); };
+  process.once('exit', killGroup);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  child.on('exit', (code, signal) => {
+    exited = `exited (${signal ?? code})`;
+    process.off('exit', killGroup);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  });
 
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

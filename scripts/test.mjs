@@ -12,6 +12,8 @@ const suites = [
   ['trainer (pytest)', 'npm', ['run', 'test:python']],
   ['CLI integration', 'npm', ['run', 'test:cli']],
   ['webview (headless Chromium)', 'npm', ['run', 'test:webview']],
+  ['integration (@vscode/test-electron)', 'npm', ['run', 'test:integration']],
+  ['e2e (real workbench: code-server + Chromium)', 'npm', ['run', 'test:e2e']],
 ];
 
 const results = [];

@@ -509,9 +509,10 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
             "data": {"train": len(train_enc.ids), "validation": len(val_enc.ids), "holdout": len(hold_enc.ids),
                      "split": "stratified by label, seeded"},
         }
-        exported = export_model_folder(model, tokenizer, out, inputs, metadata, int8=not targs.no_int8)
-        shutil.rmtree(ckpt_path, ignore_errors=True)
-        proto.emit("exported", **exported)
+        if not targs.no_export:
+            exported = export_model_folder(model, tokenizer, out, inputs, metadata, int8=not targs.no_int8)
+            shutil.rmtree(ckpt_path, ignore_errors=True)
+            proto.emit("exported", **exported)
         proto.emit("done", output_dir=str(out), holdout_mcc=hold["mcc"], elapsed_s=time.monotonic() - t_start)
     dist.barrier()
     return 0

@@ -2,6 +2,7 @@
 tokenizer of all-MiniLM-L6-v2, for tests that need a model which trains in seconds.
 
     python trainer/tests/tiny_model.py OUTDIR
+    python trainer/tests/tiny_model.py --size bert-base OUTDIR   (random-init bert-base shape, for the GPU benchmark)
 
 The TypeScript integration test uses it too. The vocabulary is the real 30,522-token one, so sentences
 tokenize exactly as with the full model; only the network is small.
@@ -21,7 +22,14 @@ def tokenizer_source() -> Path:
     return alias_folder()
 
 
-def make_tiny_model(out: str | Path, seed: int = 0) -> Path:
+SIZES = {
+    "tiny": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64),
+    # BertConfig's defaults are bert-base's shape (12 layers, hidden 768, 12 heads): the GPU benchmark's model.
+    "bert-base": {},
+}
+
+
+def make_tiny_model(out: str | Path, seed: int = 0, size: str = "tiny") -> Path:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
     from transformers.utils import logging as hf_logging
@@ -34,8 +42,7 @@ def make_tiny_model(out: str | Path, seed: int = 0) -> Path:
     for name in TOKENIZER_FILES:
         if (source / name).is_file():
             shutil.copyfile(source / name, out / name)
-    config = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, num_labels=2,
+    config = BertConfig(vocab_size=30522, max_position_embeddings=512, num_labels=2, **SIZES[size],
                         id2label={0: "unacceptable", 1: "acceptable"}, label2id={"unacceptable": 0, "acceptable": 1})
     torch.manual_seed(seed)
     BertForSequenceClassification(config).save_pretrained(out)
@@ -43,6 +50,10 @@ def make_tiny_model(out: str | Path, seed: int = 0) -> Path:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python trainer/tests/tiny_model.py OUTDIR")
-    print(make_tiny_model(sys.argv[1]))
+    argv = sys.argv[1:]
+    size = "tiny"
+    if len(argv) == 3 and argv[0] == "--size" and argv[1] in SIZES:
+        size, argv = argv[1], argv[2:]
+    if len(argv) != 1:
+        sys.exit("usage: python trainer/tests/tiny_model.py [--size tiny|bert-base] OUTDIR")
+    print(make_tiny_model(argv[0], size=size))

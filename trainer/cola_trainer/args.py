@@ -66,7 +66,8 @@ class TrainingArguments:
     no_int8: bool = _opt(False, "Skip the dynamically quantized model.int8.onnx.")
     no_checkpoint: bool = _opt(False, "Write no resumable checkpoints (benchmarks); a cancelled run then cannot be resumed.")
     no_export: bool = _opt(False, "Stop after the holdout evaluation without writing the model folder (benchmarks).")
-    num_workers: int = _opt(0, "DataLoader worker processes (0: batches are built in the training process; they are cheap).", metavar="N")
+    num_workers: int = _opt(0, "Accepted for compatibility: sentences are tokenized once and each batch is padded in the "
+                               "training process (cheap), so no loader workers are started.", metavar="N")
 
     def __post_init__(self) -> None:
         checks = [

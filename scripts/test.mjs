@@ -13,6 +13,7 @@ const suites = [
   ['CLI integration', 'npm', ['run', 'test:cli']],
   ['webview (headless Chromium)', 'npm', ['run', 'test:webview']],
   ['integration (@vscode/test-electron)', 'npm', ['run', 'test:integration']],
+  ['integration suite in code-server\'s extension host', 'npm', ['run', 'test:integration:code-server']],
   ['e2e (real workbench: code-server + Chromium)', 'npm', ['run', 'test:e2e']],
 ];
 

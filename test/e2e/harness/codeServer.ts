@@ -99,14 +99,14 @@ export interface RunningCodeServer {
 }
 
 export async function startCodeServer(tools: CodeServerTools, profile: Profile, workspace: string,
-  opts: { port?: number; logFile?: string; timeoutMs?: number } = {}): Promise<RunningCodeServer> {
+  opts: { port?: number; logFile?: string; timeoutMs?: number; extraArgs?: string[] } = {}): Promise<RunningCodeServer> {
   const port = opts.port ?? (await freePort());
   const logFile = opts.logFile ?? path.join(profile.root, 'code-server.log');
   const log = createWriteStream(logFile);
   const child = spawn(tools.codeServer, [
     '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
     '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
-    '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, workspace,
+    '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, ...(opts.extraArgs ?? []), workspace,
   ], { env: profile.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);

@@ -35,6 +35,15 @@ function diagnosticsWhere(uri: vscode.Uri, check: (d: vscode.Diagnostic[]) => bo
   });
 }
 
+/** Polls `check` (state that has no change event, like tabs from the main thread) until it holds. */
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 function rangeOf(doc: vscode.TextDocument, text: string): vscode.Range {
   const offset = doc.getText().indexOf(text);
   assert.ok(offset >= 0, `"${text}" is not in ${doc.uri.fsPath}`);
@@ -122,8 +131,11 @@ describe('cola-bert extension (integration)', () => {
   it('"Fine-tune BERT on CoLA" opens the training panel, once', async () => {
     const panels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label.includes('Fine-tune'));
     await vscode.commands.executeCommand('cola-bert.fineTune');
-    assert.equal(panels().length, 1);
+    await until(() => panels().length > 0, 'the training panel tab');
     await vscode.commands.executeCommand('cola-bert.fineTune');
+    await vscode.commands.executeCommand('cola-bert.fineTune');
+    // Tabs reach the extension host asynchronously: give a wrongly opened second panel time to show up.
+    await new Promise((r) => setTimeout(r, 1000));
     assert.equal(panels().length, 1, 'a second invocation must reveal the panel, not open another');
   });
 });

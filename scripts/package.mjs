@@ -45,6 +45,7 @@ export function packageVsix({ target = 'linux-x64', out, build = true } = {}) {
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const vsix = path.resolve(out ?? path.join(root, `${manifest.name}-${manifest.version}-${target}.vsix`));
 
+  mkdirSync(path.dirname(vsix), { recursive: true });
   if (build) run(process.execPath, ['scripts/build.mjs', '--production']);
   for (const f of ['dist/extension.js', 'dist/inferenceWorker.js']) if (!existsSync(path.join(root, f))) fail(`${f} is missing after the build`);
 

@@ -46,19 +46,27 @@ const env = {
   XDG_CACHE_HOME: dirs['xdg-cache'],
 };
 
-const settingsFile = path.join(dirs['user-data'], 'User', 'settings.json');
-mkdirSync(path.dirname(settingsFile), { recursive: true });
-const settings = existsSync(settingsFile) ? JSON.parse(readFileSync(settingsFile, 'utf8')) : {
-  'workbench.startupEditor': 'none',
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
-};
+// User settings for the workbench; cola-bert's settings are machine-overridable, and a code-server
+// window (a remote window, as over Remote-SSH) reads those from the remote machine's settings.
+const readJson = (file, fallback) => (existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : fallback);
+const userSettingsFile = path.join(dirs['user-data'], 'User', 'settings.json');
+const machineSettingsFile = path.join(dirs['user-data'], 'Machine', 'settings.json');
+mkdirSync(path.dirname(userSettingsFile), { recursive: true });
+mkdirSync(path.dirname(machineSettingsFile), { recursive: true });
+if (!existsSync(userSettingsFile)) {
+  writeFileSync(userSettingsFile, JSON.stringify({
+    'workbench.startupEditor': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+  }, null, 2));
+}
+const machine = readJson(machineSettingsFile, {});
 const venvPython = path.join(root, '.venv', 'bin', 'python');
-if (!settings['cola-bert.pythonPath'] && existsSync(venvPython)) settings['cola-bert.pythonPath'] = venvPython;
-if (values.model) settings['cola-bert.modelPath'] = path.resolve(values.model);
-writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+if (!machine['cola-bert.pythonPath'] && existsSync(venvPython)) machine['cola-bert.pythonPath'] = venvPython;
+if (values.model) machine['cola-bert.modelPath'] = path.resolve(values.model);
+writeFileSync(machineSettingsFile, JSON.stringify(machine, null, 2));
 
 const install = spawnSync(tools.codeServer, ['--user-data-dir', dirs['user-data'], '--extensions-dir', dirs.extensions,
   '--install-extension', vsix, '--force'], { env, stdio: 'inherit' });

@@ -128,6 +128,18 @@ describe('cola-bert extension (integration)', () => {
     await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the model restored');
   });
 
+  it('follows the threshold setting: 0 flags nothing, back to the default flags again', async () => {
+    const config = () => vscode.workspace.getConfiguration('cola-bert');
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics before the change');
+    await config().update('threshold', 0, vscode.ConfigurationTarget.Global);
+    try {
+      await diagnosticsWhere(doc.uri, (d) => d.length === 0, 'no diagnostics with threshold 0 (P(acceptable) < 0 never holds)');
+    } finally {
+      await config().update('threshold', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the default threshold');
+  });
+
   it('"Fine-tune BERT on CoLA" opens the training panel, once', async () => {
     const panels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label.includes('Fine-tune'));
     await vscode.commands.executeCommand('cola-bert.fineTune');

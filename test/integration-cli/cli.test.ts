@@ -3,7 +3,7 @@
 // inference path equal PyTorch's on the exported checkpoint, and that `tokenize` equals Python.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readColaTsv } from '../../src/core/cola';
@@ -71,6 +71,31 @@ describe('cola-bert CLI end to end (real trainer, tiny model)', function () {
     assert.deepEqual(m.confusion, holdout.confusion);
     assert.ok(Math.abs(m.accuracy - holdout.accuracy) < 1e-5);
     assert.equal(m.onnx, 'model.onnx');
+  });
+
+  it('eval --fp32 equals PyTorch on a model whose predictions are mixed (not all one class)', () => {
+    // The tiny model above predicts one class for every sentence after 10 steps, which makes its MCC
+    // comparison weak. This random BERT (test/fixtures/make_onnx_model.py) spreads its probabilities, so
+    // the confusion matrix has all four cells; PyTorch's probabilities come from the same script.
+    const dir = path.join(tmp, 'spread');
+    const list = path.join(tmp, 'holdout.json');
+    writeFileSync(list, JSON.stringify(holdoutSentences));
+    const made = spawnSync(requirePython(), [path.join(repoRoot, 'test', 'fixtures', 'make_onnx_model.py'), dir, list], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+    assert.equal(made.status, 0, made.stderr);
+    const torchProbs = (JSON.parse(made.stdout.trim().split('\n').pop()!) as { fp32: number[][] }).fp32;
+    const labels = readColaTsv(holdoutFile).map((e) => e.label);
+    const expected = { tp: 0, tn: 0, fp: 0, fn: 0 };
+    torchProbs.forEach(([, p], i) => {
+      const predicted = p > 0.5 ? 1 : 0;
+      if (labels[i] === 1) predicted ? expected.tp++ : expected.fn++;
+      else predicted ? expected.fp++ : expected.tn++;
+    });
+    assert.ok(Object.values(expected).every((v) => v > 0), `fixture predictions should be mixed: ${JSON.stringify(expected)}`);
+    const r = cola(['eval', '--model', dir, '--data', holdoutFile, '--json', '--fp32']);
+    assert.equal(r.status, 0, r.stderr);
+    const m = JSON.parse(r.stdout);
+    console.log(`      (mixed model: eval confusion ${JSON.stringify(m.confusion)}, MCC ${m.mcc.toFixed(4)})`);
+    assert.deepEqual(m.confusion, expected);
   });
 
   it('eval (default int8) runs the quantized model; the human output names it', () => {

@@ -135,6 +135,10 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
         meta = {**{k: meta[k] for k in order if k in meta}, **{k: v for k, v in meta.items() if k not in order}}
         (tmp / "cola-bert.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         files = sorted(p.name for p in tmp.iterdir())
+        umask = os.umask(0)
+        os.umask(umask)
+        for name in files:  # safetensors writes 0600; the folder is meant to be shared like any other output
+            os.chmod(tmp / name, 0o666 & ~umask)
         replace_dir(tmp, out)
     except TrainerError:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -35,6 +35,8 @@ export const baseSettings: Record<string, unknown> = {
   'files.autoSave': 'off',
   'chat.disableAIFeatures': true,
   'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  // The Problems list is virtualized: opened maximized, every row of the fixture is in the DOM.
+  'workbench.panel.opensMaximized': 'always',
 };
 
 /**

@@ -121,6 +121,17 @@ export class Workbench {
     return this.activeEditor().locator('.squiggly-error, .squiggly-warning, .squiggly-info, .squiggly-hint');
   }
 
+  /** Errors + warnings + infos in the status bar's problems item (all open files). */
+  async problemTotal(): Promise<number> {
+    const item = this.page.locator('#status\\.problems');
+    const label = (await item.getAttribute('aria-label')) ?? '';
+    const named = [...label.matchAll(/(?:Errors|Warnings|Infos?|Information)\s*:?\s*(\d+)/gi)].map((m) => Number(m[1]));
+    if (named.length) return named.reduce((a, b) => a + b, 0);
+    if (/no problems/i.test(label)) return 0;
+    const numbers = ((await item.innerText()).match(/\d+/g) ?? []).map(Number).slice(0, 3);
+    return numbers.reduce((a, b) => a + b, 0);
+  }
+
   /** Problems panel rows (opens the panel). Each row's aria-label holds message, source and position. */
   async problems(): Promise<string[]> {
     const panel = this.page.locator('.markers-panel');

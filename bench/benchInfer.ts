@@ -264,27 +264,37 @@ async function transformersRun(a: Args, texts: string[], int8: boolean, referenc
       ms: times,
       sentences: texts.length,
       stallMs: stall,
-      note: `max |ΔP(acceptable)| vs (a): ${Number.isFinite(diff) ? diff.toExponential(1) : 'n/a'}`,
+      note: `max ΔP(acceptable) vs (a), absolute: ${Number.isFinite(diff) ? diff.toExponential(1) : 'n/a'}`,
     };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
 }
 
-async function int8VsFp32(a: Args): Promise<{ fp32: number; int8: number; agreement: number; n: number }> {
+async function int8VsFp32(a: Args): Promise<{ fp32: number; int8: number; agreement: number; n: number; meanDelta: number; maxDelta: number }> {
   const dev = readColaTsv(path.join(process.env.COLA_DIR ?? path.join(root, '..', 'shared', 'datasets', 'cola', 'raw'), 'out_of_domain_dev.tsv'));
   const labels = dev.map((e) => e.label);
   const out: Record<string, number[]> = {};
+  const probabilities: Record<string, number[]> = {};
   for (const int8 of [false, true]) {
     const service = await InferenceService.open(a.model, { preferInt8: int8, threads: a.threads, cacheSize: 0 });
     try {
-      out[int8 ? 'int8' : 'fp32'] = (await service.predict(dev.map((e) => e.sentence))).map((p) => labelOf(p.pAcceptable));
+      probabilities[int8 ? 'int8' : 'fp32'] = (await service.predict(dev.map((e) => e.sentence))).map((p) => p.pAcceptable);
+      out[int8 ? 'int8' : 'fp32'] = probabilities[int8 ? 'int8' : 'fp32'].map((p) => labelOf(p));
     } finally {
       await service.dispose();
     }
   }
   const agree = out.fp32.filter((l, i) => l === out.int8[i]).length / dev.length;
-  return { fp32: binaryMetrics(labels, out.fp32).mcc, int8: binaryMetrics(labels, out.int8).mcc, agreement: agree, n: dev.length };
+  const deltas = probabilities.fp32.map((p, i) => Math.abs(p - probabilities.int8[i]));
+  return {
+    fp32: binaryMetrics(labels, out.fp32).mcc,
+    int8: binaryMetrics(labels, out.int8).mcc,
+    agreement: agree,
+    n: dev.length,
+    meanDelta: deltas.reduce((x, y) => x + y, 0) / deltas.length,
+    maxDelta: Math.max(...deltas),
+  };
 }
 
 /** The editor's situation: the document was checked; one sentence changes; how long until new results? */
@@ -378,7 +388,7 @@ async function main(): Promise<void> {
   }
   lines.push('');
   lines.push(`- int8 vs fp32 on out_of_domain_dev (${mcc.n} sentences, through the inference service): MCC fp32 **${mcc.fp32.toFixed(4)}**, int8 **${mcc.int8.toFixed(4)}** ` +
-    `(Δ ${(mcc.int8 - mcc.fp32).toFixed(4)}); labels agree on ${(mcc.agreement * 100).toFixed(1)}%.`);
+    `(Δ ${(mcc.int8 - mcc.fp32).toFixed(4)}); labels agree on ${(mcc.agreement * 100).toFixed(1)}%; |P(acceptable) int8 − fp32| mean ${mcc.meanDelta.toFixed(4)}, max ${mcc.maxDelta.toFixed(4)}.`);
   lines.push(`- Re-check after a one-sentence edit (document already checked, DocumentChecker + cached service, int8, time of the pass after the throttle): ` +
     `p50 **${recheck.p50.toFixed(1)} ms**, p95 **${recheck.p95.toFixed(1)} ms**, max ${recheck.max.toFixed(1)} ms over ${recheck.n} edits; main-thread stall during the edits ${recheck.stallMs.toFixed(0)} ms.`);
   lines.push(`- "vs" columns: how many times faster this row is than the named baseline at the same precision (> 1 = faster). ` +

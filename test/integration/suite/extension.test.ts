@@ -128,16 +128,18 @@ describe('cola-bert extension (integration)', () => {
     await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the model restored');
   });
 
-  it('follows the threshold setting: 0 flags nothing, back to the default flags again', async () => {
-    const config = () => vscode.workspace.getConfiguration('cola-bert');
+  it('follows the threshold setting: 0 flags nothing, back to the workspace value flags again', async () => {
+    // The fixture workspace sets its own threshold, which wins over a user value: change it there.
+    const config = () => vscode.workspace.getConfiguration('cola-bert', doc.uri);
+    const before = config().inspect<number>('threshold')?.workspaceValue;
     await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics before the change');
-    await config().update('threshold', 0, vscode.ConfigurationTarget.Global);
+    await config().update('threshold', 0, vscode.ConfigurationTarget.Workspace);
     try {
       await diagnosticsWhere(doc.uri, (d) => d.length === 0, 'no diagnostics with threshold 0 (P(acceptable) < 0 never holds)');
     } finally {
-      await config().update('threshold', undefined, vscode.ConfigurationTarget.Global);
+      await config().update('threshold', before, vscode.ConfigurationTarget.Workspace);
     }
-    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the default threshold');
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the workspace threshold');
   });
 
   it('"Fine-tune BERT on CoLA" opens the training panel, once', async () => {

@@ -177,7 +177,20 @@ export class Workbench {
     let text = '';
     await this.waitFor(async () => {
       await this.page.mouse.move(5, 5);
-      await span.hover();
+      // A Markdown paragraph line renders as one span: hover the needle itself, not the span's centre
+      // (which may sit on another sentence of the same line).
+      const at = await span.evaluate((el, want) => {
+        const node = Array.from(el.childNodes).find((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').replace(/\u00a0/g, ' ').includes(want));
+        if (!node) return null;
+        const start = (node.textContent ?? '').replace(/\u00a0/g, ' ').indexOf(want);
+        const range = document.createRange();
+        range.setStart(node, start);
+        range.setEnd(node, start + want.length);
+        const r = range.getBoundingClientRect();
+        return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+      }, needle);
+      if (at) await this.page.mouse.move(at.x, at.y);
+      else await span.hover();
       const hover = this.page.locator('.monaco-hover:visible').last();
       await hover.waitFor({ state: 'visible', timeout: 3000 });
       const deadline = Date.now() + 3000;

@@ -34,7 +34,7 @@ describe('TrainingSession with the real trainer (tiny model)', function () {
   it('cancel keeps the checkpoint; resume continues from it and exports the model', async () => {
     const log: string[] = [];
     const session = new TrainingSession(
-      trainerStarter(() => ({ python }), path.join(root, 'trainer'), (l) => log.push(l), { maxTrain: 96, maxEval: 48, noInt8: true, device: 'cpu' }),
+      trainerStarter(() => ({ python }), path.join(root, 'trainer'), (l) => log.push(l), { maxTrain: 1600, maxEval: 48, noInt8: true, device: 'cpu' }),
       { flushMs: 100 },
     );
     const updates: SessionUpdate[] = [];
@@ -43,7 +43,8 @@ describe('TrainingSession with the real trainer (tiny model)', function () {
     const out = path.join(tmp, 'models', 'run-real');
     session.start('run-real', form, out);
 
-    // Cancel as soon as the first epoch's checkpoint is announced.
+    // Cancel as soon as the first epoch's checkpoint is announced. 1,600 rows (1,440 train, 90 steps an
+    // epoch) keep the second epoch long enough on idle cores for the cancel to land inside it.
     while (!session.snapshot!.events.some((e) => e.event === 'checkpoint')) {
       assert.equal(session.running, true, `the run ended before its first checkpoint: ${JSON.stringify(updates.at(-1))}\n${log.slice(-20).join("\n")}`);
       await new Promise((r) => setTimeout(r, 100));
@@ -59,7 +60,7 @@ describe('TrainingSession with the real trainer (tiny model)', function () {
     // The trainer may write one more checkpoint when it stops (mid-epoch): resume starts from the last one.
     const checkpoints = session.snapshot!.events.filter((e): e is Extract<TrainerEvent, { event: 'checkpoint' }> => e.event === 'checkpoint');
     const checkpointStep = checkpoints.at(-1)!.step;
-    assert.ok(checkpointStep >= 6, `a checkpoint at or after the first epoch (6 steps), got ${checkpointStep}`);
+    assert.ok(checkpointStep >= 90, `a checkpoint at or after the first epoch (90 steps), got ${checkpointStep}`);
 
     session.resume();
     await session.idle();

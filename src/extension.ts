@@ -12,12 +12,14 @@ import { IgnoreStore } from './ignoreStore';
 import { createLog } from './log';
 import { ModelManager } from './modelManager';
 import { StatusBar } from './statusBar';
-import { registerTrainingPanel } from './trainingPanel';
+import { registerTrainingPanel, type TrainingController } from './trainingPanel';
 
 /** What other extensions and the integration tests may use. */
 export interface ColaBertApi {
   models: ModelManager;
   diagnostics: DiagnosticsController;
+  /** The training panel's controller (run, export, environment). */
+  training: TrainingController;
 }
 
 /** Where a diagnostic's code links: the editor guide shipped with the extension, else its README. */
@@ -50,14 +52,14 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics), { providedCodeActionKinds: SentenceCodeActions.kinds }),
     ...registerCommands({ models, diagnostics, ignores, log }, prompt),
   );
-  registerTrainingPanel(context, { log, useModel: (dir) => models.useModel(dir) });
+  const training = registerTrainingPanel(context, { log, useModel: (dir) => models.useModel(dir) });
 
   log.info(`cola-bert ${context.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
   void models.reload().then(() => {
     if (models.state.kind === 'none' && vscode.workspace.textDocuments.some((d) => diagnostics.shouldCheck(d))) void prompt.show();
     diagnostics.recheckAll();
   });
-  return { models, diagnostics };
+  return { models, diagnostics, training };
 }
 
 export function deactivate(): void {

@@ -173,7 +173,7 @@ export class TrainingController implements vscode.Disposable {
         return;
       }
       case 'openModelFolder':
-        await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(await this.exportedDir()));
+        await this.openModelFolder();
         return;
       case 'openLog':
         this.deps.log.show();
@@ -231,8 +231,9 @@ export class TrainingController implements vscode.Disposable {
     return this.envView;
   }
 
-  async setupEnvironment(): Promise<void> {
-    await vscode.window.withProgress(
+  /** Creates the extension's venv with visible progress, then checks again; resolves to that check's result. */
+  async setupEnvironment(): Promise<EnvironmentView> {
+    return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'cola-bert: setting up the training environment', cancellable: true },
       async (progress, token) => {
         let last = 0;
@@ -359,6 +360,27 @@ export class TrainingController implements vscode.Disposable {
     return exported.path;
   }
 
+  /**
+   * "Open model folder". In a local desktop window the OS file manager shows it; where the extension
+   * host is not on the user's machine (Remote-SSH, dev container, code-server) an OS file manager
+   * would look on the wrong machine, so the folder opens in a new editor window instead.
+   * Resolves to what was done, for the caller (and the integration test) to check.
+   */
+  async openModelFolder(): Promise<{ dir: string; how: 'revealFileInOS' | 'openFolder' }> {
+    const dir = await this.exportedDir();
+    try {
+      if (!(await fs.stat(dir)).isDirectory()) throw new Error('not a folder');
+    } catch {
+      throw new Error(`The model folder ${dir} no longer exists (deleted with its run?).`);
+    }
+    const local = vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop;
+    const how = local ? 'revealFileInOS' : 'openFolder';
+    if (local) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(dir));
+    else await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(dir), { forceNewWindow: true });
+    this.deps.log.info(`opened the model folder ${dir} (${how})`);
+    return { dir, how };
+  }
+
   private closeInference(): void {
     const old = this.inference;
     this.inference = undefined;
@@ -380,14 +402,23 @@ export class TrainingController implements vscode.Disposable {
     }
   }
 
-  private async exportReport(charts: { name: string; dataUrl: string }[]): Promise<void> {
+  /**
+   * Writes report.md, report.json and the chart images into `<folder>/cola-bert-<run id>/`. The folder
+   * is asked for with a dialog unless the caller names it; resolves to the folder written (undefined
+   * when the dialog was dismissed).
+   */
+  async exportReport(charts: { name: string; dataUrl: string }[], folder?: string): Promise<string | undefined> {
     const snap = this.session.snapshot;
     const dir = this.session.outputDir;
     if (!snap || !dir || snap.outcome === 'running') throw new Error('There is no finished run to export.');
     const record = (await this.history.get(snap.id)) ?? recordFromSnapshot(snap, dir, this.runStartedAt, new Date());
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Export the training report (Markdown, JSON, charts)' });
-    if (!picked?.length) return;
-    const target = path.join(picked[0].fsPath, `cola-bert-${snap.id}`);
+    let parent = folder;
+    if (!parent) {
+      const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Export here', title: 'Export the training report (Markdown, JSON, charts)' });
+      if (!picked?.length) return undefined;
+      parent = picked[0].fsPath;
+    }
+    const target = path.join(parent, `cola-bert-${snap.id}`);
     await fs.mkdir(target, { recursive: true });
     const written: string[] = [];
     const write = async (name: string, data: string | Buffer) => {
@@ -407,8 +438,11 @@ export class TrainingController implements vscode.Disposable {
     await write('report.json', `${JSON.stringify(record, null, 2)}\n`);
     await write('report.md', reportMarkdown(record, chartFiles));
     this.deps.log.info(`exported the report of ${snap.id} to ${target}: ${written.join(', ')}`);
-    const action = await vscode.window.showInformationMessage(`cola-bert: report written to ${target}.`, 'Open report');
-    if (action) await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(target, 'report.md')));
+    // Not awaited: the notification stays until the user acts, and the export is done already.
+    void vscode.window.showInformationMessage(`cola-bert: report written to ${target}.`, 'Open report').then(async (action) => {
+      if (action) await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(path.join(target, 'report.md')));
+    });
+    return target;
   }
 
   dispose(): void {
@@ -431,6 +465,7 @@ export function registerTrainingPanel(context: vscode.ExtensionContext, deps: Tr
     controller,
     vscode.commands.registerCommand('cola-bert.fineTune', () => controller.show()),
     vscode.commands.registerCommand('cola-bert.showRunHistory', () => controller.show('history')),
+    // Resolves to the environment check after the setup (undefined when the setup failed or was cancelled).
     vscode.commands.registerCommand('cola-bert.setupTrainingEnvironment', () => {
       controller.show();
       return controller.setupEnvironment().catch(fail);

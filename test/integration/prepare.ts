@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDiagnosticsModel, python, repoRoot } from '../e2e/harness/models';
+import { ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola } from '../e2e/harness/models';
 
 export interface Prepared {
   tmp: string;
@@ -15,6 +15,8 @@ export interface Prepared {
   testsEntry: string;
   /** Settings the suite runs under (cola-bert.* are machine-overridable). */
   settings: Record<string, unknown>;
+  /** Environment of the extension host that runs the suite. */
+  env: Record<string, string>;
 }
 
 export async function prepare(): Promise<Prepared> {
@@ -22,7 +24,7 @@ export async function prepare(): Promise<Prepared> {
   if (build.status !== 0) throw new Error('scripts/build.mjs failed');
   const outDir = path.join(repoRoot, 'out', 'integration');
   await esbuild.build({
-    entryPoints: [path.join(import.meta.dirname, 'suite', 'index.ts'), path.join(import.meta.dirname, 'suite', 'extension.test.ts')],
+    entryPoints: [path.join(import.meta.dirname, 'suite', 'index.ts'), path.join(import.meta.dirname, 'suite', 'extension.test.ts'), path.join(import.meta.dirname, 'suite', 'training.test.ts')],
     outdir: outDir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', sourcemap: true,
     external: ['vscode', 'mocha'], logLevel: 'warning',
   });
@@ -31,8 +33,12 @@ export async function prepare(): Promise<Prepared> {
   const workspace = path.join(tmp, 'workspace');
   cpSync(path.join(repoRoot, 'test', 'e2e', 'fixture-workspace'), workspace, { recursive: true });
   mkdirSync(path.join(tmp, 'user-data', 'User'), { recursive: true });
+  // The panel's training run (then "Export report" and "Open model folder"): a tiny random BERT, a small CoLA.
+  const tinyModel = makeTinyModel(path.join(tmp, 'tiny-bert'));
+  const cola = smallCola(path.join(tmp, 'cola-small'), 320, 120);
   return {
     tmp, workspace, model, testsEntry: path.join(outDir, 'index.js'),
     settings: { 'cola-bert.pythonPath': python, 'cola-bert.modelPath': model },
+    env: { COLA_BERT_TEST_MODEL: model, COLA_BERT_TEST_TINY_MODEL: tinyModel, COLA_BERT_TEST_COLA: cola, COLA_BERT_TEST_OUT: path.join(tmp, 'out') },
   };
 }

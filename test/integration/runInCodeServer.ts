@@ -33,8 +33,8 @@ async function main(): Promise<number> {
   const tools = ensureE2eTools();
   const p = await prepare();
   const profile = createProfile(path.join(p.tmp, 'profile'), tools, {}, p.settings);
-  profile.env.COLA_BERT_TEST_MODEL = p.model;
-    const server = await startCodeServer(tools, profile, p.workspace);
+  Object.assign(profile.env, p.env);
+  const server = await startCodeServer(tools, profile, p.workspace);
   const context = await chromium.launchPersistentContext(path.join(p.tmp, 'chromium'), {
     // A document answered through page.route counts as outside the local network for Chromium's
     // local-network-access checks, which would then block its WebSocket to 127.0.0.1.
@@ -65,9 +65,9 @@ async function main(): Promise<number> {
     const payload = [['extensionDevelopmentPath', remote(repoRoot)], ['extensionTestsPath', remote(p.testsEntry)]];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(p.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const timeout = new Promise<number>((resolve) => setTimeout(() => {
-      console.error('integration (code-server): no result after 10 minutes');
+      console.error('integration (code-server): no result after 25 minutes');
       resolve(1);
-    }, 600_000));
+    }, 25 * 60_000));
     if (process.env.DEBUG_CONSOLE) setTimeout(() => void page.screenshot({ path: '/tmp/probe/integration.png' }), 45_000);
     const code = await Promise.race([exited, timeout]);
     console.log(`integration (code-server): the extension tests exited with ${code}`);

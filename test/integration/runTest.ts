@@ -34,7 +34,7 @@ async function main(): Promise<number> {
       vscodeExecutablePath: exe,
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: p.testsEntry,
-      extensionTestsEnv: { COLA_BERT_TEST_MODEL: p.model },
+      extensionTestsEnv: p.env,
       launchArgs: [p.workspace, '--disable-extensions', '--user-data-dir', userData, '--extensions-dir', path.join(p.tmp, 'extensions'),
         '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
     });

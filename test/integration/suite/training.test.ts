@@ -4,7 +4,7 @@
 // using it. The dialogs of the user path are replaced only by the controller's folder argument.
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
@@ -100,6 +100,10 @@ describe('training panel (host side): run, export report, model folder, environm
     // code-server (like Remote-SSH) runs the extension host away from the user's OS file manager.
     const local = vscode.env.remoteName === undefined && vscode.env.uiKind === vscode.UIKind.Desktop;
     assert.equal(how, local ? 'revealFileInOS' : 'openFolder');
+    // The reason for the window in a browser workbench: it has no revealFileInOS command at all.
+    const reveal = (await vscode.commands.getCommands(true)).includes('revealFileInOS');
+    console.log(`      (revealFileInOS ${reveal ? 'is' : 'is not'} a command in this window; opened with ${how})`);
+    if (how === 'revealFileInOS') assert.ok(reveal, 'revealFileInOS is not registered here');
   });
 
   it('"Set up training environment" makes a venv in global storage (torch==2.13.0, the requirements) that the check then uses', async function () {
@@ -139,6 +143,15 @@ describe('training panel (host side): run, export report, model folder, environm
         assert.ok(installed.has(p), `${p} is not installed in the venv; pip freeze:\n${freeze.output}`);
       }
       assert.ok(![...installed].some((p) => p.startsWith('nvidia-')), `a CUDA torch build came in: ${[...installed].filter((p) => p.startsWith('nvidia-')).join(', ')}`);
+
+      // torch==2.13.0 went in on its own, before the requirements (whose resolver could otherwise pick a torch).
+      const site = await run(view.python!, ['-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])'], 60_000);
+      const distInfo = (name: string) => {
+        const d = readdirSync(site.output.trim()).find((f) => f.toLowerCase().startsWith(`${name}-`) && f.endsWith('.dist-info'));
+        assert.ok(d, `no ${name} dist-info in ${site.output.trim()}`);
+        return statSync(path.join(site.output.trim(), d)).mtimeMs;
+      };
+      assert.ok(distInfo('torch') < distInfo('transformers'), 'torch was not installed before the requirements');
 
       // What the panel does when it opens: a fresh check finds the same interpreter.
       const again = await api.training.checkEnvironment();

@@ -27,6 +27,16 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`[e2e-install] ${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
 
+/**
+ * The environment for a nested npm: without the npm_* variables of the `npm test` that started us.
+ * Otherwise the inner npm inherits npm_config_user_agent ("… node/v20 …"), and code-server's
+ * postinstall reads the Node version from it and refuses to install under Node 24.
+ */
+function cleanNpmEnv(extra = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  return { ...env, ...extra };
+}
+
 function stamp(name, want) {
   const file = path.join(stampDir, name);
   return {
@@ -45,7 +55,7 @@ function ensureNode24() {
   const s = stamp('node', NODE_SPEC);
   if (!s.fresh || !existsSync(path.join(binDir, 'node'))) {
     mkdirSync(prefix, { recursive: true });
-    run('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', NODE_SPEC]);
+    run('npm', ['install', '--prefix', prefix, '--no-save', '--no-audit', '--no-fund', NODE_SPEC], { env: cleanNpmEnv() });
     s.mark();
   } else log(`Node 24 cached in ${binDir}`);
   const version = spawnSync(path.join(binDir, 'node'), ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -90,7 +100,7 @@ function ensureCodeServer(node) {
   log('installing code-server (about 3 minutes of CPU; native modules compile against Node 24 headers)');
   run('nice', ['-n', '10', 'npm', 'install', '-g', '--prefix', prefix, `code-server@${CODE_SERVER_VERSION}`,
     '--foreground-scripts', '--no-audit', '--no-fund'], {
-    env: { ...process.env, PATH: `${node.binDir}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: node.nodeDir },
+    env: cleanNpmEnv({ PATH: `${node.binDir}${path.delimiter}${process.env.PATH}`, npm_config_nodedir: node.nodeDir }),
   });
   if (!existsSync(bin)) throw new Error(`[e2e-install] code-server installed but ${bin} is missing`);
   s.mark();

@@ -24,7 +24,7 @@ from .args import RunArguments
 from .cancel import CancelFlag
 from .data import ColaData, Example, load_cola, resolve_data_dir
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
-from .export import export_model_folder
+from .export import export_model_folder, replace_dir
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
@@ -157,13 +157,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str
     torch.save({**payload, "rng": rank_rng}, tmp / "state.pt")
     (tmp / "args.json").write_text(json.dumps({"args": payload["args"], "step": payload["state"]["global_step"],
                                                "epoch": payload["state"]["epoch"]}, indent=2), encoding="utf-8")
-    old = None
-    if path.exists():
-        old = path.with_name(f"{path.name}.old-{os.getpid()}")
-        os.replace(path, old)
-    os.replace(tmp, path)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_dir(tmp, path)
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

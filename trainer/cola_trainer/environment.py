@@ -63,17 +63,13 @@ def cpu_threads() -> int:
 
 
 def training_threads(processes_per_machine: int = 1) -> int:
-    """Intra-op threads for CPU training: this process's share of the cores, minus the cores that other
-    processes keep busy (1-minute load average), at least 1. COLA_TRAINER_THREADS overrides."""
+    """Intra-op threads for CPU training: this process's share of the cores, at least 1.
+    COLA_TRAINER_THREADS overrides. (The load average is not consulted: read once at start it lags by a
+    minute and pinned whole 10-minute runs to one thread after a busy moment; OpenMP threads wait
+    passively, so sharing the cores with other work costs little.)"""
     if os.environ.get("COLA_TRAINER_THREADS"):
         return max(1, int(os.environ["COLA_TRAINER_THREADS"]))
-    share = max(1, cpu_threads() // max(1, processes_per_machine))
-    try:
-        busy = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return share
-    idle = cpu_threads() - busy
-    return max(1, min(share, int(round(idle / max(1, processes_per_machine)))))
+    return max(1, cpu_threads() // max(1, processes_per_machine))
 
 
 def environment_event() -> dict[str, Any]:

@@ -24,5 +24,6 @@ step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, lr 2e-5)`, process.execP
 // Where the trainer found CoLA: COLA_DIR, else its cache (trainer/cola_trainer/data.py cache_dir()).
 const cache = process.env.COLA_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cola-bert', 'cola_public_1.1');
 const holdout = path.join(process.env.COLA_DIR || cache, 'out_of_domain_dev.tsv');
-step('Evaluating the exported ONNX model (TypeScript + onnxruntime-node) on out_of_domain_dev.tsv', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout]);
+step('Evaluating the fp32 ONNX model (TypeScript + onnxruntime-node) on out_of_domain_dev.tsv', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout, '--fp32']);
+step('Evaluating the int8 ONNX model the editor uses', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout]);
 console.log(`\n✔ Model folder: ${out}\n  Use it in VS Code: set "cola-bert.modelPath" to that folder, or run \`npx cola-bert check FILE.md --model ${path.relative(root, out)}\`.`);

@@ -42,14 +42,26 @@ def steps_per_epoch(n: int, batch_size: int, world_size: int = 1) -> int:
 
 
 class Collator:
-    """Pads a list of token-id lists to the longest in the batch (not to max_length)."""
+    """Pads a list of token-id lists to the longest in the batch (not to max_length).
 
-    def __init__(self, pad_id: int, with_token_types: bool):
+    On a GPU the step time hardly depends on 12 or 16 tokens, but every new tensor shape costs a kernel
+    choice (and a lazy kernel load) the first time it is seen: 43 distinct CoLA lengths made our first epoch
+    on an H100 3.5x slower than the others. `multiple_of` rounds the width up (16 there: 3 shapes), and
+    `pin` puts the batch in page-locked memory so that the copy to the GPU does not wait for the GPU."""
+
+    def __init__(self, pad_id: int, with_token_types: bool, multiple_of: int = 1, max_width: int | None = None,
+                 pin: bool = False):
         self.pad_id = pad_id
         self.with_token_types = with_token_types
+        self.multiple_of = max(1, multiple_of)
+        self.max_width = max_width
+        self.pin = pin
 
     def __call__(self, ids: list[list[int]], labels: list[int] | None = None) -> dict[str, torch.Tensor]:
-        width = max(len(x) for x in ids)
+        longest = max(len(x) for x in ids)
+        width = -(-longest // self.multiple_of) * self.multiple_of
+        if self.max_width is not None:
+            width = max(longest, min(width, self.max_width))
         input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
         attention = torch.zeros((len(ids), width), dtype=torch.long)
         for row, seq in enumerate(ids):
@@ -60,4 +72,6 @@ class Collator:
             batch["token_type_ids"] = torch.zeros_like(input_ids)
         if labels is not None:
             batch["labels"] = torch.tensor(labels, dtype=torch.long)
+        if self.pin:
+            batch = {k: v.pin_memory() for k, v in batch.items()}
         return batch

@@ -290,7 +290,9 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     model, tokenizer = load_model_and_tokenizer(choice)
     inputs = _model_inputs(model, tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    collate = batching.Collator(pad_id, "token_type_ids" in inputs)
+    on_gpu = device.type == "cuda"
+    collate = batching.Collator(pad_id, "token_type_ids" in inputs, multiple_of=16 if on_gpu else 1,
+                                max_width=getattr(model.config, "max_position_embeddings", None), pin=on_gpu)
     train_enc = encode(tokenizer, cola.train, args.model.max_length)
     val_enc = encode(tokenizer, cola.validation, args.model.max_length)
     hold_enc = encode(tokenizer, cola.holdout, args.model.max_length)

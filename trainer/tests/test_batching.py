@@ -49,3 +49,11 @@ def test_collator_pads_to_longest_in_batch():
     assert batch["attention_mask"].tolist() == [[1, 1, 1], [1, 1, 0]]
     assert batch["token_type_ids"].sum() == 0 and batch["labels"].tolist() == [1, 0]
     assert "token_type_ids" not in batching.Collator(0, False)([[1]])
+
+
+def test_collator_rounds_the_width_up_but_not_past_the_limit():
+    collate = batching.Collator(pad_id=0, with_token_types=False, multiple_of=16, max_width=20)
+    assert collate([[1, 2, 3]])["input_ids"].shape == (1, 16)
+    assert collate([[1] * 17])["input_ids"].shape == (1, 20)       # 32 would pass the position limit
+    assert collate([[1] * 17])["attention_mask"].sum() == 17
+    assert batching.Collator(0, False, multiple_of=8)([[1] * 9])["input_ids"].shape == (1, 16)

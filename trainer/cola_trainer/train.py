@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from . import batching
-from .args import RunArguments
+from .args import RunArguments, default_learning_rate
 from .cancel import CancelFlag
 from .data import ColaData, Example, load_cola, resolve_data_dir
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
@@ -254,6 +254,9 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
 
     # Output paths (rank 0 decides; the others only read them).
     choice: ModelChoice = resolve_model(args.model.model)
+    if targs.learning_rate is None:  # resolved before anything records it: checkpoints, events, metadata
+        targs.learning_rate = default_learning_rate(choice.base_model)
+        log(f"learning rate {targs.learning_rate:g} (the default for {choice.base_model}; --learning-rate overrides it)")
     if choice.requested == "auto" and choice.base_model != "bert-base-uncased":
         log(f"model 'auto' resolved to {choice.resolved}")
     if targs.output_dir:

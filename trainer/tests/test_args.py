@@ -1,6 +1,6 @@
 import pytest
 
-from cola_trainer.args import parse_train_args
+from cola_trainer.args import default_learning_rate, parse_train_args
 from cola_trainer.protocol import TrainerError
 
 
@@ -9,8 +9,14 @@ def test_defaults_are_the_chapter_recipe():
     assert a.model.model == "auto" and a.model.max_length == 128
     t = a.training
     assert (t.epochs, t.batch_size, t.learning_rate, t.weight_decay, t.warmup_ratio, t.max_grad_norm, t.seed) == \
-        (4, 32, 2e-5, 0.01, 0.1, 1.0, 42)
+        (4, 32, None, 0.01, 0.1, 1.0, 42)
     assert a.data.validation_fraction == 0.1 and not t.resume and not t.no_int8
+
+
+def test_the_learning_rate_defaults_to_the_chapter_except_for_the_small_offline_model():
+    assert default_learning_rate("bert-base-uncased") == 2e-5
+    assert default_learning_rate("/models/some-folder") == 2e-5
+    assert default_learning_rate("all-minilm-l6-v2") == 1e-4
 
 
 def test_every_flag_of_the_contract_parses():

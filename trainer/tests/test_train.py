@@ -117,6 +117,19 @@ def test_onnx_matches_pytorch_and_int8_loads(full_run):
     assert q.shape == (4, 2) and np.isfinite(q).all()
 
 
+def test_int8_keeps_the_feed_forward_outputs_in_fp32(full_run):
+    import onnx
+
+    _, out = full_run
+    meta = json.loads((out / "cola-bert.json").read_text())
+    assert meta["int8_quantization"] == {"method": "onnxruntime dynamic", "weight_type": "int8", "per_channel": True,
+                                         "reduce_range": True, "fp32_matmuls": 2}   # one per layer of the tiny model
+    nodes = onnx.load(str(out / "model.int8.onnx")).graph.node
+    fp32 = [n.name for n in nodes if n.op_type == "MatMul" and "/output/dense/" in n.name and "attention" not in n.name]
+    assert len(fp32) == 2
+    assert sum(n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for n in nodes) >= 8  # q, k, v, attention out, ffn in
+
+
 def _weights(folder):
     from safetensors.numpy import load_file
     return load_file(str(folder / "model.safetensors"))

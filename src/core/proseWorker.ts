@@ -1,8 +1,9 @@
 // Worker thread for prose extraction: parsing a long Markdown document (micromark) and segmenting it takes
 // tens of milliseconds per pass, too long for the editor's main thread, so the extension does it here.
-// Protocol: {id, text, options} in; {id, result} or {id, error} out (src/core/proseWorkerClient.ts).
+// Protocol: {id, text, options} in; {id, packed} (src/core/proseWire.ts) or {id, error} out (src/core/proseWorkerClient.ts).
 import { parentPort } from 'node:worker_threads';
 import { extractSentences, type ExtractOptions } from './documentChecker';
+import { packExtraction } from './proseWire';
 import { IncrementalSentences } from './sentences';
 
 export type ProseRequest =
@@ -31,7 +32,8 @@ port.on('message', (m: ProseRequest) => {
     return;
   }
   try {
-    port.postMessage({ id: m.id, result: extractSentences(m.text, m.options, m.key === undefined ? undefined : incrementalFor(m.key)) });
+    const packed = packExtraction(extractSentences(m.text, m.options, m.key === undefined ? undefined : incrementalFor(m.key)));
+    port.postMessage({ id: m.id, packed }, [packed.numbers.buffer as ArrayBuffer]);
   } catch (e) {
     port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
   }

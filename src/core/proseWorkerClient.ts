@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createExtractor, extractSentences, type Extraction, type Extractor, type ExtractOptions } from './documentChecker';
+import { unpackExtraction, type PackedExtraction } from './proseWire';
 
 interface Pending {
   resolve(e: Extraction): void;
@@ -69,12 +70,19 @@ export class ProseWorkerClient {
         ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(this.script)});`, { eval: true })
         : new Worker(this.script);
       worker.unref();
-      worker.on('message', (m: { id: number; result?: Extraction; error?: string }) => {
+      worker.on('message', (m: { id: number; packed?: PackedExtraction; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        if (m.result) p.resolve(m.result);
-        else p.reject(new Error(`prose extraction failed: ${m.error}`));
+        if (!m.packed) {
+          p.reject(new Error(`prose extraction failed: ${m.error}`));
+          return;
+        }
+        try {
+          p.resolve(unpackExtraction(m.packed));
+        } catch (e) {
+          p.reject(e as Error);
+        }
       });
       const die = (reason: string) => {
         if (this.worker !== worker) return;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, extractOptionsOf, extractSentences, looksBinary, normalizeSentence, type CheckOptions, type Predictor } from '../../src/core/documentChecker';
 import { ProseWorkerClient } from '../../src/core/proseWorkerClient';
+import { packExtraction, unpackExtraction } from '../../src/core/proseWire';
 import type { Prediction } from '../../src/core/inference';
 
 /**
@@ -171,5 +172,18 @@ describe('ProseWorkerClient', function () {
     await client.extract(text, extractOptions);
     assert.equal(reasons.length, 1);
     assert.match(reasons[0], /missing; extracting prose on the calling thread instead/);
+  });
+});
+
+describe('prose worker wire format', () => {
+  it('round-trips sentences (non-BMP text, masks, ranges) and rejects an answer whose parts disagree', () => {
+    const text = 'Emoji 🎉 here is a sentence. The `code` part is masked in this one.\r\n\r\nA third sentence, with tabs\there.\n';
+    const extraction = extractSentences(text, extractOptionsOf(options()));
+    assert.ok(extraction.sentences.some((s) => s.masked));
+    const packed = packExtraction(extraction);
+    assert.deepEqual(unpackExtraction(packed), extraction);
+    assert.deepEqual(unpackExtraction(packExtraction({ sentences: [], skipped: [] })), { sentences: [], skipped: [] });
+    assert.throws(() => unpackExtraction({ ...packed, texts: packed.texts + 'x' }), /do not add up/);
+    assert.throws(() => unpackExtraction({ ...packed, numbers: packed.numbers.subarray(1) }), /malformed/);
   });
 });

@@ -123,6 +123,14 @@ export function documentSentences(
  * chunks (markdownChunks) and only chunks whose text changed are parsed again. Same result as
  * documentSentences (test/unit/prose.test.ts checks it on every fixture and on random edits).
  */
+/** Cache key of a chunk's parse. Keys that are not the bare text start with NUL and a tag, so no chunk
+ * text (which could start with NUL past the binary check's window) collides with another kind of key. */
+function chunkKey(text: string, first: boolean, definitions: string): string {
+  if (definitions) return `\u0000defs\u0000${first ? 'first' : 'later'}\u0000${definitions}\u0000${text}`;
+  if (first) return `\u0000first\u0000${text}`;
+  return text.startsWith('\u0000') ? `\u0000plain\u0000${text}` : text;
+}
+
 export class IncrementalSentences {
   private cache = new Map<string, Parsed>();
   private optionsKey = '';
@@ -138,14 +146,19 @@ export class IncrementalSentences {
     }
     const next = new Map<string, Parsed>();
     this.lastParsed = 0;
-    const keyOf = (text: string, first: boolean, definitions: string) => `${first ? 'first' : 'later'}\u0000${definitions}\u0000${text}`;
-    const chunks = markdownChunks(source).map((c, i) => ({ ...c, text: source.slice(c.start, c.end), first: i === 0 }));
+    const keyOf = chunkKey;
+    // The common key is the chunk's text itself (a slice of the document, nothing copied); building a
+    // longer key for every chunk on every pass cost a few ms of copying and hashing on a 90 kB document.
+    const chunks = markdownChunks(source).map((c, i) => {
+      const text = source.slice(c.start, c.end);
+      return { start: c.start, end: c.end, text, first: i === 0, plainKey: chunkKey(text, i === 0, '') };
+    });
     // Mostly new text (the first pass, a paste): one whole parse is faster than many small ones.
-    const uncached = chunks.filter((c) => !this.cache.has(keyOf(c.text, c.first, ''))).length;
+    const uncached = chunks.filter((c) => !this.cache.has(c.plainKey)).length;
     if (chunks.length > 4 && uncached > chunks.length / 2) return this.seed(source, chunks, options, index, keyOf);
 
-    const parse = (text: string, first: boolean, definitions: string, needSentences: boolean): Parsed => {
-      const key = keyOf(text, first, definitions);
+    const parse = (text: string, first: boolean, definitions: string, needSentences: boolean, plainKey: string): Parsed => {
+      const key = definitions ? keyOf(text, first, definitions) : plainKey;
       let parsed = next.get(key) ?? this.cache.get(key);
       if (!parsed || (needSentences && !parsed.located)) {
         const located: Segmented = { sentences: [], tooLong: [] };
@@ -161,11 +174,11 @@ export class IncrementalSentences {
       return parsed;
     };
     // Pass 1: each chunk's own link and footnote definitions (from the cache, or a parse of the chunk alone).
-    const definitions = chunks.flatMap((c) => parse(c.text, c.first, '', false).definitions).join('\n');
+    const definitions = chunks.flatMap((c) => parse(c.text, c.first, '', false, c.plainKey).definitions).join('\n');
     // Pass 2: where a reference could resolve to a definition in another chunk, parse with all of them.
     const out: SegmentResult = { sentences: [], tooLong: [] };
     for (const c of chunks) {
-      const parsed = parse(c.text, c.first, definitions && c.text.includes('[') ? definitions : '', true);
+      const parsed = parse(c.text, c.first, definitions && c.text.includes('[') ? definitions : '', true, c.plainKey);
       withRanges(parsed.located!, index, c.start, out);
     }
     this.cache = next;

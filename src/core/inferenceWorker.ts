@@ -40,6 +40,9 @@ async function load(req: LoadRequest): Promise<void> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // onnxruntime's pool threads spin for a while after each run by default. On a 2-core machine that
+      // spinning took the cores the prose worker and the editor needed next (re-check p95 ~60 ms).
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
     loaded = { session, tokenizer, batchSize: req.batchSize };

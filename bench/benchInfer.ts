@@ -8,7 +8,7 @@
 // main thread's event-loop stalls (perf_hooks.monitorEventLoopDelay) during each phase.
 // Results go to stdout and into docs/benchmarks.md between <!-- bench:infer:start/end --> markers.
 //
-//   node dist/bench-infer.js [--model DIR] [--sentences N] [--reps R] [--threads T] [--edits E] [--no-write] [--no-transformers]
+//   node dist/bench-infer.js [--model DIR] [--sentences N] [--reps R] [--threads T] [--edits E] [--no-write] [--no-transformers] [--recheck-only]
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,8 @@ interface Args {
   edits: number;
   write: boolean;
   transformers: boolean;
+  /** Only the re-check latency (a quick look while working on it; writes nothing). */
+  recheckOnly: boolean;
 }
 
 function parse(argv: string[]): Args {
@@ -63,6 +65,7 @@ function parse(argv: string[]): Args {
     edits: num('--edits', 40),
     write: !argv.includes('--no-write'),
     transformers: !argv.includes('--no-transformers'),
+    recheckOnly: argv.includes('--recheck-only'),
   };
 }
 
@@ -298,7 +301,9 @@ async function int8VsFp32(a: Args): Promise<{ fp32: number; int8: number; agreem
 }
 
 /** The editor's situation: the document was checked; one sentence changes; how long until new results? */
-async function recheckLatency(a: Args, doc: string): Promise<{ p50: number; p95: number; max: number; stallMs: number; n: number }> {
+interface Recheck { p50: number; p95: number; max: number; stallMs: number; n: number; extractP50: number; extractP95: number; inferP50: number; inferP95: number }
+
+async function recheckLatency(a: Args, doc: string): Promise<Recheck> {
   const service = await InferenceService.open(a.model, { preferInt8: true, threads: a.threads });
   const prose = proseWorker();
   try {
@@ -308,6 +313,8 @@ async function recheckLatency(a: Args, doc: string): Promise<{ p50: number; p95:
     let result = await checker.check(text, options);
     while (result.pending) result = await checker.check(text, options);
     const times: number[] = [];
+    const extractTimes: number[] = [];
+    const inferTimes: number[] = [];
     const { maxStallMs } = await withLag(async () => {
       for (let e = 0; e < a.edits; e++) {
         const s = result.sentences[Math.floor(((e + 0.5) / a.edits) * result.sentences.length)];
@@ -319,9 +326,14 @@ async function recheckLatency(a: Args, doc: string): Promise<{ p50: number; p95:
         const t0 = performance.now();
         result = await checker.check(text, options);
         times.push(performance.now() - t0);
+        extractTimes.push(result.timings.extractMs);
+        inferTimes.push(result.timings.inferMs);
       }
     });
-    return { p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times), stallMs: maxStallMs, n: times.length };
+    return {
+      p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times), stallMs: maxStallMs, n: times.length,
+      extractP50: percentile(extractTimes, 50), extractP95: percentile(extractTimes, 95), inferP50: percentile(inferTimes, 50), inferP95: percentile(inferTimes, 95),
+    };
   } finally {
     await prose.dispose();
     await service.dispose();
@@ -346,6 +358,11 @@ async function main(): Promise<void> {
   const texts = documentSentences(doc, 'markdown').sentences.map((s) => s.text);
   console.log(`model ${a.model} (${meta.base_model}); ${texts.length} sentences in a ${fmt(doc.length)}-character Markdown document; ${a.threads} threads; ${a.reps} reps`);
 
+  if (a.recheckOnly) {
+    const r = await recheckLatency(a, doc);
+    console.log(JSON.stringify(r));
+    return;
+  }
   const t0 = performance.now();
   const rows: Row[] = [];
   const reference = new Map<string, number>();
@@ -364,7 +381,8 @@ async function main(): Promise<void> {
   const mcc = await int8VsFp32(a);
   console.log(`  out_of_domain_dev MCC fp32 ${mcc.fp32.toFixed(4)}, int8 ${mcc.int8.toFixed(4)}`);
   const recheck = await recheckLatency(a, doc);
-  console.log(`  re-check after a one-sentence edit: p50 ${recheck.p50.toFixed(1)} ms, p95 ${recheck.p95.toFixed(1)} ms`);
+  console.log(`  re-check after a one-sentence edit: p50 ${recheck.p50.toFixed(1)} ms, p95 ${recheck.p95.toFixed(1)} ms ` +
+    `(extraction p50 ${recheck.extractP50.toFixed(1)} / p95 ${recheck.extractP95.toFixed(1)} ms, inference p50 ${recheck.inferP50.toFixed(1)} / p95 ${recheck.inferP95.toFixed(1)} ms)`);
   const seconds = (performance.now() - t0) / 1000;
   const load1 = os.loadavg();
 
@@ -390,7 +408,8 @@ async function main(): Promise<void> {
   lines.push(`- int8 vs fp32 on out_of_domain_dev (${mcc.n} sentences, through the inference service): MCC fp32 **${mcc.fp32.toFixed(4)}**, int8 **${mcc.int8.toFixed(4)}** ` +
     `(Δ ${(mcc.int8 - mcc.fp32).toFixed(4)}); labels agree on ${(mcc.agreement * 100).toFixed(1)}%; |P(acceptable) int8 − fp32| mean ${mcc.meanDelta.toFixed(4)}, max ${mcc.maxDelta.toFixed(4)}.`);
   lines.push(`- Re-check after a one-sentence edit (document already checked, DocumentChecker + cached service, int8, time of the pass after the throttle): ` +
-    `p50 **${recheck.p50.toFixed(1)} ms**, p95 **${recheck.p95.toFixed(1)} ms**, max ${recheck.max.toFixed(1)} ms over ${recheck.n} edits; main-thread stall during the edits ${recheck.stallMs.toFixed(0)} ms.`);
+    `p50 **${recheck.p50.toFixed(1)} ms**, p95 **${recheck.p95.toFixed(1)} ms**, max ${recheck.max.toFixed(1)} ms over ${recheck.n} edits (of which extraction in the prose worker p50 ${recheck.extractP50.toFixed(1)} / p95 ${recheck.extractP95.toFixed(1)} ms, ` +
+    `inference p50 ${recheck.inferP50.toFixed(1)} / p95 ${recheck.inferP95.toFixed(1)} ms); main-thread stall during the edits ${recheck.stallMs.toFixed(0)} ms.`);
   lines.push(`- "vs" columns: how many times faster this row is than the named baseline at the same precision (> 1 = faster). ` +
     `Main-thread stall: the largest event-loop delay seen while the row ran (monitorEventLoopDelay); rows (b) run onnxruntime on the main thread on purpose, to show what the worker avoids; ` +
     `row (a) includes Markdown parsing and segmentation, which run in the prose worker as in the extension.`);

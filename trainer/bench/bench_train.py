@@ -44,6 +44,7 @@ def child_env(threads: int) -> dict[str, str]:
 
 def run_ours(a, model: str, cola: Path, device: str, precision: str, threads: int) -> dict:
     cmd = [sys.executable, "-m", "cola_trainer", "train", "--model", model, "--data-dir", str(cola), "--epochs", str(a.epochs),
+           "--learning-rate", str(a.learning_rate),
            "--device", device, "--precision", precision, "--no-checkpoint", "--no-export",
            "--output-dir", str(Path(tempfile.gettempdir()) / f"cola-bench-{os.getpid()}")]
     if a.max_train:
@@ -74,6 +75,7 @@ def run_ours(a, model: str, cola: Path, device: str, precision: str, threads: in
 
 def run_hf(a, model: str, cola: Path, device: str, precision: str, threads: int) -> dict:
     cmd = [sys.executable, str(TRAINER / "bench" / "hf_baseline.py"), "--model", model, "--data-dir", str(cola),
+           "--learning-rate", str(a.learning_rate),
            "--epochs", str(a.epochs), "--device", device, "--precision", precision, "--threads", str(threads)]
     if a.max_train:
         cmd += ["--max-train", str(a.max_train)]
@@ -133,6 +135,7 @@ def main() -> None:
     p.add_argument("--random-init", choices=("tiny", "bert-base"), help="benchmark a random-init model of this shape instead (no hub)")
     p.add_argument("--data-dir")
     p.add_argument("--epochs", type=int, default=4)
+    p.add_argument("--learning-rate", type=float, help="for both sides (default: the trainer's default for the model)")
     p.add_argument("--max-train", type=int, help="use N training rows (quicker run; the table says so)")
     p.add_argument("--max-eval", type=int)
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
@@ -143,8 +146,11 @@ def main() -> None:
     p.add_argument("--no-write", action="store_true", help="print the table only")
     a = p.parse_args()
 
+    from cola_trainer.args import default_learning_rate
     from cola_trainer.environment import choose_device, choose_precision, training_threads
     from cola_trainer.models import resolve_model
+    if a.learning_rate is None:
+        a.learning_rate = default_learning_rate("random-init" if a.random_init else a.model)
     cola = find_cola(a.data_dir)
     device = choose_device(a.device)
     precision = choose_precision(a.precision, device)
@@ -167,7 +173,7 @@ def main() -> None:
         return
     rows = ours["train_size"]
     what = (f"`{' '.join(['npm run bench:train --'] + sys.argv[1:])}` — {model_label}, {a.epochs} epoch(s) over "
-            f"{rows} training sentences{' (--max-train)' if a.max_train else ' (the full 90% split)'}, batch 32, lr 2e-5, "
+            f"{rows} training sentences{' (--max-train)' if a.max_train else ' (the full 90% split)'}, batch 32, lr {a.learning_rate:g}, "
             f"device {device}, precision {precision}; run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.")
     text = "\n".join([
         "## Training: our trainer vs the Hugging Face Trainer", "",

@@ -82,11 +82,10 @@ def make_mean_model(folder: str):
 
 def run_one(recipe: Recipe, model_dir: str, cola, tokenizer, device, precision: str, eval_only_best: bool = True) -> dict:
     import torch
-    import torch.nn.functional as F
     from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 
     from cola_trainer import batching
-    from cola_trainer.train import autocast_for, encode, evaluate, param_groups, seed_everything
+    from cola_trainer.train import batch_loss, encode, evaluate, param_groups, seed_everything
 
     t0 = time.perf_counter()
     seed_everything(recipe.seed)
@@ -114,13 +113,7 @@ def run_one(recipe: Recipe, model_dir: str, cola, tokenizer, device, precision: 
     model.train()
     for epoch in range(recipe.epochs):
         for idx in batching.epoch_batches(train_enc.lengths, recipe.batch, recipe.seed, epoch):
-            batch = collate([train_enc.ids[i] for i in idx], train_enc.labels[idx].tolist())
-            batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-            labels = batch.pop("labels")
-            with autocast_for(device, precision):
-                logits = model(**batch).logits
-            loss = F.cross_entropy(logits.float(), labels)
-            loss.backward()
+            batch_loss(model, collate, train_enc, idx, device, precision).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()

@@ -195,6 +195,17 @@ def autocast_for(device: torch.device, precision: str):
     return torch.autocast(device.type, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
 
 
+def batch_loss(model: torch.nn.Module, collate: batching.Collator, data: Encoded, idx: np.ndarray, device: torch.device,
+               precision: str) -> torch.Tensor:
+    """Cross-entropy of one training batch (rows `idx` of `data`), forward pass under autocast."""
+    batch = collate([data.ids[i] for i in idx], data.labels[idx].tolist())
+    batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+    labels = batch.pop("labels")
+    with autocast_for(device, precision):
+        logits = model(**batch).logits
+    return F.cross_entropy(logits.float(), labels)
+
+
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, data: Encoded, collate: batching.Collator, device: torch.device, precision: str) -> dict[str, Any]:
     was_training = model.training
@@ -419,12 +430,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
                 if stop_requested():
                     raise Cancelled
                 idx = batching.shard(batches[b], dist.rank, dist.world_size)
-                batch = collate([train_enc.ids[i] for i in idx], train_enc.labels[idx].tolist())
-                batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-                labels = batch.pop("labels")
-                with autocast_for(device, precision):
-                    logits = train_model(**batch).logits
-                loss = F.cross_entropy(logits.float(), labels)
+                loss = batch_loss(train_model, collate, train_enc, idx, device, precision)
                 if scaler is not None:
                     scaler.scale(loss).backward()
                     scaler.unscale_(optimizer)

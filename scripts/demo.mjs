@@ -1,7 +1,7 @@
 // `npm run demo`: set up, fine-tune the offline default on CoLA (GPU when present), evaluate the exported
 // ONNX through the TypeScript inference path, and print the MCC and where the model went.
 import { spawnSync } from 'node:child_process';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -21,9 +21,8 @@ step('Setting up (npm ci, Python .venv with torch and transformers)', 'npm', ['r
 step('Building', 'npm', ['run', 'build:bundle']);
 const data = process.env.COLA_DIR ? ['--data', process.env.COLA_DIR] : [];
 step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, lr 1e-4: the default for this small model, see docs/trainer.md)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
-// Where the trainer found CoLA: COLA_DIR, else its cache (trainer/cola_trainer/data.py cache_dir()).
-const cache = process.env.COLA_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cola-bert', 'cola_public_1.1');
-const holdout = path.join(process.env.COLA_DIR || cache, 'out_of_domain_dev.tsv');
+// The folder the trainer took CoLA from (COLA_DIR, its cache or a fresh download), as its metadata records it.
+const holdout = path.join(JSON.parse(readFileSync(path.join(out, 'cola-bert.json'), 'utf8')).data.folder, 'out_of_domain_dev.tsv');
 step('Evaluating the fp32 ONNX model (TypeScript + onnxruntime-node) on out_of_domain_dev.tsv', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout, '--fp32']);
 step('Evaluating the int8 ONNX model the editor uses', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout]);
 console.log(`\n✔ Model folder: ${out}\n  Use it in VS Code: set "cola-bert.modelPath" to that folder, or run \`npx cola-bert check FILE.md --model ${path.relative(root, out)}\`.`);

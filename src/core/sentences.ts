@@ -118,11 +118,6 @@ export function documentSentences(
   return withRanges(located, index);
 }
 
-/**
- * documentSentences for a document that changes a little at a time: Markdown is cut into independent
- * chunks (markdownChunks) and only chunks whose text changed are parsed again. Same result as
- * documentSentences (test/unit/prose.test.ts checks it on every fixture and on random edits).
- */
 /** Cache key of a chunk's parse. Keys that are not the bare text start with NUL and a tag, so no chunk
  * text (which could start with NUL past the binary check's window) collides with another kind of key. */
 function chunkKey(text: string, first: boolean, definitions: string): string {
@@ -131,6 +126,11 @@ function chunkKey(text: string, first: boolean, definitions: string): string {
   return text.startsWith('\u0000') ? `\u0000plain\u0000${text}` : text;
 }
 
+/**
+ * documentSentences for a document that changes a little at a time: Markdown is cut into independent
+ * chunks (markdownChunks) and only chunks whose text changed are parsed again. Same result as
+ * documentSentences (test/unit/prose.test.ts checks it on every fixture and on random edits).
+ */
 export class IncrementalSentences {
   private cache = new Map<string, Parsed>();
   private optionsKey = '';
@@ -146,7 +146,6 @@ export class IncrementalSentences {
     }
     const next = new Map<string, Parsed>();
     this.lastParsed = 0;
-    const keyOf = chunkKey;
     // The common key is the chunk's text itself (a slice of the document, nothing copied); building a
     // longer key for every chunk on every pass cost a few ms of copying and hashing on a 90 kB document.
     const chunks = markdownChunks(source).map((c, i) => {
@@ -155,10 +154,10 @@ export class IncrementalSentences {
     });
     // Mostly new text (the first pass, a paste): one whole parse is faster than many small ones.
     const uncached = chunks.filter((c) => !this.cache.has(c.plainKey)).length;
-    if (chunks.length > 4 && uncached > chunks.length / 2) return this.seed(source, chunks, options, index, keyOf);
+    if (chunks.length > 4 && uncached > chunks.length / 2) return this.seed(source, chunks, options, index);
 
-    const parse = (text: string, first: boolean, definitions: string, needSentences: boolean, plainKey: string): Parsed => {
-      const key = definitions ? keyOf(text, first, definitions) : plainKey;
+    const parse = ({ text, first, plainKey }: (typeof chunks)[number], definitions: string, needSentences: boolean): Parsed => {
+      const key = definitions ? chunkKey(text, first, definitions) : plainKey;
       let parsed = next.get(key) ?? this.cache.get(key);
       if (!parsed || (needSentences && !parsed.located)) {
         const located: Segmented = { sentences: [], tooLong: [] };
@@ -174,11 +173,11 @@ export class IncrementalSentences {
       return parsed;
     };
     // Pass 1: each chunk's own link and footnote definitions (from the cache, or a parse of the chunk alone).
-    const definitions = chunks.flatMap((c) => parse(c.text, c.first, '', false, c.plainKey).definitions).join('\n');
+    const definitions = chunks.flatMap((c) => parse(c, '', false).definitions).join('\n');
     // Pass 2: where a reference could resolve to a definition in another chunk, parse with all of them.
     const out: SegmentResult = { sentences: [], tooLong: [] };
     for (const c of chunks) {
-      const parsed = parse(c.text, c.first, definitions && c.text.includes('[') ? definitions : '', true, c.plainKey);
+      const parsed = parse(c, definitions && c.text.includes('[') ? definitions : '', true);
       withRanges(parsed.located!, index, c.start, out);
     }
     this.cache = next;
@@ -188,10 +187,9 @@ export class IncrementalSentences {
   /** Parses the whole document once and files its sentences and definitions under each chunk. */
   private seed(
     source: string,
-    chunks: { start: number; end: number; text: string; first: boolean }[],
+    chunks: { start: number; end: number; text: string; first: boolean; plainKey: string }[],
     options: SegmentOptions,
     index: LineIndex,
-    keyOf: (text: string, first: boolean, definitions: string) => string,
   ): SegmentResult {
     const found: Definition[] = [];
     const located: Segmented = { sentences: [], tooLong: [] };
@@ -205,10 +203,10 @@ export class IncrementalSentences {
       const mine: Segmented = { sentences: inChunk(located.sentences, c).map((x) => shift(x, c.start)), tooLong: inChunk(located.tooLong, c).map((x) => shift(x, c.start)) };
       if (definitions && c.text.includes('[')) {
         // The whole parse resolved references across chunks: that is the with-definitions result.
-        next.set(keyOf(c.text, c.first, ''), { definitions: own });
-        next.set(keyOf(c.text, c.first, definitions), { located: mine, definitions: own });
+        next.set(c.plainKey, { definitions: own });
+        next.set(chunkKey(c.text, c.first, definitions), { located: mine, definitions: own });
       } else {
-        next.set(keyOf(c.text, c.first, ''), { located: mine, definitions: own });
+        next.set(c.plainKey, { located: mine, definitions: own });
       }
     }
     this.cache = next;

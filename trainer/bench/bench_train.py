@@ -146,11 +146,11 @@ def main() -> None:
     p.add_argument("--no-write", action="store_true", help="print the table only")
     a = p.parse_args()
 
-    from cola_trainer.args import default_learning_rate
+    from cola_trainer.args import CHAPTER_LEARNING_RATE, default_learning_rate
     from cola_trainer.environment import choose_device, choose_precision, training_threads
     from cola_trainer.models import resolve_model
     if a.learning_rate is None:
-        a.learning_rate = default_learning_rate("random-init" if a.random_init else a.model)
+        a.learning_rate = CHAPTER_LEARNING_RATE if a.random_init else default_learning_rate(a.model)
     cola = find_cola(a.data_dir)
     device = choose_device(a.device)
     precision = choose_precision(a.precision, device)

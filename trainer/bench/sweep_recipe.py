@@ -80,7 +80,7 @@ def make_mean_model(folder: str):
     return _MeanPooling()
 
 
-def run_one(recipe: Recipe, model_dir: str, cola, tokenizer, device, precision: str, eval_only_best: bool = True) -> dict:
+def run_one(recipe: Recipe, model_dir: str, cola, tokenizer, device, precision: str) -> dict:
     import torch
     from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 

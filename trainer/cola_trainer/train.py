@@ -511,8 +511,8 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
             "device": device.type, "device_name": _device_name(device), "precision": precision,
             "world_size": dist.world_size, "training_seconds": round(state.training_seconds, 3),
             "versions": library_versions(),
-            "data": {"train": len(train_enc.ids), "validation": len(val_enc.ids), "holdout": len(hold_enc.ids),
-                     "split": "stratified by label, seeded"},
+            "data": {"folder": str(folder), "train": len(train_enc.ids), "validation": len(val_enc.ids),
+                     "holdout": len(hold_enc.ids), "split": "stratified by label, seeded"},
         }
         if not targs.no_export:
             exported = export_model_folder(model, tokenizer, out, inputs, metadata, int8=not targs.no_int8)

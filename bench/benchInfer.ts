@@ -2,13 +2,14 @@
 // sentences and model, fp32 and int8:
 //   (a) the full check pipeline (Markdown → sentences → DocumentChecker → InferenceService worker) on a
 //       long Markdown document, cold cache;
-//   (b) raw onnxruntime-node session.run on pre-tokenized batches of 32 (document order, and length-sorted);
+//   (b) raw onnxruntime-node session.run on pre-tokenized batches of 32 (document order, and length-sorted,
+//       and length-sorted over as many 1-thread sessions in worker threads as the pipeline uses);
 //   (c) the transformers.js (@huggingface/transformers) text-classification pipeline, batches of 32;
 // plus the MCC of int8 vs fp32 on out_of_domain_dev, re-check latency after a one-sentence edit, and the
 // main thread's event-loop stalls (perf_hooks.monitorEventLoopDelay) during each phase.
 // Results go to stdout and into docs/benchmarks.md between <!-- bench:infer:start/end --> markers.
 //
-//   node dist/bench-infer.js [--model DIR] [--sentences N] [--reps R] [--threads T] [--edits E] [--no-write] [--no-transformers] [--recheck-only]
+//   node dist/bench-infer.js [--model DIR] [--sentences N] [--reps R] [--threads T] [--workers W] [--edits E] [--no-write] [--no-transformers] [--recheck-only]
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,8 @@ interface Args {
   sentences: number;
   reps: number;
   threads: number;
+  /** Inference workers of the service (undefined: its default). */
+  workers?: number;
   edits: number;
   write: boolean;
   transformers: boolean;
@@ -62,6 +65,7 @@ function parse(argv: string[]): Args {
     sentences: num('--sentences', 2000),
     reps: num('--reps', 3),
     threads: num('--threads', Math.max(1, Math.min(4, os.availableParallelism()))),
+    workers: get('--workers') === undefined ? undefined : num('--workers', 1),
     edits: num('--edits', 40),
     write: !argv.includes('--no-write'),
     transformers: !argv.includes('--no-transformers'),
@@ -134,8 +138,8 @@ function proseWorker(): ProseWorkerClient {
   return new ProseWorkerClient(ProseWorkerClient.defaultScript(), (reason) => console.warn(`  warning: ${reason}`));
 }
 
-async function pipelineRun(a: Args, doc: string, int8: boolean): Promise<{ row: Row; predictions: Map<string, number> }> {
-  const service = await InferenceService.open(a.model, { preferInt8: int8, threads: a.threads, cacheSize: 0 });
+async function pipelineRun(a: Args, doc: string, int8: boolean): Promise<{ row: Row; predictions: Map<string, number>; parallelism: InferenceService['parallelism'] }> {
+  const service = await InferenceService.open(a.model, { preferInt8: int8, threads: a.threads, workers: a.workers, cacheSize: 0 });
   const prose = proseWorker();
   try {
     const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, language: 'markdown', maxSentencesPerPass: Number.MAX_SAFE_INTEGER };
@@ -155,7 +159,8 @@ async function pipelineRun(a: Args, doc: string, int8: boolean): Promise<{ row: 
       judged = value.result.sentences.length;
       for (const s of value.result.sentences) predictions.set(s.text, s.pAcceptable);
     }
-    return { row: { name: '(a) check pipeline (prose + inference workers, length-bucketed)', precision: int8 ? 'int8' : 'fp32', ms: times, sentences: judged, stallMs: stall }, predictions };
+    const { workers, threadsPerWorker } = service.parallelism;
+    return { row: { name: `(a) check pipeline (prose worker + ${workers} inference worker${workers > 1 ? 's' : ''} × ${threadsPerWorker} thread${threadsPerWorker > 1 ? 's' : ''}, length-bucketed)`, precision: int8 ? 'int8' : 'fp32', ms: times, sentences: judged, stallMs: stall }, predictions, parallelism: service.parallelism };
   } finally {
     await prose.dispose();
     await service.dispose();
@@ -207,6 +212,66 @@ async function rawOrtRuns(a: Args, texts: string[], int8: boolean): Promise<Row[
   }
   await session.release();
   return rows;
+}
+
+// Each lane: a worker thread with its own 1-or-more-thread session, given its share of the pre-built batches up
+// front; on 'go' it runs them all and answers with nothing but 'done'.
+const LANE_SCRIPT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.ort);
+(async () => {
+  const session = await ort.InferenceSession.create(workerData.file, { intraOpNumThreads: workerData.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const batches = workerData.batches.map((b) => Object.fromEntries(Object.entries(b.feeds).map(([k, v]) => [k, new ort.Tensor('int64', BigInt64Array.from(v, BigInt), [b.batch, b.sequence])])));
+  if (batches.length) await session.run(batches[0]);
+  parentPort.on('message', async () => {
+    for (const feeds of batches) await session.run(feeds);
+    parentPort.postMessage('done');
+  });
+  parentPort.postMessage('ready');
+})();
+`;
+
+/** Raw session.run as the pipeline's workers run it: `lanes` sessions in worker threads, length-sorted batches dealt out in turn. */
+async function rawOrtLanes(a: Args, texts: string[], int8: boolean, lanes: number, threadsPerLane: number): Promise<Row> {
+  const { Worker } = await import('node:worker_threads');
+  const folder = readModelFolder(a.model);
+  const { file } = chooseOnnx(folder, int8);
+  const tokenizer = ColaTokenizer.fromFolder(a.model, folder.metadata.max_length);
+  const probe = await ort.InferenceSession.create(file);
+  const inputs = [...probe.inputNames];
+  await probe.release();
+  const encoded = texts.map((t) => tokenizer.encode(t));
+  const sorted = texts.map((_, i) => i).sort((x, y) => encoded[x].inputIds.length - encoded[y].inputIds.length || x - y);
+  const shares: { feeds: Record<string, number[]>; batch: number; sequence: number }[][] = Array.from({ length: lanes }, () => []);
+  for (let i = 0, n = 0; i < sorted.length; i += 32, n++) {
+    const b = tokenizer.pad(sorted.slice(i, i + 32).map((r) => encoded[r]));
+    const all: Record<string, number[]> = { input_ids: b.inputIds, attention_mask: b.attentionMask, token_type_ids: b.tokenTypeIds };
+    shares[n % lanes].push({ feeds: Object.fromEntries(inputs.map((k) => [k, all[k]])), batch: b.batch, sequence: b.sequence });
+  }
+  const workers = shares.map((batches) => new Worker(LANE_SCRIPT, { eval: true, workerData: { ort: require.resolve('onnxruntime-node'), file, threads: threadsPerLane, batches } }));
+  const next = (w: InstanceType<typeof Worker>) => new Promise<void>((resolve, reject) => {
+    w.once('message', () => resolve());
+    w.once('error', reject);
+  });
+  try {
+    await Promise.all(workers.map(next)); // ready
+    const times: number[] = [];
+    let stall = 0;
+    for (let r = 0; r < a.reps; r++) {
+      const { value, maxStallMs } = await withLag(async () => {
+        const t0 = performance.now();
+        const done = workers.map(next);
+        for (const w of workers) w.postMessage('go');
+        await Promise.all(done);
+        return performance.now() - t0;
+      });
+      times.push(value);
+      stall = Math.max(stall, maxStallMs);
+    }
+    return { name: `(b″) raw ORT session.run, ${lanes} worker threads × ${threadsPerLane} thread${threadsPerLane > 1 ? 's' : ''}, length-sorted`, precision: int8 ? 'int8' : 'fp32', ms: times, sentences: texts.length, stallMs: stall, note: 'pre-tokenized' };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** transformers.js wants <localModelPath>/<id>/{config.json, tokenizer files, onnx/model[_int8].onnx}. */
@@ -280,7 +345,7 @@ async function int8VsFp32(a: Args): Promise<{ fp32: number; int8: number; agreem
   const out: Record<string, number[]> = {};
   const probabilities: Record<string, number[]> = {};
   for (const int8 of [false, true]) {
-    const service = await InferenceService.open(a.model, { preferInt8: int8, threads: a.threads, cacheSize: 0 });
+    const service = await InferenceService.open(a.model, { preferInt8: int8, threads: a.threads, workers: a.workers, cacheSize: 0 });
     try {
       probabilities[int8 ? 'int8' : 'fp32'] = (await service.predict(dev.map((e) => e.sentence))).map((p) => p.pAcceptable);
       out[int8 ? 'int8' : 'fp32'] = probabilities[int8 ? 'int8' : 'fp32'].map((p) => labelOf(p));
@@ -304,7 +369,7 @@ async function int8VsFp32(a: Args): Promise<{ fp32: number; int8: number; agreem
 interface Recheck { p50: number; p95: number; max: number; stallMs: number; n: number; extractP50: number; extractP95: number; inferP50: number; inferP95: number }
 
 async function recheckLatency(a: Args, doc: string): Promise<Recheck> {
-  const service = await InferenceService.open(a.model, { preferInt8: true, threads: a.threads });
+  const service = await InferenceService.open(a.model, { preferInt8: true, threads: a.threads, workers: a.workers });
   const prose = proseWorker();
   try {
     const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, language: 'markdown', maxSentencesPerPass: 500 };
@@ -371,6 +436,8 @@ async function main(): Promise<void> {
     rows.push(p.row);
     console.log(`  ${p.row.name} ${p.row.precision}: median ${fmt(median(p.row.ms))} ms`);
     rows.push(...(await rawOrtRuns(a, texts, int8)));
+    const lanes = p.parallelism;
+    if (lanes.workers > 1) rows.push(await rawOrtLanes(a, texts, int8, lanes.workers, lanes.threadsPerWorker));
     console.log(`  raw ORT ${int8 ? 'int8' : 'fp32'} done`);
     if (a.transformers) {
       const t = await transformersRun(a, texts, int8, p.predictions);
@@ -395,14 +462,15 @@ async function main(): Promise<void> {
   lines.push(`Model: \`${path.relative(root, a.model) || a.model}\` (${meta.base_model}, holdout MCC ${meta.metrics?.holdout?.mcc?.toFixed(4) ?? 'n/a'}); ${a.threads} onnxruntime threads everywhere; ` +
     `${texts.length} sentences (a spread of CoLA in_domain_train) in a ${fmt(doc.length)}-character Markdown document with headings, lists, quotes and code blocks.`);
   lines.push('');
-  lines.push('| path | precision | median ms | sentences/s | vs raw ORT (doc order) | vs transformers.js | max main-thread stall |');
-  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  lines.push('| path | precision | median ms | sentences/s | vs raw ORT (doc order) | vs fastest raw ORT | vs transformers.js | max main-thread stall |');
+  lines.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const rate = r.sentences / (median(r.ms) / 1000);
     const raw = base('(b) raw', r.precision);
+    const fastestRaw = rows.filter((x) => x.name.startsWith('(b') && x.precision === r.precision).sort((x, y) => median(x.ms) - median(y.ms))[0];
     const tfjs = base('(c)', r.precision);
     const vs = (other: Row | undefined) => (other && other !== r ? `${(median(other.ms) / median(r.ms)).toFixed(2)}×` : '—');
-    lines.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.precision} | ${fmt(median(r.ms))} | ${fmt(rate)} | ${vs(raw)} | ${vs(tfjs)} | ${r.stallMs.toFixed(0)} ms |`);
+    lines.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.precision} | ${fmt(median(r.ms))} | ${fmt(rate)} | ${vs(raw)} | ${vs(fastestRaw)} | ${vs(tfjs)} | ${r.stallMs.toFixed(0)} ms |`);
   }
   lines.push('');
   lines.push(`- int8 vs fp32 on out_of_domain_dev (${mcc.n} sentences, through the inference service): MCC fp32 **${mcc.fp32.toFixed(4)}**, int8 **${mcc.int8.toFixed(4)}** ` +
@@ -411,7 +479,7 @@ async function main(): Promise<void> {
     `p50 **${recheck.p50.toFixed(1)} ms**, p95 **${recheck.p95.toFixed(1)} ms**, max ${recheck.max.toFixed(1)} ms over ${recheck.n} edits (of which extraction in the prose worker p50 ${recheck.extractP50.toFixed(1)} / p95 ${recheck.extractP95.toFixed(1)} ms, ` +
     `inference p50 ${recheck.inferP50.toFixed(1)} / p95 ${recheck.inferP95.toFixed(1)} ms); main-thread stall during the edits ${recheck.stallMs.toFixed(0)} ms.`);
   lines.push(`- "vs" columns: how many times faster this row is than the named baseline at the same precision (> 1 = faster). ` +
-    `Main-thread stall: the largest event-loop delay seen while the row ran (monitorEventLoopDelay); rows (b) run onnxruntime on the main thread on purpose, to show what the worker avoids; ` +
+    `Main-thread stall: the largest event-loop delay seen while the row ran (monitorEventLoopDelay); rows (b) and (b′) run onnxruntime on the main thread on purpose, to show what the worker avoids; row (b″), when there, runs the same sessions-per-worker split as the pipeline, without tokenizing or parsing; ` +
     `row (a) includes Markdown parsing and segmentation, which run in the prose worker as in the extension.`);
   const section = lines.join('\n');
   console.log(`\n${section}\n`);

@@ -21,6 +21,8 @@ export interface EditorConfig {
   preferInt8: boolean;
   /** 0 = automatic. */
   inferenceThreads: number;
+  /** 0 = automatic. */
+  inferenceWorkers: number;
 }
 
 const SEVERITIES: Record<SeverityName, vscode.DiagnosticSeverity> = {
@@ -50,6 +52,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): EditorConfig {
     checkTables: c.get<boolean>('checkTables') ?? false,
     preferInt8: c.get<boolean>('preferInt8') ?? true,
     inferenceThreads: Math.round(clamp(c.get('inferenceThreads'), 0, 64, 0)),
+    inferenceWorkers: Math.round(clamp(c.get('inferenceWorkers'), 0, 16, 0)),
   };
 }
 

@@ -31,7 +31,7 @@ export class ModelManager implements vscode.Disposable {
   ) {
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
-        if (e.affectsConfiguration('cola-bert.modelPath') || e.affectsConfiguration('cola-bert.preferInt8') || e.affectsConfiguration('cola-bert.inferenceThreads')) void this.reload();
+        if (e.affectsConfiguration('cola-bert.modelPath') || e.affectsConfiguration('cola-bert.preferInt8') || e.affectsConfiguration('cola-bert.inferenceThreads') || e.affectsConfiguration('cola-bert.inferenceWorkers')) void this.reload();
       },
       this,
       this.disposables,
@@ -115,6 +115,7 @@ export class ModelManager implements vscode.Disposable {
       const service = await InferenceService.open(dir, {
         preferInt8: config.preferInt8,
         threads: config.inferenceThreads || undefined,
+        workers: config.inferenceWorkers || undefined,
         workerScript: path.join(this.context.extensionPath, 'dist', 'inferenceWorker.js'),
       });
       if (generation !== this.generation) {
@@ -123,7 +124,8 @@ export class ModelManager implements vscode.Disposable {
       }
       const m = service.model;
       this.log.info(
-        `Model loaded in ${ms(performance.now() - t0)}: ${m.dir} (${path.basename(m.onnxFile)}${m.quantized ? ', int8' : ''}, base ${m.baseModel}, holdout MCC ${m.holdoutMcc?.toFixed(3) ?? 'n/a'})`,
+        `Model loaded in ${ms(performance.now() - t0)}: ${m.dir} (${path.basename(m.onnxFile)}${m.quantized ? ', int8' : ''}, base ${m.baseModel}, holdout MCC ${m.holdoutMcc?.toFixed(3) ?? 'n/a'}; ` +
+          `${service.parallelism.workers} worker(s) × ${service.parallelism.threadsPerWorker} thread(s))`,
       );
       service.onDidCrash((error) => {
         if (this.current.kind === 'ready' && this.current.service === service) {

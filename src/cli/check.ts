@@ -21,7 +21,8 @@ Options:
   --fp32             run model.onnx even when model.int8.onnx exists
   --headings         judge headings too      --tables   judge table cells too
   --min-words N      skip sentences with fewer words (default ${DEFAULT_CHECK_OPTIONS.minWords})
-  --threads N        onnxruntime threads (default: up to 4)
+  --threads N        onnxruntime threads in all (default: up to 4)
+  --workers N        inference worker threads sharing them (default 2, 1 when --threads 1)
   --language L       markdown or plaintext for every file (default: by file extension)
   -h, --help         this text`;
 
@@ -36,6 +37,7 @@ export interface CheckArgs {
   tables: boolean;
   minWords: number;
   threads?: number;
+  workers?: number;
   language?: 'markdown' | 'plaintext';
 }
 
@@ -71,6 +73,9 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
         break;
       case '--threads':
         a.threads = numberArg('--threads', value(), (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
+        break;
+      case '--workers':
+        a.workers = numberArg('--workers', value(), (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
         break;
       case '--language': {
         const l = value();
@@ -173,7 +178,7 @@ export async function runCheck(argv: readonly string[], io: CheckIo = process): 
   let service: InferenceService | undefined;
   try {
     const t0 = performance.now();
-    service = await InferenceService.open(args.model, { preferInt8: !args.fp32, threads: args.threads });
+    service = await InferenceService.open(args.model, { preferInt8: !args.fp32, threads: args.threads, workers: args.workers });
     const { report, flagged, judged } = await checkFiles(args, service);
     const seconds = (performance.now() - t0) / 1000;
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);

@@ -9,7 +9,7 @@ import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, requireFlag, writeL
 
 export const summary = 'Evaluate an exported model on a CoLA TSV file (MCC, accuracy, confusion)';
 
-export const usage = `Usage: cola-bert eval --model DIR --data FILE.tsv [--json] [--fp32] [--threads N] [--batch-size N]
+export const usage = `Usage: cola-bert eval --model DIR --data FILE.tsv [--json] [--fp32] [--threads N] [--workers N] [--batch-size N]
 
 Runs the exported ONNX model through the TypeScript inference path (the one the editor uses) on a
 CoLA-format TSV and prints {"n","mcc","accuracy","confusion":{"tp","tn","fp","fn"}}.
@@ -20,7 +20,8 @@ Options:
   --fp32            run model.onnx (fp32) instead of model.int8.onnx; use it to compare with the
                     trainer's holdout MCC, which PyTorch computes in fp32
   --json            print one JSON object (adds "onnx", the file that ran, and "seconds")
-  --threads N       onnxruntime intra-op threads (default: min(4, cores))
+  --threads N       onnxruntime threads in all (default: min(4, cores))
+  --workers N       inference worker threads sharing them, one session each (default 2, 1 when --threads 1)
   --batch-size N    sentences per onnxruntime run (default 32)
 
 By default the int8 model runs, because that is what the editor runs.
@@ -33,11 +34,13 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     json: { type: 'boolean' },
     fp32: { type: 'boolean' },
     threads: { type: 'string' },
+    workers: { type: 'string' },
     'batch-size': { type: 'string' },
   });
   const modelDir = path.resolve(io.cwd, requireFlag(v.model, 'model'));
   const dataFile = path.resolve(io.cwd, requireFlag(v.data, 'data'));
   const threads = intFlag(v.threads, 'threads');
+  const workers = intFlag(v.workers, 'workers');
   const batchSize = intFlag(v['batch-size'], 'batch-size');
   let examples;
   try {
@@ -48,7 +51,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   let service: InferenceService;
   try {
-    service = await InferenceService.open(modelDir, { preferInt8: !v.fp32, threads, batchSize, cacheSize: 0 });
+    service = await InferenceService.open(modelDir, { preferInt8: !v.fp32, threads, workers, batchSize, cacheSize: 0 });
   } catch (e) {
     if (e instanceof ModelFolderError) throw new CliError(e.message, EXIT_ERROR);
     throw e;

@@ -1,14 +1,19 @@
 // The inference service shared by the CLI (eval, check) and the extension. onnxruntime-node blocks the
-// thread it runs on, so the session lives only in a worker thread (inferenceWorker.ts); this side keeps
-// an LRU cache keyed by model and sentence, shares in-flight work between callers asking for the same
-// sentence, and drops aborted work before it reaches the worker (or tells the worker to stop).
+// thread it runs on, so sessions live only in worker threads (inferenceWorker.ts); this side keeps an LRU
+// cache keyed by model and sentence, shares in-flight work between callers asking for the same sentence,
+// and drops aborted work before it reaches a worker (or tells the worker to stop).
+//
+// Several workers ("lanes"), each with its own session and a share of the threads, run side by side: at
+// CoLA's ~14 tokens a sentence onnxruntime's intra-op parallelism leaves cores idle, and on 2 cores two
+// 1-thread sessions did 1.3x the sentences/s of one 2-thread session (docs/benchmarks.md). Large requests
+// are cut into length-sorted chunks that idle lanes pull from one queue.
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { LruCache } from './lru';
 import { chooseOnnx, holdoutMcc, ModelFolderError, readModelFolder } from './modelFolder';
-import { isWorkerToMain, type MainToWorker, type WorkerToMain } from './inferenceProtocol';
+import { isWorkerToMain, type LoadRequest, type MainToWorker, type WorkerToMain } from './inferenceProtocol';
 
 export interface Prediction {
   pAcceptable: number;
@@ -26,8 +31,10 @@ export interface ModelInfo {
 }
 
 export interface InferenceOptions {
-  /** onnxruntime intra-op threads; default min(4, cores). */
+  /** onnxruntime threads in all, shared out between the workers; default min(4, cores). */
   threads?: number;
+  /** Worker threads, each with its own onnxruntime session; default 2 when threads ≥ 2, else 1 (at most `threads`). */
+  workers?: number;
   /** Run model.int8.onnx when the folder has one (default true). */
   preferInt8?: boolean;
   /** Sentences kept in the LRU cache (default 10,000; 0 disables it). */
@@ -45,8 +52,10 @@ export interface InferenceStats {
   cacheHits: number;
   /** Of those, joined to work already in flight for another caller. */
   shared: number;
-  /** Sentences sent to the worker. */
+  /** Sentences sent to the workers. */
   inferred: number;
+  /** Of those, how many each worker got. */
+  inferredPerWorker: number[];
   /** Worker requests dropped because every caller aborted. */
   cancelledRequests: number;
   /** Of those, requests the worker itself stopped (it had them already). */
@@ -79,11 +88,17 @@ export function isAbortError(e: unknown): boolean {
   return e instanceof Error && e.name === 'AbortError';
 }
 
+interface Lane {
+  worker: Worker;
+  job: Job | null;
+}
+
 interface Job {
   id: number;
   texts: string[];
   refs: number;
   state: 'queued' | 'sent' | 'settled';
+  lane: Lane | null;
   promise: Promise<Map<string, Prediction>>;
   resolve(value: Map<string, Prediction>): void;
   reject(reason: Error): void;
@@ -103,6 +118,60 @@ function startWorker(explicit?: string): Worker {
 
 let nextId = 1;
 
+/** Asks a worker to stop between runs (StopRequest) and waits for it to exit; terminates it only after `graceMs`. */
+async function stopWorker(worker: Worker, graceMs = 10_000): Promise<void> {
+  if (worker.threadId === -1) return; // already exited
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const stop: MainToWorker = { type: 'stop', id: nextId++ };
+  try {
+    worker.postMessage(stop);
+  } catch {
+    // The worker is gone already.
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+    timer.unref();
+  });
+  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
+}
+
+/** Sends `load` and waits for the worker's answer; a bad folder rejects with a ModelFolderError. */
+function loadWorker(worker: Worker, load: LoadRequest, tokenizerPath: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      if (!isWorkerToMain(m) || m.id !== load.id) return;
+      cleanup();
+      if (m.type === 'loaded') resolve();
+      else if (m.type === 'error') {
+        reject(
+          m.kind === 'tokenizer'
+            ? new ModelFolderError('tokenizer_invalid', `${m.message} The model folder is corrupt; fine-tune again or choose another folder.`, tokenizerPath)
+            : new ModelFolderError('onnx_load_failed', `${m.message} The model folder is corrupt; fine-tune again or choose another folder.`, load.onnxPath),
+        );
+      } else reject(new InferenceError('load', `unexpected reply to load: ${m.type}`));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(new InferenceError('load', `the inference worker failed while loading ${load.onnxPath}: ${e.message}`));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new InferenceError('load', `the inference worker exited (code ${code}) while loading ${load.onnxPath}`));
+    };
+    const cleanup = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(load);
+  });
+}
+
 export class InferenceService {
   private readonly cache: LruCache<string, Prediction>;
   private readonly cacheKeyPrefix: string;
@@ -110,14 +179,17 @@ export class InferenceService {
   private readonly jobs = new Map<number, Job>();
   private readonly queue: Job[] = [];
   private readonly crashListeners = new Set<(error: Error) => void>();
-  private sent: Job | null = null;
+  private readonly lanes: Lane[];
   private failure: InferenceError | null = null;
   private disposed = false;
-  readonly stats: InferenceStats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, cancelledRequests: 0, stoppedInWorker: 0 };
+  readonly stats: InferenceStats;
 
   private constructor(
-    private readonly worker: Worker,
+    workers: Worker[],
     readonly model: ModelInfo,
+    /** How the threads were shared out: `workers` sessions with `threadsPerWorker` intra-op threads each. */
+    readonly parallelism: { workers: number; threadsPerWorker: number },
+    private readonly batchSize: number,
     cacheSize: number,
   ) {
     this.cache = new LruCache(cacheSize);
@@ -128,13 +200,17 @@ export class InferenceService {
       // The key only needs to change when the file does; a missing file fails elsewhere.
     }
     this.cacheKeyPrefix = `${model.onnxFile}@${mtime}\u0000`;
-    worker.on('message', (m: unknown) => this.onMessage(m));
-    worker.on('error', (e) => this.crash(`the inference worker crashed: ${e.message}`));
-    worker.on('exit', (code) => this.crash(`the inference worker exited unexpectedly (code ${code})`));
-    worker.unref();
+    this.lanes = workers.map((worker) => ({ worker, job: null }));
+    this.stats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, inferredPerWorker: workers.map(() => 0), cancelledRequests: 0, stoppedInWorker: 0 };
+    for (const lane of this.lanes) {
+      lane.worker.on('message', (m: unknown) => this.onMessage(m));
+      lane.worker.on('error', (e) => this.crash(`the inference worker crashed: ${e.message}`));
+      lane.worker.on('exit', (code) => this.crash(`the inference worker exited unexpectedly (code ${code})`));
+      lane.worker.unref();
+    }
   }
 
-  /** Validates the model folder, starts the worker and loads the session; rejects with ModelFolderError on a bad folder. */
+  /** Validates the model folder, starts the workers and loads a session in each; rejects with ModelFolderError on a bad folder. */
   static async open(modelDir: string, options: InferenceOptions = {}): Promise<InferenceService> {
     const folder = readModelFolder(modelDir);
     const { file, quantized } = chooseOnnx(folder, options.preferInt8 ?? true);
@@ -151,50 +227,24 @@ export class InferenceService {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
-    const worker = startWorker(options.workerScript);
-    const id = nextId++;
-    const loaded = new Promise<void>((resolve, reject) => {
-      const onMessage = (m: unknown) => {
-        if (!isWorkerToMain(m) || m.id !== id) return;
-        cleanup();
-        if (m.type === 'loaded') resolve();
-        else if (m.type === 'error') {
-          reject(
-            m.kind === 'tokenizer'
-              ? new ModelFolderError('tokenizer_invalid', `${m.message} The model folder is corrupt; fine-tune again or choose another folder.`, folder.tokenizerPath)
-              : new ModelFolderError('onnx_load_failed', `${m.message} The model folder is corrupt; fine-tune again or choose another folder.`, file),
-          );
-        } else reject(new InferenceError('load', `unexpected reply to load: ${m.type}`));
-      };
-      const onError = (e: Error) => {
-        cleanup();
-        reject(new InferenceError('load', `the inference worker failed while loading ${file}: ${e.message}`));
-      };
-      const onExit = (code: number) => {
-        cleanup();
-        reject(new InferenceError('load', `the inference worker exited (code ${code}) while loading ${file}`));
-      };
-      const cleanup = () => {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-      };
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-    });
-    const load: MainToWorker = { type: 'load', id, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads, batchSize };
-    worker.postMessage(load);
+    const requested = options.workers ?? (threads >= 2 ? 2 : 1);
+    if (!Number.isInteger(requested) || requested < 1) throw new RangeError(`workers must be a positive integer, got ${requested}`);
+    const workers = Math.min(threads, requested);
+    const threadsPerWorker = Math.floor(threads / workers);
+    const started: Worker[] = [];
     try {
-      await loaded;
+      for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
+      await Promise.all(
+        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize }, folder.tokenizerPath)),
+      );
     } catch (e) {
-      await worker.terminate();
+      await Promise.all(started.map((w) => stopWorker(w)));
       throw e;
     }
-    return new InferenceService(worker, model, options.cacheSize ?? 10_000);
+    return new InferenceService(started, model, { workers, threadsPerWorker }, batchSize, options.cacheSize ?? 10_000);
   }
 
-  /** Called once when the worker dies; the service is then unusable and should be reopened. */
+  /** Called once when a worker dies; the service is then unusable and should be reopened. */
   onDidCrash(listener: (error: Error) => void): Disposable {
     this.crashListeners.add(listener);
     return { dispose: () => this.crashListeners.delete(listener) };
@@ -230,7 +280,7 @@ export class InferenceService {
         fresh.push(text);
       }
     });
-    if (fresh.length) waiting.add(this.enqueue(fresh));
+    for (const chunk of this.chunks(fresh)) waiting.add(this.enqueue(chunk));
     if (!waiting.size) return results as Prediction[];
     for (const job of waiting) job.refs++;
     const answers = new Map<string, Prediction>();
@@ -275,15 +325,29 @@ export class InferenceService {
     if (this.disposed) return;
     this.disposed = true;
     this.failAll(new InferenceError('disposed', 'the inference service was disposed'));
-    this.worker.removeAllListeners('exit');
-    this.worker.removeAllListeners('error');
-    this.worker.on('error', () => undefined);
-    await this.worker.terminate();
+    // The workers' exit and error listeners stay: crash() ignores them once disposed.
+    await Promise.all(this.lanes.map(({ worker }) => stopWorker(worker)));
   }
 
   private assertAlive(): void {
     if (this.disposed) throw new InferenceError('disposed', 'the inference service was disposed');
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * One job per lane can run at a time, so a large request is cut into chunks that idle lanes pull: sorted
+   * by length first (characters stand in for tokens), so each chunk pads little, and small enough that the
+   * lanes finish together (about four chunks per lane, whole batches, at most 8 batches each).
+   */
+  private chunks(texts: string[]): string[][] {
+    if (!texts.length) return [];
+    if (this.lanes.length === 1 || texts.length <= this.batchSize) return [texts];
+    const sorted = [...texts].sort((a, b) => a.length - b.length);
+    const perLane = Math.ceil(sorted.length / (this.lanes.length * 4));
+    const size = Math.min(8, Math.max(1, Math.ceil(perLane / this.batchSize))) * this.batchSize;
+    const out: string[][] = [];
+    for (let i = 0; i < sorted.length; i += size) out.push(sorted.slice(i, i + size));
+    return out;
   }
 
   private enqueue(texts: string[]): Job {
@@ -294,7 +358,7 @@ export class InferenceService {
       reject = rej;
     });
     promise.catch(() => undefined); // Cancelled jobs may have no listener left.
-    const job: Job = { id: nextId++, texts, refs: 0, state: 'queued', promise, resolve, reject };
+    const job: Job = { id: nextId++, texts, refs: 0, state: 'queued', lane: null, promise, resolve, reject };
     this.jobs.set(job.id, job);
     for (const t of texts) this.inflight.set(t, job);
     this.queue.push(job);
@@ -304,18 +368,23 @@ export class InferenceService {
   }
 
   private pump(): void {
-    if (this.sent || !this.alive) return;
-    const job = this.queue.shift();
-    if (!job) {
-      this.worker.unref();
-      return;
+    if (!this.alive) return;
+    for (const [i, lane] of this.lanes.entries()) {
+      if (lane.job) continue;
+      const job = this.queue.shift();
+      if (!job) {
+        lane.worker.unref();
+        continue;
+      }
+      job.state = 'sent';
+      job.lane = lane;
+      lane.job = job;
+      this.stats.inferred += job.texts.length;
+      this.stats.inferredPerWorker[i] += job.texts.length;
+      lane.worker.ref();
+      const message: MainToWorker = { type: 'predict', id: job.id, sentences: job.texts };
+      lane.worker.postMessage(message);
     }
-    job.state = 'sent';
-    this.sent = job;
-    this.stats.inferred += job.texts.length;
-    this.worker.ref();
-    const message: MainToWorker = { type: 'predict', id: job.id, sentences: job.texts };
-    this.worker.postMessage(message);
   }
 
   /** A caller stopped waiting; when nobody waits any more the job is dropped or cancelled in the worker. */
@@ -329,7 +398,7 @@ export class InferenceService {
       this.settle(job, undefined, abortError());
     } else {
       const message: MainToWorker = { type: 'cancel', id: job.id };
-      this.worker.postMessage(message);
+      job.lane!.worker.postMessage(message);
     }
   }
 
@@ -338,7 +407,7 @@ export class InferenceService {
     job.state = 'settled';
     this.jobs.delete(job.id);
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
-    if (this.sent === job) this.sent = null;
+    if (job.lane?.job === job) job.lane.job = null;
     if (error) job.reject(error);
     else job.resolve(value!);
   }
@@ -375,6 +444,8 @@ export class InferenceService {
     if (this.disposed || this.failure) return;
     this.failure = new InferenceError('crashed', `${message}. Reopen the model to continue.`);
     this.failAll(this.failure);
+    // The other workers' sessions would only hold memory now.
+    for (const { worker } of this.lanes) void stopWorker(worker);
     for (const l of [...this.crashListeners]) {
       try {
         l(this.failure);

@@ -23,7 +23,18 @@ export interface CancelRequest {
   id: number;
 }
 
-export type MainToWorker = LoadRequest | PredictRequest | CancelRequest;
+/**
+ * Release the session and end the thread, after the batch that is running. Worker.terminate() in the middle
+ * of a synchronous session.run made onnxruntime-node's N-API layer throw a C++ exception that aborted the
+ * whole process (seen with two workers), so the service stops workers with this and terminates only a
+ * worker that does not exit in time.
+ */
+export interface StopRequest {
+  type: 'stop';
+  id: number;
+}
+
+export type MainToWorker = LoadRequest | PredictRequest | CancelRequest | StopRequest;
 
 export interface LoadedReply {
   type: 'loaded';
@@ -71,5 +82,5 @@ export function isMainToWorker(value: unknown): value is MainToWorker {
   const v = value as { type?: unknown; id?: unknown; sentences?: unknown };
   if (typeof v.id !== 'number') return false;
   if (v.type === 'predict') return Array.isArray(v.sentences) && v.sentences.every((s) => typeof s === 'string');
-  return v.type === 'load' || v.type === 'cancel';
+  return v.type === 'load' || v.type === 'cancel' || v.type === 'stop';
 }

@@ -17,6 +17,7 @@ const queue: PredictRequest[] = [];
 const cancelled = new Set<number>();
 let busy = false;
 let runningId: number | null = null;
+let stopping = false;
 
 function post(message: WorkerToMain): void {
   const transfer = message.type === 'result' ? [message.pAcceptable.buffer as ArrayBuffer, message.pUnacceptable.buffer as ArrayBuffer] : [];
@@ -83,6 +84,7 @@ async function predict(req: PredictRequest): Promise<void> {
   const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
   let batches = 0;
   for (let start = 0; start < order.length; start += batchSize) {
+    if (stopping) return; // the service has already settled this request
     if (cancelled.has(req.id)) {
       cancelled.delete(req.id);
       post({ type: 'cancelled', id: req.id });
@@ -126,7 +128,7 @@ async function drain(): Promise<void> {
   if (busy) return;
   busy = true;
   try {
-    while (queue.length) {
+    while (queue.length && !stopping) {
       const req = queue.shift()!;
       if (cancelled.delete(req.id)) {
         post({ type: 'cancelled', id: req.id });
@@ -139,6 +141,16 @@ async function drain(): Promise<void> {
   } finally {
     busy = false;
     runningId = null;
+  }
+  if (stopping) await stop();
+}
+
+/** Ends this thread between runs (see StopRequest). */
+async function stop(): Promise<void> {
+  try {
+    await loaded?.session.release();
+  } finally {
+    process.exit(0); // in a worker: ends this thread only
   }
 }
 
@@ -153,6 +165,10 @@ function onMessage(message: MainToWorker): void {
       break;
     case 'cancel':
       if (queue.some((q) => q.id === message.id) || runningId === message.id) cancelled.add(message.id);
+      break;
+    case 'stop':
+      stopping = true;
+      if (!busy) void stop();
       break;
   }
 }

@@ -99,6 +99,10 @@ describe('cola-bert check: arguments', () => {
     assert.equal(a.threshold, 0.3);
     assert.equal(a.all, true);
     assert.equal(a.json, true);
+    const b = parseCheckArgs(['a.md', '--model', 'm', '--threads', '2', '--workers=1']);
+    assert.ok(b !== 'help');
+    assert.equal(b.threads, 2);
+    assert.equal(b.workers, 1);
   });
 
   it('exits 2 with a clear message on bad usage', async () => {
@@ -107,6 +111,7 @@ describe('cola-bert check: arguments', () => {
       [['--model', 'm'], /no files to check/],
       [['a.md', '--model', 'm', '--threshold', '1.5'], /between 0 and 1/],
       [['a.md', '--model', 'm', '--bogus'], /unknown option --bogus/],
+      [['a.md', '--model', 'm', '--workers', '0'], /--workers needs a whole number ≥ 1/],
     ] as const) {
       const r = await check([...argv]);
       assert.equal(r.code, 2);

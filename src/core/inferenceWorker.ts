@@ -1,6 +1,7 @@
 // Worker thread that owns the onnxruntime-node session: session creation and runs block the thread they
 // run on, so they never run on the extension host's (or the CLI's) main thread. Requests are served
-// one at a time; between batches the worker yields so a 'cancel' for the running request is seen.
+// one at a time; between batches the worker yields so a 'cancel' for the running request, or a 'stop'
+// (release the session and end the thread), is seen.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';

@@ -122,6 +122,7 @@ let nextId = 1;
 async function stopWorker(worker: Worker, graceMs = 10_000): Promise<void> {
   if (worker.threadId === -1) return; // already exited
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.ref(); // an idle worker is unref'd; a process awaiting only this exit would end first
   const stop: MainToWorker = { type: 'stop', id: nextId++ };
   try {
     worker.postMessage(stop);

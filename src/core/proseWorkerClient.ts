@@ -54,6 +54,9 @@ export class ProseWorkerClient {
     const id = this.nextId++;
     return new Promise<Extraction>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      // Held only while an answer is awaited: an idle worker must not keep a CLI process alive, and a
+      // process awaiting nothing else must not exit while it waits for this one.
+      worker.ref();
       worker.postMessage({ id, text, options, key });
     });
   }
@@ -74,6 +77,7 @@ export class ProseWorkerClient {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
+        if (!this.pending.size) worker.unref();
         if (!m.packed) {
           p.reject(new Error(`prose extraction failed: ${m.error}`));
           return;

@@ -271,6 +271,25 @@ describe('InferenceService (worker thread + onnxruntime-node)', function () {
     }
   });
 
+  it('a process whose only pending work is dispose() waits for it (the CLI sets its exit code after)', () => {
+    const script = path.join(tmp, 'dispose-last.ts');
+    writeFileSync(
+      script,
+      `import { InferenceService } from ${JSON.stringify(path.join(repoRoot, 'src', 'core', 'inference.ts'))};
+(async () => {
+  const s = await InferenceService.open(${JSON.stringify(modelDir)}, { threads: 2, workers: 2 });
+  await s.predict(['One sentence.', 'Another one.']);
+  await s.dispose();
+  console.log('disposed');
+  process.exitCode = 3;
+})();
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', cwd: repoRoot });
+    assert.equal(r.stdout.trim(), 'disposed', r.stderr);
+    assert.equal(r.status, 3);
+  });
+
   describe('bad model folders give clear errors', () => {
     function variant(name: string, change: (dir: string) => void): string {
       const dir = path.join(tmp, name);

@@ -22,7 +22,7 @@ import { binaryMetrics, labelOf } from '../src/core/metrics';
 import { chooseOnnx, readModelFolder } from '../src/core/modelFolder';
 import { ProseWorkerClient } from '../src/core/proseWorkerClient';
 import { documentSentences } from '../src/core/sentences';
-import { ColaTokenizer } from '../src/core/tokenizer';
+import { ColaTokenizer, type EncodedBatch } from '../src/core/tokenizer';
 
 const root = path.resolve(__dirname, '..');
 
@@ -171,31 +171,43 @@ function int64(values: number[], batch: number, seq: number): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [batch, seq]);
 }
 
-async function rawOrtRuns(a: Args, texts: string[], int8: boolean): Promise<Row[]> {
+/** The raw rows' input: the ONNX file, and the sentences tokenized once, as padded batches of 32 in document order and length-sorted. */
+interface PreTokenized {
+  precision: 'int8' | 'fp32';
+  sentences: number;
+  file: string;
+  documentOrder: EncodedBatch[];
+  lengthSorted: EncodedBatch[];
+}
+
+function preTokenize(a: Args, texts: string[], int8: boolean): PreTokenized {
   const folder = readModelFolder(a.model);
-  const { file } = chooseOnnx(folder, int8);
-  const session = await ort.InferenceSession.create(file, { intraOpNumThreads: a.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
   const tokenizer = ColaTokenizer.fromFolder(a.model, folder.metadata.max_length);
   const encoded = texts.map((t) => tokenizer.encode(t));
-  const makeBatches = (order: number[]) => {
-    const batches: Record<string, ort.Tensor>[] = [];
-    for (let i = 0; i < order.length; i += 32) {
-      const b = tokenizer.pad(order.slice(i, i + 32).map((r) => encoded[r]));
-      const feeds: Record<string, ort.Tensor> = { input_ids: int64(b.inputIds, b.batch, b.sequence) };
-      if (session.inputNames.includes('attention_mask')) feeds.attention_mask = int64(b.attentionMask, b.batch, b.sequence);
-      if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = int64(b.tokenTypeIds, b.batch, b.sequence);
-      batches.push(feeds);
-    }
-    return batches;
+  const batches = (order: number[]) => {
+    const out: EncodedBatch[] = [];
+    for (let i = 0; i < order.length; i += 32) out.push(tokenizer.pad(order.slice(i, i + 32).map((r) => encoded[r])));
+    return out;
   };
   const docOrder = texts.map((_, i) => i);
   const sorted = [...docOrder].sort((x, y) => encoded[x].inputIds.length - encoded[y].inputIds.length || x - y);
+  return { precision: int8 ? 'int8' : 'fp32', sentences: texts.length, file: chooseOnnx(folder, int8).file, documentOrder: batches(docOrder), lengthSorted: batches(sorted) };
+}
+
+/** The feeds of one batch that the session takes (models without token types have no such input). */
+function feedsOf(b: EncodedBatch, inputNames: readonly string[]): Record<string, ort.Tensor> {
+  const all = { input_ids: b.inputIds, attention_mask: b.attentionMask, token_type_ids: b.tokenTypeIds };
+  return Object.fromEntries(inputNames.map((k) => [k, int64(all[k as keyof typeof all], b.batch, b.sequence)]));
+}
+
+async function rawOrtRuns(a: Args, input: PreTokenized): Promise<Row[]> {
+  const session = await ort.InferenceSession.create(input.file, { intraOpNumThreads: a.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
   const rows: Row[] = [];
   for (const [name, order] of [
-    ['(b) raw ORT session.run, main thread, document order', docOrder],
-    ['(b′) raw ORT session.run, main thread, length-sorted', sorted],
+    ['(b) raw ORT session.run, main thread, document order', input.documentOrder],
+    ['(b′) raw ORT session.run, main thread, length-sorted', input.lengthSorted],
   ] as const) {
-    const batches = makeBatches(order);
+    const batches = order.map((b) => feedsOf(b, session.inputNames));
     await session.run(batches[0]); // warm-up
     const times: number[] = [];
     let stall = 0;
@@ -208,7 +220,7 @@ async function rawOrtRuns(a: Args, texts: string[], int8: boolean): Promise<Row[
       times.push(value);
       stall = Math.max(stall, maxStallMs);
     }
-    rows.push({ name, precision: int8 ? 'int8' : 'fp32', ms: times, sentences: texts.length, stallMs: stall, note: 'pre-tokenized' });
+    rows.push({ name, precision: input.precision, ms: times, sentences: input.sentences, stallMs: stall, note: 'pre-tokenized' });
   }
   await session.release();
   return rows;
@@ -221,7 +233,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const ort = require(workerData.ort);
 (async () => {
   const session = await ort.InferenceSession.create(workerData.file, { intraOpNumThreads: workerData.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-  const batches = workerData.batches.map((b) => Object.fromEntries(Object.entries(b.feeds).map(([k, v]) => [k, new ort.Tensor('int64', BigInt64Array.from(v, BigInt), [b.batch, b.sequence])])));
+  const all = (b) => ({ input_ids: b.inputIds, attention_mask: b.attentionMask, token_type_ids: b.tokenTypeIds });
+  const batches = workerData.batches.map((b) => Object.fromEntries(session.inputNames.map((k) => [k, new ort.Tensor('int64', BigInt64Array.from(all(b)[k], BigInt), [b.batch, b.sequence])])));
   if (batches.length) await session.run(batches[0]);
   parentPort.on('message', async () => {
     for (const feeds of batches) await session.run(feeds);
@@ -232,23 +245,10 @@ const ort = require(workerData.ort);
 `;
 
 /** Raw session.run as the pipeline's workers run it: `lanes` sessions in worker threads, length-sorted batches dealt out in turn. */
-async function rawOrtLanes(a: Args, texts: string[], int8: boolean, lanes: number, threadsPerLane: number): Promise<Row> {
+async function rawOrtLanes(a: Args, input: PreTokenized, lanes: number, threadsPerLane: number): Promise<Row> {
   const { Worker } = await import('node:worker_threads');
-  const folder = readModelFolder(a.model);
-  const { file } = chooseOnnx(folder, int8);
-  const tokenizer = ColaTokenizer.fromFolder(a.model, folder.metadata.max_length);
-  const probe = await ort.InferenceSession.create(file);
-  const inputs = [...probe.inputNames];
-  await probe.release();
-  const encoded = texts.map((t) => tokenizer.encode(t));
-  const sorted = texts.map((_, i) => i).sort((x, y) => encoded[x].inputIds.length - encoded[y].inputIds.length || x - y);
-  const shares: { feeds: Record<string, number[]>; batch: number; sequence: number }[][] = Array.from({ length: lanes }, () => []);
-  for (let i = 0, n = 0; i < sorted.length; i += 32, n++) {
-    const b = tokenizer.pad(sorted.slice(i, i + 32).map((r) => encoded[r]));
-    const all: Record<string, number[]> = { input_ids: b.inputIds, attention_mask: b.attentionMask, token_type_ids: b.tokenTypeIds };
-    shares[n % lanes].push({ feeds: Object.fromEntries(inputs.map((k) => [k, all[k]])), batch: b.batch, sequence: b.sequence });
-  }
-  const workers = shares.map((batches) => new Worker(LANE_SCRIPT, { eval: true, workerData: { ort: require.resolve('onnxruntime-node'), file, threads: threadsPerLane, batches } }));
+  const shares = Array.from({ length: lanes }, (_, lane) => input.lengthSorted.filter((_, n) => n % lanes === lane));
+  const workers = shares.map((batches) => new Worker(LANE_SCRIPT, { eval: true, workerData: { ort: require.resolve('onnxruntime-node'), file: input.file, threads: threadsPerLane, batches } }));
   const next = (w: InstanceType<typeof Worker>) => new Promise<void>((resolve, reject) => {
     w.once('message', () => resolve());
     w.once('error', reject);
@@ -268,7 +268,7 @@ async function rawOrtLanes(a: Args, texts: string[], int8: boolean, lanes: numbe
       times.push(value);
       stall = Math.max(stall, maxStallMs);
     }
-    return { name: `(b″) raw ORT session.run, ${lanes} worker threads × ${threadsPerLane} thread${threadsPerLane > 1 ? 's' : ''}, length-sorted`, precision: int8 ? 'int8' : 'fp32', ms: times, sentences: texts.length, stallMs: stall, note: 'pre-tokenized' };
+    return { name: `(b″) raw ORT session.run, ${lanes} worker threads × ${threadsPerLane} thread${threadsPerLane > 1 ? 's' : ''}, length-sorted`, precision: input.precision, ms: times, sentences: input.sentences, stallMs: stall, note: 'pre-tokenized' };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -435,9 +435,10 @@ async function main(): Promise<void> {
     const p = await pipelineRun(a, doc, int8);
     rows.push(p.row);
     console.log(`  ${p.row.name} ${p.row.precision}: median ${fmt(median(p.row.ms))} ms`);
-    rows.push(...(await rawOrtRuns(a, texts, int8)));
+    const input = preTokenize(a, texts, int8);
+    rows.push(...(await rawOrtRuns(a, input)));
     const lanes = p.parallelism;
-    if (lanes.workers > 1) rows.push(await rawOrtLanes(a, texts, int8, lanes.workers, lanes.threadsPerWorker));
+    if (lanes.workers > 1) rows.push(await rawOrtLanes(a, input, lanes.workers, lanes.threadsPerWorker));
     console.log(`  raw ORT ${int8 ? 'int8' : 'fp32'} done`);
     if (a.transformers) {
       const t = await transformersRun(a, texts, int8, p.predictions);

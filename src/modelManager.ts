@@ -15,6 +15,9 @@ export type ModelState =
   | { kind: 'ready'; dir: string; service: InferenceService }
   | { kind: 'error'; dir: string; message: string };
 
+/** Settings that change which session is loaded or how it runs. */
+const RELOAD_SETTINGS = ['modelPath', 'preferInt8', 'inferenceThreads', 'inferenceWorkers'];
+
 export class ModelManager implements vscode.Disposable {
   private current: ModelState = { kind: 'none' };
   private generation = 0;
@@ -31,7 +34,7 @@ export class ModelManager implements vscode.Disposable {
   ) {
     vscode.workspace.onDidChangeConfiguration(
       (e) => {
-        if (e.affectsConfiguration('cola-bert.modelPath') || e.affectsConfiguration('cola-bert.preferInt8') || e.affectsConfiguration('cola-bert.inferenceThreads') || e.affectsConfiguration('cola-bert.inferenceWorkers')) void this.reload();
+        if (RELOAD_SETTINGS.some((name) => e.affectsConfiguration(`cola-bert.${name}`))) void this.reload();
       },
       this,
       this.disposables,

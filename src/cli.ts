@@ -89,7 +89,21 @@ function processIo(): CliIo {
   };
 }
 
+/**
+ * A reader that stops early (`cola-bert check … | head`) closes the pipe: without a listener the EPIPE
+ * would crash the process with a stack trace and exit 1, which `check` uses for "flagged". Output is
+ * dropped from then on and the command ends with its own exit code.
+ */
+function tolerateClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
+}
+
 if (require.main === module) {
+  tolerateClosedPipes();
   main(process.argv.slice(2), processIo()).then(
     (code) => {
       // Let stdout drain before exiting (piped output would otherwise be cut).

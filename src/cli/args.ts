@@ -61,11 +61,15 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S, allowPos
   }
 }
 
-export function intFlag(value: string | undefined, name: string, min = 1): number | undefined {
+/** Most threads or workers accepted: far above any real machine, low enough to catch a typo. */
+export const MAX_THREADS = 256;
+
+export function intFlag(value: string | undefined, name: string, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`--${name} must be an integer, got '${value}'`);
   const n = Number(value);
   if (n < min) throw new UsageError(`--${name} must be at least ${min}, got ${n}`);
+  if (n > max) throw new UsageError(`--${name} must be at most ${max}, got ${value.trim()}`);
   return n;
 }
 
@@ -131,8 +135,9 @@ export function isTty(stream: NodeJS.WritableStream): boolean {
   return Boolean((stream as NodeJS.WriteStream).isTTY);
 }
 
-export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+/** Every byte of a stream (stdin); decode with src/core/textFile.ts's decodeText, which refuses invalid UTF-8. */
+export async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }

@@ -2,10 +2,10 @@
 // editor uses (worker thread, onnxruntime-node, tokenizer.json), and prints MCC, accuracy, confusion.
 import path from 'node:path';
 import { ColaFormatError, readColaTsv } from '../core/cola';
-import { InferenceService } from '../core/inference';
+import { InferenceError, InferenceService } from '../core/inference';
 import { binaryMetrics, labelOf } from '../core/metrics';
 import { ModelFolderError } from '../core/modelFolder';
-import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
+import { CliError, EXIT_ERROR, EXIT_OK, intFlag, MAX_THREADS, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
 
 export const summary = 'Evaluate an exported model on a CoLA TSV file (MCC, accuracy, confusion)';
 
@@ -39,9 +39,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   });
   const modelDir = path.resolve(io.cwd, requireFlag(v.model, 'model'));
   const dataFile = path.resolve(io.cwd, requireFlag(v.data, 'data'));
-  const threads = intFlag(v.threads, 'threads');
-  const workers = intFlag(v.workers, 'workers');
-  const batchSize = intFlag(v['batch-size'], 'batch-size');
+  const threads = intFlag(v.threads, 'threads', 1, MAX_THREADS);
+  const workers = intFlag(v.workers, 'workers', 1, MAX_THREADS);
+  const batchSize = intFlag(v['batch-size'], 'batch-size', 1, 4096);
   let examples;
   try {
     examples = readColaTsv(dataFile);
@@ -58,10 +58,17 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   try {
     const t0 = performance.now();
-    const predictions = await service.predict(
-      examples.map((e) => e.sentence),
-      io.signal,
-    );
+    let predictions;
+    try {
+      predictions = await service.predict(
+        examples.map((e) => e.sentence),
+        io.signal,
+      );
+    } catch (e) {
+      // A run that fails (a model that cannot take these inputs, a crashed worker) is the model's problem, not a bug here.
+      if (e instanceof InferenceError) throw new CliError(`${e.message} (model ${service.model.onnxFile}, data ${dataFile})`, EXIT_ERROR);
+      throw e;
+    }
     const seconds = (performance.now() - t0) / 1000;
     const m = binaryMetrics(
       examples.map((e) => e.label),

@@ -1,7 +1,8 @@
 // `cola-bert tokenize`: the TypeScript tokenizer on stdin lines, for parity checks against Python.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readModelFolder } from '../core/modelFolder';
+import { modelFolderPath, readModelMetadata } from '../core/modelFolder';
+import { decodeText, TextFileError } from '../core/textFile';
 import { ColaTokenizer } from '../core/tokenizer';
 import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, readAll, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
 
@@ -21,7 +22,7 @@ export function splitLines(text: string): string[] {
 }
 
 function maxLengthOf(dir: string): number {
-  if (existsSync(path.join(dir, 'cola-bert.json'))) return readModelFolder(dir).metadata.max_length;
+  if (existsSync(path.join(dir, 'cola-bert.json'))) return readModelMetadata(dir).max_length;
   try {
     const config = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as { model_max_length?: number };
     if (typeof config.model_max_length === 'number' && config.model_max_length <= 4096) return config.model_max_length;
@@ -33,15 +34,24 @@ function maxLengthOf(dir: string): number {
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
   const { values: v } = parseFlags(argv, { model: { type: 'string' }, 'max-length': { type: 'string' } });
-  const dir = path.resolve(io.cwd, requireFlag(v.model, 'model'));
-  if (!existsSync(path.join(dir, 'tokenizer.json'))) throw new CliError(`${dir} has no tokenizer.json.`, EXIT_ERROR);
+  const maxLength = intFlag(v['max-length'], 'max-length', 3);
   let tokenizer: ColaTokenizer;
   try {
-    tokenizer = ColaTokenizer.fromFolder(dir, intFlag(v['max-length'], 'max-length', 3) ?? maxLengthOf(dir));
+    const dir = modelFolderPath(path.resolve(io.cwd, requireFlag(v.model, 'model')));
+    if (!existsSync(path.join(dir, 'tokenizer.json'))) throw new CliError(`${dir} has no tokenizer.json; pass a model folder written by \`cola-bert train\` or any folder with a Hugging Face tokenizer.json.`, EXIT_ERROR);
+    tokenizer = ColaTokenizer.fromFolder(dir, maxLength ?? maxLengthOf(dir));
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError((e as Error).message, EXIT_ERROR);
   }
-  const lines = splitLines(await readAll(io.stdin));
+  let text: string;
+  try {
+    text = decodeText(await readAll(io.stdin), 'standard input').text;
+  } catch (e) {
+    if (e instanceof TextFileError) throw new CliError(e.message, EXIT_ERROR);
+    throw e;
+  }
+  const lines = splitLines(text);
   writeLine(io.stdout, JSON.stringify(lines.map((l) => tokenizer.encode(l).inputIds)));
   return EXIT_OK;
 }

@@ -3,7 +3,7 @@
 // sentences whose text changed; work per pass is capped (visible ranges first) so a huge file never
 // stalls, and the caller runs another pass for what is left (`pending`).
 import type { Prediction } from './inference';
-import { LineIndex } from './positions';
+import { LineIndex, type Position } from './positions';
 import type { ProseLanguage } from './prose';
 import { DEFAULT_SEGMENT_OPTIONS, documentSentences, IncrementalSentences, type SegmentOptions, type Sentence } from './sentences';
 
@@ -99,6 +99,8 @@ export function extractOptionsOf(o: CheckOptions): ExtractOptions {
  * noted). With `incremental` (one per document), only the Markdown chunks that changed are parsed again.
  */
 export function extractSentences(text: string, options: ExtractOptions, incremental?: IncrementalSentences): Extraction {
+  // A byte order mark is not text: editors drop it, and left in it shifted micromark's offsets against ours.
+  if (text.charCodeAt(0) === 0xfeff) return afterMark(extractSentences(text.slice(1), options, incremental));
   const skipped: SkippedPart[] = [];
   if (looksBinary(text)) {
     skipped.push({ reason: 'binary', start: 0, end: text.length, detail: 'NUL or control characters: not text' });
@@ -111,10 +113,20 @@ export function extractSentences(text: string, options: ExtractOptions, incremen
   }
   const segmented = incremental ? incremental.extract(text, options.language, options, index) : documentSentences(text, options.language, options, index);
   for (const s of segmented.tooLong) {
+    if (longLines.length && overlaps(s, longLines)) continue; // already noted as a long line
     skipped.push({ reason: 'long-sentence', start: s.start, end: s.end, detail: `sentence of ${s.end - s.start} characters (limit ${options.maxSentenceLength})` });
   }
   const sentences = longLines.length ? segmented.sentences.filter((s) => !overlaps(s, longLines)) : segmented.sentences;
   return { sentences, skipped };
+}
+
+/** Offsets and first-line characters of an extraction made without a leading byte order mark, put back in place. */
+function afterMark(e: Extraction): Extraction {
+  const char = (p: Position) => (p.line === 0 ? { line: 0, character: p.character + 1 } : p);
+  return {
+    sentences: e.sentences.map((s) => ({ ...s, start: s.start + 1, end: s.end + 1, range: { start: char(s.range.start), end: char(s.range.end) } })),
+    skipped: e.skipped.map((k) => ({ ...k, start: k.start + 1, end: k.end + 1 })),
+  };
 }
 
 /** An in-process extractor for one document, re-parsing only what changed between calls. */

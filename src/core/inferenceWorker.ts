@@ -42,6 +42,8 @@ async function load(req: LoadRequest): Promise<void> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // onnxruntime's own log lines (coloured, on stderr) would repeat what the error reply already says.
+      logSeverityLevel: 4,
       // onnxruntime's pool threads spin for a while after each run by default. On a 2-core machine that
       // spinning took the cores the prose worker and the editor needed next (re-check p95 ~60 ms).
       extra: { session: { intra_op: { allow_spinning: '0' } } },

@@ -104,16 +104,42 @@ function nonEmptyFile(file: string): boolean {
   }
 }
 
-/** Reads and validates a model folder; throws ModelFolderError with an actionable message. */
-export function readModelFolder(dir: string): ModelFolder {
+/** The folder itself exists and is a folder; returns its absolute path. */
+export function modelFolderPath(dir: string): string {
   const abs = path.resolve(dir);
   if (!existsSync(abs)) fail('not_found', `Model folder ${abs} does not exist.`);
   if (!statSync(abs).isDirectory()) fail('not_found', `${abs} is not a folder.`);
+  return abs;
+}
+
+/** Reads and validates cola-bert.json alone (what the tokenizer needs); the ONNX files are not looked at. */
+export function readModelMetadata(dir: string): ModelMetadata {
+  const abs = modelFolderPath(dir);
   const metaFile = path.join(abs, METADATA_FILE);
   const metadata = readJson(metaFile, `${METADATA_FILE} (model metadata)`);
   const problems = metadataProblems(metadata);
+  const positions = maxPositions(abs);
+  if (positions !== null && Number.isInteger((metadata as { max_length?: unknown }).max_length) && (metadata as { max_length: number }).max_length > positions) {
+    problems.push(`"max_length" is ${(metadata as { max_length: number }).max_length}, more than the ${positions} positions in config.json`);
+  }
   if (problems.length) fail('invalid_metadata', `${metaFile} is not valid cola-bert metadata: ${problems.join('; ')}.`, metaFile);
-  const meta = metadata as ModelMetadata;
+  return metadata as ModelMetadata;
+}
+
+/** max_position_embeddings from the Hugging Face config.json beside the model, when there is a readable one. */
+function maxPositions(dir: string): number | null {
+  try {
+    const n = (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { max_position_embeddings?: unknown }).max_position_embeddings;
+    return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : null;
+  } catch {
+    return null; // config.json is optional for inference
+  }
+}
+
+/** Reads and validates a model folder; throws ModelFolderError with an actionable message. */
+export function readModelFolder(dir: string): ModelFolder {
+  const abs = modelFolderPath(dir);
+  const meta = readModelMetadata(abs);
   const tokenizerPath = path.join(abs, TOKENIZER_FILE);
   if (!nonEmptyFile(tokenizerPath)) fail('missing_file', `The model folder has no ${TOKENIZER_FILE} (${tokenizerPath}).`, tokenizerPath);
   const onnxPath = path.join(abs, meta.onnx);

@@ -29,6 +29,12 @@ function tinyModel(): string {
   return dir;
 }
 
+function writeText(dir: string, name: string, bytes: Buffer): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
 function capture() {
   const chunks: string[] = [];
   return { write: (s: string) => chunks.push(s), text: () => chunks.join('') };
@@ -111,11 +117,47 @@ describe('cola-bert check: arguments', () => {
       [['--model', 'm'], /no files to check/],
       [['a.md', '--model', 'm', '--threshold', '1.5'], /between 0 and 1/],
       [['a.md', '--model', 'm', '--bogus'], /unknown option --bogus/],
-      [['a.md', '--model', 'm', '--workers', '0'], /--workers needs a whole number ≥ 1/],
+      [['a.md', '--model', 'm', '--workers', '0'], /--workers needs a whole number from 1 to 256/],
+      [['a.md', '--model', 'm', '--threads', '99999'], /--threads needs a whole number from 1 to 256, got "99999"/],
+      // Number('') is 0: an unset variable in CI (`--threshold=$T`) must not switch flagging off.
+      [['a.md', '--model', 'm', '--threshold='], /--threshold needs a probability between 0 and 1, got ""/],
+      [['a.md', '--model', 'm', '--min-words='], /--min-words needs a whole number ≥ 0, got ""/],
+      [['a.md', '--model', '--json'], /--model needs a folder/],
+      [['a.md', '--model', 'm', '--json=no'], /--json takes no value/],
     ] as const) {
       const r = await check([...argv]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, message);
+    }
+  });
+
+  it('takes everything after -- as a file name', () => {
+    const a = parseCheckArgs(['--model', 'm', '--', '-notes.md', '--all']);
+    assert.ok(a !== 'help');
+    assert.deepEqual(a.files, ['-notes.md', '--all']);
+    assert.equal(a.all, false);
+  });
+
+  it('exits 2 naming the file when a path is missing, a folder, binary or not UTF-8, before loading the model', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-check-inputs-'));
+    try {
+      writeFileSync(path.join(dir, 'binary.md'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x00, 0x00]));
+      writeFileSync(path.join(dir, 'latin1.md'), Buffer.from('Caf\xe9 au lait.', 'latin1'));
+      // The model folder does not exist either: the file error must come first (no model load for a typo).
+      const noModel = path.join(dir, 'no-model');
+      for (const [file, message] of [
+        ['missing.md', /missing\.md does not exist\./],
+        ['.', /is a folder, not a file/],
+        ['binary.md', /binary\.md is not (valid UTF-8 text|a text file)/],
+        ['latin1.md', /latin1\.md is not valid UTF-8 text; save it as UTF-8/],
+      ] as const) {
+        const r = await check([path.join(dir, file), '--model', noModel]);
+        assert.equal(r.code, 2, file);
+        assert.match(r.stderr, message);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -169,6 +211,61 @@ describe('cola-bert check: with a model', function () {
     const r = await check([file, '--model', model, '--all']);
     assert.match(r.stdout, new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:1: .*P\\(acceptable\\) = 0\\.\\d\\d\\) The first line ends with CRLF and the sentence goes on\\.$`, 'm'));
     assert.match(r.stderr, /sentences flagged in 1 file\(s\)/);
+  });
+
+  it('reports what it did not check (stderr and "skipped" in --json) instead of passing silently', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-check-skipped-'));
+    try {
+      const file = path.join(dir, 'data.md');
+      writeFileSync(file, `The cat sat on the mat.\n\n${'x'.repeat(12_000)}\n\n${'word '.repeat(300)}end.\n`);
+      const r = await check([file, '--model', model, '--json', '--all']);
+      assert.equal(r.code === 0 || r.code === 1, true, r.stderr);
+      const entry = (JSON.parse(r.stdout) as CheckReport).files[0];
+      assert.deepEqual(entry.sentences.map((s) => s.text), ['The cat sat on the mat.']);
+      assert.deepEqual(
+        entry.skipped?.map((k) => [k.reason, k.range.start.line]),
+        [
+          ['long-line', 2],
+          ['long-sentence', 4],
+        ],
+      );
+      assert.match(r.stderr, new RegExp(`data\\.md:3:1: not checked: line 3 has 12000 characters \\(limit 10000\\)`));
+      assert.match(r.stderr, /data\.md:5:1: not checked: sentence of 1504 characters \(limit 1000\)/);
+      // A clean file's entry keeps the documented shape.
+      const clean = await check([path.join(fixtures, 'emoji.md'), '--model', model, '--json', '--threshold', '0']);
+      assert.deepEqual(Object.keys((JSON.parse(clean.stdout) as CheckReport).files[0]).sort(), ['path', 'sentences']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads stdin for the file name -, and UTF-16 and byte-order-marked files with editor positions', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-check-encodings-'));
+    try {
+      const body = 'The dog barked the cat loudly. Him go store. The cat sat on the mat.\n\nHim go store again now.\n';
+      const expected = (await check([writeText(dir, 'plain.md', Buffer.from(body)), '--model', model, '--json', '--all'])).stdout;
+      const ranges = (out: string) => (JSON.parse(out) as CheckReport).files[0].sentences.map((s) => [s.text, s.range]);
+      const withBom = await check([writeText(dir, 'bom.md', Buffer.from(`\uFEFF${body}`)), '--model', model, '--json', '--all']);
+      const utf16 = await check([writeText(dir, 'utf16.md', Buffer.from(`\uFEFF${body}`, 'utf16le')), '--model', model, '--json', '--all']);
+      // VS Code does not count the mark: same positions as the file without one.
+      assert.deepEqual(ranges(withBom.stdout), ranges(expected));
+      assert.deepEqual(ranges(utf16.stdout), ranges(expected));
+      const stdin = capture();
+      const stdout = capture();
+      const code = await runCheck(['-', '--model', model, '--json', '--all', '--language', 'markdown'], {
+        stdout,
+        stderr: stdin,
+        stdin: (async function* () {
+          yield Buffer.from(body);
+        })(),
+      });
+      assert.notEqual(code, 2, stdin.text());
+      const fromStdin = JSON.parse(stdout.text()) as CheckReport;
+      assert.equal(fromStdin.files[0].path, '-');
+      assert.deepEqual(ranges(stdout.text()), ranges(expected));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 when a file cannot be read', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -11,6 +12,7 @@ import { splitLines } from '../../src/cli/tokenize';
 import { trainArgs } from '../../src/core/trainerClient';
 import { LruCache } from '../../src/core/lru';
 import type { StepEvent } from '../../src/core/trainerProtocol';
+import { miniLmFolder, repoRoot } from './helpers/python';
 
 function io(stdin = ''): CliIo & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -97,6 +99,37 @@ describe('CLI pieces', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+    it('tokenize: clear errors for a missing folder and invalid UTF-8; a folder without ONNX files is fine', async () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-cli-tok-'));
+      try {
+        const a = io('hi\n');
+        assert.equal(await main(['tokenize', '--model', path.join(dir, 'none')], a), 2);
+        assert.match(a.err(), /Model folder .*none does not exist\./);
+        const b = io('hi\n');
+        assert.equal(await main(['tokenize', '--model', dir], b), 2);
+        assert.match(b.err(), /has no tokenizer\.json; pass a model folder/);
+        // A model folder whose ONNX file is empty still tokenizes: tokenize reads only the tokenizer and metadata.
+        for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(path.join(miniLmFolder(), f), path.join(dir, f));
+        writeFileSync(path.join(dir, 'cola-bert.json'), JSON.stringify({ format: 1, base_model: 'test', labels: ['unacceptable', 'acceptable'], max_length: 16, onnx: 'model.onnx', inputs: ['input_ids'] }));
+        writeFileSync(path.join(dir, 'model.onnx'), '');
+        const c = io('The cat sat.\n');
+        assert.equal(await main(['tokenize', '--model', dir], c), 0, c.err());
+        assert.deepEqual(JSON.parse(c.out()), [[101, 1996, 4937, 2938, 1012, 102]]);
+        const d: ReturnType<typeof io> = { ...io(), stdin: Readable.from([Buffer.from([0x54, 0xff, 0x0a])]) };
+        assert.equal(await main(['tokenize', '--model', dir], d), 2);
+        assert.match(d.err(), /standard input is not valid UTF-8/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    it('a reader that closes the pipe early ends the CLI quietly with its own exit code (no EPIPE crash)', function () {
+      this.timeout(60_000);
+      // `cola-bert tokenize … | head -c 10`, with the real process and a real pipe.
+      const script = path.join(repoRoot, 'src', 'cli.ts');
+      const r = spawnSync('bash', ['-c', 'set -o pipefail; yes "The cat sat on the mat." | head -200000 | "$0" --import tsx "$1" tokenize --model "$2" | head -c 10 >/dev/null; echo "status ${PIPESTATUS[2]}" >&2', process.execPath, script, miniLmFolder()], { encoding: 'utf8', cwd: repoRoot });
+      assert.match(r.stderr, /status 0\n$/, r.stderr);
+      assert.doesNotMatch(r.stderr, /EPIPE|Unhandled 'error' event/);
     });
     it('tokenize splits stdin lines (LF or CRLF, trailing newline optional)', () => {
       assert.deepEqual(splitLines('a\r\nb\n\nc\n'), ['a', 'b', '', 'c']);

@@ -3,7 +3,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
+import { main } from '../../src/cli';
 import { InferenceError, InferenceService, isAbortError, type Prediction } from '../../src/core/inference';
 import { isMainToWorker, isWorkerToMain } from '../../src/core/inferenceProtocol';
 import { readColaTsv } from '../../src/core/cola';
@@ -337,6 +339,31 @@ describe('InferenceService (worker thread + onnxruntime-node)', function () {
     it('an ONNX file that onnxruntime cannot load', async () => {
       const dir = variant('bad-onnx', (d) => writeFileSync(path.join(d, 'model.int8.onnx'), 'this is not a protobuf'));
       await rejectsWith(InferenceService.open(dir), folderError('onnx_load_failed', /onnxruntime could not load .*model\.int8\.onnx/), 'onnx_load_failed');
+    });
+    it('a max_length beyond the positions in config.json', async () => {
+      const dir = variant('too-long', (d) => {
+        copyFileSync(path.join(modelDir, 'config.json'), path.join(d, 'config.json'));
+        const m = JSON.parse(readFileSync(path.join(d, 'cola-bert.json'), 'utf8'));
+        writeFileSync(path.join(d, 'cola-bert.json'), JSON.stringify({ ...m, max_length: 100_000 }));
+      });
+      await rejectsWith(InferenceService.open(dir), folderError('invalid_metadata', /"max_length" is 100000, more than the 512 positions in config\.json/), 'max_length');
+    });
+    it('a run that onnxruntime rejects: `eval` exits 2 with the reason, no stack trace', async () => {
+      // Without config.json nothing bounds max_length, so a 1,400-token sentence reaches the 512-position model.
+      const dir = variant('run-fails', (d) => {
+        const m = JSON.parse(readFileSync(path.join(d, 'cola-bert.json'), 'utf8'));
+        writeFileSync(path.join(d, 'cola-bert.json'), JSON.stringify({ ...m, max_length: 100_000 }));
+      });
+      const tsv = path.join(tmp, 'long.tsv');
+      writeFileSync(tsv, `x\t1\t\t${'the cat sat on the mat and '.repeat(200)}end.\n`);
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      let err = '';
+      stderr.on('data', (c) => (err += c));
+      const code = await main(['eval', '--model', dir, '--data', tsv, '--workers', '1'], { stdout, stderr, stdin: new PassThrough(), env: process.env, cwd: repoRoot });
+      assert.equal(code, 2, err);
+      assert.match(err, /^cola-bert eval: inference failed: .*\(model .*model\.int8\.onnx, data .*long\.tsv\)\n$/s);
+      assert.doesNotMatch(err, /\n\s+at /);
     });
     it('only the int8 file: used even when fp32 is preferred', async () => {
       const dir = variant('int8-only', (d) => rmSync(path.join(d, 'model.onnx')));

@@ -23,15 +23,15 @@ export class ColaFormatError extends Error {
   }
 }
 
-// Python's str.splitlines() boundaries, so line numbers agree with the trainer's messages.
-const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+// Rows end at "\n" (CRLF tolerated), as in the trainer's reader, so line numbers agree with its messages;
+// U+2028, form feeds and lone CRs may sit inside a sentence.
 // Python's str.strip() with no argument removes Unicode whitespace.
 const PY_WHITESPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 const STRIP = new RegExp(`^${PY_WHITESPACE}+|${PY_WHITESPACE}+$`, 'gu');
 
 export function parseColaTsv(text: string, file: string): ColaExample[] {
   const name = path.basename(file);
-  const lines = text.split(LINE_BREAK);
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const examples: ColaExample[] = [];
   lines.forEach((raw, i) => {

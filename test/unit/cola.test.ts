@@ -17,6 +17,9 @@ const malformed: Record<string, string> = {
   'crlf-and-quotes.tsv': 'gj04\t1\t\t"Quoted," he said.\r\ngj04\t0\t*\t  Padded sentence.  \r\n\r\nbc01\t1\t\tLast line, no newline.',
   'form-feed-line-break.tsv': 'gj04\t1\t\tBefore\x0cafter.\n',
   'bom.tsv': '\ufeffgj04\t1\t\tBOM stays in the source column.\n',
+  // Rows end at \n only: U+2028, NEL and lone CRs stay inside the sentence, and line numbers stay right.
+  'unicode-line-separators.tsv': 'gj04\t1\t\tOne\u2028two.\ngj04\t0\t*\tThree\u0085four\rfive.\ngj04\t1\tthree columns\n',
+  'lone-cr.tsv': 'gj04\t1\t\tSix\rseven.\n',
 };
 
 describe('CoLA TSV reader (same rules as the trainer)', function () {

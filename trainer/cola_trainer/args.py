@@ -49,6 +49,8 @@ class DataArguments:
     max_eval: Optional[int] = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests).", metavar="N")
 
     def __post_init__(self) -> None:
+        if self.data_dir is not None and not self.data_dir.strip():
+            raise TrainerError("bad_arguments", "--data-dir is empty", hint="pass a folder, or leave the flag out to use $COLA_DIR, the cache or the download")
         if not 0.0 < self.validation_fraction < 0.5:
             raise TrainerError("bad_arguments", f"--validation-fraction must be in (0, 0.5), got {self.validation_fraction}")
         for name in ("max_train", "max_eval"):
@@ -88,6 +90,9 @@ class TrainingArguments:
             (0 <= self.warmup_ratio < 1, f"--warmup-ratio must be in [0, 1), got {self.warmup_ratio}"),
             (self.max_grad_norm >= 0, f"--max-grad-norm must be >= 0, got {self.max_grad_norm}"),
             (self.num_workers >= 0, f"--num-workers must be >= 0, got {self.num_workers}"),
+            # numpy's PCG64 and torch.manual_seed both take it; beyond 2**32 - 1 some platforms overflow.
+            (0 <= self.seed < 2**32, f"--seed must be in [0, 2**32), got {self.seed}"),
+            (self.output_dir is None or bool(self.output_dir.strip()), "--output-dir is empty (leave it out for models/<run id>)"),
         ]
         for ok, message in checks:
             if not ok:

@@ -3,6 +3,7 @@ training loop checks before every step. Closing stdin does not cancel (the train
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -35,10 +36,28 @@ class CancelFlag:
         if listen_stdin:
             threading.Thread(target=self._read_stdin, name="cola-stdin", daemon=True).start()
 
+    @staticmethod
+    def _stdin_lines():
+        """Lines of stdin as bytes, read from the file descriptor: no io object's lock is held while this daemon
+        thread waits (a BufferedReader's lock aborts interpreter shutdown), and no decoder can raise."""
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            yield from (line.encode("utf-8", errors="replace") for line in sys.stdin)
+            return
+        pending = b""
+        while chunk := os.read(fd, 65536):
+            *lines, pending = (pending + chunk).split(b"\n")
+            yield from lines
+        if pending:
+            yield pending
+
     def _read_stdin(self) -> None:
         try:
-            for line in sys.stdin:
-                line = line.strip()
+            for raw in self._stdin_lines():
+                # Decoded leniently: with a strict UTF-8 locale one stray byte used to end this thread, and
+                # every later cancel went unheard.
+                line = raw.decode("utf-8", errors="replace").strip()
                 if not line:
                     continue
                 try:

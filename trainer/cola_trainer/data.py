@@ -40,15 +40,23 @@ def read_tsv(path: str | os.PathLike) -> list[Example]:
     path = Path(path)
     if not path.is_file():
         raise TrainerError("data_missing", f"CoLA file not found: {path}", hint=DATA_HINT, file=path)
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise TrainerError("data_malformed", f"{path} is not UTF-8 text ({e.reason} at byte {e.start})", file=path) from e
+        line = data.count(b"\n", 0, e.start) + 1
+        raise TrainerError("data_malformed", f"{path.name} line {line} is not UTF-8 text ({e.reason} at byte {e.start})",
+                           file=path, line=line) from e
     examples = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Rows end at "\n" (CRLF tolerated). Not str.splitlines(): it also splits at U+2028, U+0085, form feeds
+    # and lone CRs, which can sit inside a sentence and would misreport that row as malformed.
+    rows = text.split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()
+    for number, raw in enumerate(rows, start=1):
+        raw = raw.removesuffix("\r")
         if not raw.strip():
-            # A blank line can only be a trailing one; inside the file it means a broken row.
-            continue
+            continue  # blank lines (trailing ones, typically) carry no row
         cols = raw.split("\t")
         where = f"{path.name} line {number}"
         if len(cols) != 4:
@@ -80,6 +88,11 @@ def stratified_split(examples: list[Example], fraction: float, seed: int) -> tup
     train = [e for i, e in enumerate(examples) if i not in val_set]
     val = [examples[i] for i in sorted(val_set)]
     return train, val
+
+
+def data_fingerprint(folder: Path) -> dict[str, str]:
+    """SHA-256 of the two files a run reads: a checkpoint resumes only on the same data."""
+    return {name: _sha256(folder / name) for name in (TRAIN_FILE, HOLDOUT_FILE)}
 
 
 def _sha256(path: Path) -> str:
@@ -168,6 +181,12 @@ def load_cola(folder: Path, fraction: float, seed: int, max_train: int | None, m
     full = read_tsv(folder / TRAIN_FILE)
     holdout = read_tsv(folder / HOLDOUT_FILE)
     train, val = stratified_split(full, fraction, seed)
+    if not train or not val:
+        counts = {label: sum(e.label == label for e in full) for label in (0, 1)}
+        raise TrainerError("data_malformed", f"{TRAIN_FILE} has {len(full)} rows ({counts[0]} labelled 0, {counts[1]} labelled 1): "
+                           f"too few for a {1 - fraction:.0%}/{fraction:.0%} train/validation split (validation {len(val)}, "
+                           f"training {len(train)})", hint="use the full CoLA file, or a larger --validation-fraction",
+                           file=folder / TRAIN_FILE)
     return ColaData(folder, subsample(train, max_train, seed), subsample(val, max_eval, seed + 1),
                     subsample(holdout, max_eval, seed + 2))
 

@@ -6,6 +6,7 @@ import datetime as _dt
 import json
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -111,8 +112,37 @@ def quantize_int8(source: Path, target: Path) -> dict[str, Any]:
             "fp32_matmuls": len(keep)}
 
 
-def replace_dir(tmp: Path, final: Path) -> None:
-    """Move a finished folder into place; an older folder of the same name is swapped out first."""
+MODEL_MARKER = "cola-bert.json"
+
+
+def check_replaceable(final: Path, marker: str, what: str) -> None:
+    """Refuse to replace anything but nothing, an empty folder, or a folder this trainer wrote (it holds
+    `marker`): `--output-dir .` or a typo must never delete a user's files."""
+    if not final.exists():
+        return
+    if not final.is_dir():
+        raise TrainerError("bad_arguments", f"{final} exists and is a file, not a {what}; it will not be replaced",
+                           hint="choose another --output-dir")
+    if (final / marker).is_file() or not any(final.iterdir()):
+        return
+    raise TrainerError("bad_arguments", f"{final} exists and is not a {what} (no {marker} in it); writing there would "
+                       "replace the folder and everything in it", hint="choose a new --output-dir, or empty that folder first")
+
+
+def check_writable(final: Path) -> None:
+    """Fail before training, not after it, when the folder that will hold `final` cannot be written."""
+    parent = final.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{final.name}.probe-", dir=parent))
+    except OSError as e:
+        raise TrainerError("bad_arguments", f"cannot write the output next to {final}: {e.strerror or e}",
+                           hint="choose an --output-dir in a folder you can write to") from e
+
+
+def replace_dir(tmp: Path, final: Path, marker: str = MODEL_MARKER, what: str = "cola-bert model folder") -> None:
+    """Move a finished folder into place; an older folder of the same name (one we wrote) is swapped out first."""
+    check_replaceable(final, marker, what)
     old = None
     if final.exists():
         old = final.with_name(f"{final.name}.old-{os.getpid()}")
@@ -126,10 +156,10 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
                         int8: bool) -> dict[str, Any]:
     started = time.monotonic()
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
     try:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
         if not (tmp / "tokenizer.json").is_file():

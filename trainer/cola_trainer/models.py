@@ -90,7 +90,10 @@ def resolve_model(requested: str) -> ModelChoice:
             raise TrainerError("model_unavailable", f"model folder {folder} has no config.json",
                                hint="point --model at a folder written by save_pretrained (config.json, weights, tokenizer)")
         return ModelChoice(name, str(folder.resolve()), str(folder.resolve()), True)
-    if _looks_like_path(name) or folder.exists():
+    if folder.exists():
+        raise TrainerError("model_unavailable", f"--model {folder} is a file, not a model folder",
+                           hint="point --model at the folder holding config.json, the weights and the tokenizer files")
+    if _looks_like_path(name):
         raise TrainerError("model_unavailable", f"model folder {folder} does not exist",
                            hint=f"pass an existing folder, a hub id such as {DEFAULT_HUB_MODEL}, or {OFFLINE_ALIAS}")
     if not _cached_on_hub(name) and not hub_reachable():
@@ -123,11 +126,19 @@ def load_model_and_tokenizer(choice: ModelChoice):
             raise TrainerError("offline", f"could not load '{choice.resolved}' from the Hugging Face Hub: {e}", hint=OFFLINE_HINT) from e
         raise TrainerError("model_unavailable", f"could not load model '{choice.resolved}': {e}",
                            hint="check the hub id or folder; a folder needs config.json, weights and tokenizer files") from e
-    except (ValueError, KeyError) as e:
-        raise TrainerError("model_unavailable", f"'{choice.resolved}' cannot be loaded as a sequence classifier: {e}") from e
+    except Exception as e:  # corrupt weights or config: safetensors, json and torch raise many different types
+        raise TrainerError("model_unavailable", f"'{choice.resolved}' cannot be loaded as a sequence classifier: "
+                           f"{type(e).__name__}: {e}", hint="the folder may be corrupt or incomplete: copy or download it again") from e
     if not getattr(tokenizer, "is_fast", False) or getattr(tokenizer, "backend_tokenizer", None) is None:
         raise TrainerError("model_unavailable", f"'{choice.resolved}' has no fast tokenizer (tokenizer.json); "
                            "the editor's inference needs one", hint="use a model that ships tokenizer.json")
+    # A folder without tokenizer files still yields a tokenizer, one that knows only the special tokens:
+    # every word would become [UNK] and the run would "succeed" on nothing.
+    vocab = getattr(model.config, "vocab_size", None)
+    if isinstance(vocab, int) and vocab > 0 and len(tokenizer) < vocab // 2:
+        raise TrainerError("model_unavailable", f"the tokenizer of '{choice.resolved}' knows {len(tokenizer)} tokens, but the "
+                           f"model's vocabulary has {vocab}: the tokenizer files (tokenizer.json or vocab.txt) are missing",
+                           hint="copy the tokenizer files from the model's source next to config.json")
     if info.get("missing_keys"):
         head = sorted({k.split(".")[0] for k in info["missing_keys"]})
         log(f"initialised new weights (classifier head) for: {', '.join(head)} "

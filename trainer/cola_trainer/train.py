@@ -22,9 +22,9 @@ import torch.nn.functional as F
 from . import batching
 from .args import RunArguments, default_learning_rate
 from .cancel import CancelFlag
-from .data import ColaData, Example, load_cola, resolve_data_dir
+from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
-from .export import export_model_folder, replace_dir
+from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, replace_dir
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
@@ -144,9 +144,13 @@ def checkpoint_dir(out: Path) -> Path:
     return out.with_name(out.name + ".checkpoint")
 
 
-def fingerprint(args: RunArguments, precision: str) -> dict[str, Any]:
+CHECKPOINT_MARKER = "state.pt"
+
+
+def fingerprint(args: RunArguments, precision: str, data: dict[str, str]) -> dict[str, Any]:
+    """What must match for a resume to give an uninterrupted run's result: the arguments and the data files' contents."""
     flat = {**args.as_dict()["model"], **args.as_dict()["data"], **args.as_dict()["training"], "precision": precision}
-    return {k: flat[k] for k in RESUME_KEYS}
+    return {**{k: flat[k] for k in RESUME_KEYS}, "data_sha256": data}
 
 
 def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str, Any]]) -> None:
@@ -157,7 +161,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str
     torch.save({**payload, "rng": rank_rng}, tmp / "state.pt")
     (tmp / "args.json").write_text(json.dumps({"args": payload["args"], "step": payload["state"]["global_step"],
                                                "epoch": payload["state"]["epoch"]}, indent=2), encoding="utf-8")
-    replace_dir(tmp, path)
+    replace_dir(tmp, path, CHECKPOINT_MARKER, "cola-bert checkpoint folder")
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:
@@ -286,9 +290,15 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         out = Path(shared[0])
     ckpt_path = checkpoint_dir(out)
     run_id = out.name
-    if targs.resume and not (ckpt_path / "state.pt").is_file():
+    if targs.resume and not (ckpt_path / CHECKPOINT_MARKER).is_file():
         raise TrainerError("checkpoint_invalid", f"no checkpoint to resume from at {ckpt_path}",
                            hint="run without --resume to start over, or pass the --output-dir of the interrupted run")
+    if dist.main:  # before any training: a run must not end by refusing (or deleting) the user's folder
+        if not targs.no_export:
+            check_replaceable(out, MODEL_MARKER, "cola-bert model folder")
+        if not targs.no_checkpoint:
+            check_replaceable(ckpt_path, CHECKPOINT_MARKER, "cola-bert checkpoint folder")
+        check_writable(out)
 
     # Data (rank 0 downloads first if needed).
     if dist.main:
@@ -297,6 +307,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     if not dist.main:
         folder = resolve_data_dir(args.data.data_dir, allow_download=False)
     cola: ColaData = load_cola(folder, args.data.validation_fraction, targs.seed, args.data.max_train, args.data.max_eval)
+    data_sha256 = data_fingerprint(folder)
     log(f"data from {folder}: train {len(cola.train)}, validation {len(cola.validation)}, holdout {len(cola.holdout)} "
         "(stratified seeded split of in_domain_train.tsv; holdout = out_of_domain_dev.tsv)")
 
@@ -329,9 +340,12 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     last_checkpoint: str | None = None
     if targs.resume:
         saved = load_checkpoint(ckpt_path)
-        want = fingerprint(args, precision)
+        want = fingerprint(args, precision, data_sha256)
         if saved["fingerprint"] != want:
-            diffs = [f"{k}: checkpoint {saved['fingerprint'].get(k)!r}, now {want[k]!r}" for k in want if saved["fingerprint"].get(k) != want[k]]
+            diffs = [f"{k}: checkpoint {saved['fingerprint'].get(k)!r}, now {want[k]!r}" for k in want
+                     if k != "data_sha256" and saved["fingerprint"].get(k) != want[k]]
+            if saved["fingerprint"].get("data_sha256") != data_sha256:
+                diffs.append(f"the CoLA files in {folder} differ from the ones the checkpoint was trained on")
             raise TrainerError("checkpoint_invalid", "the checkpoint was made with other arguments (" + "; ".join(diffs) + ")",
                                hint="resume with the same arguments, or start over without --resume")
         model.load_state_dict(saved["model"])
@@ -371,7 +385,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
             rng_all = gathered
         if dist.main:
             save_checkpoint(ckpt_path, {
-                "format": CHECKPOINT_FORMAT, "args": args.as_dict(), "fingerprint": fingerprint(args, precision),
+                "format": CHECKPOINT_FORMAT, "args": args.as_dict(), "fingerprint": fingerprint(args, precision, data_sha256),
                 "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
                 "scaler": scaler.state_dict() if scaler is not None else None,
                 "state": state.__dict__, "best_weights": best_weights,

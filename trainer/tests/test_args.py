@@ -37,6 +37,10 @@ def test_every_flag_of_the_contract_parses():
     (["--max-train", "0"], "--max-train"),
     (["--batch-size", "many"], "invalid int"),
     (["--frobnicate"], "unrecognized"),
+    (["--seed", "-1"], "--seed must be in [0, 2**32)"),
+    (["--seed", "18446744073709551616"], "--seed must be in [0, 2**32)"),
+    (["--output-dir", ""], "--output-dir is empty"),
+    (["--data-dir", " "], "--data-dir is empty"),
 ])
 def test_bad_arguments(argv, fragment):
     with pytest.raises(TrainerError) as info:

@@ -141,3 +141,28 @@ def test_download_rejects_wrong_checksum_and_failed_download(tmp_path, monkeypat
     with pytest.raises(TrainerError) as info:
         data.resolve_data_dir(None)
     assert info.value.code == "data_missing" and "--data" in info.value.hint
+
+
+def test_rows_end_at_newlines_only(tmp_path):
+    # U+2028, U+0085, form feeds and lone CRs may sit inside a sentence: str.splitlines() would cut the row there.
+    text = "a\t1\t\tOne\u2028two.\r\na\t0\t*\tThree\x0cfour\u0085five.\na\t1\t\tSix\rseven.\n"
+    rows = data.read_tsv(write(tmp_path, text))
+    assert [(r.line, r.sentence) for r in rows] == [(1, "One\u2028two."), (2, "Three\x0cfour\u0085five."), (3, "Six\rseven.")]
+    err = error_of(write(tmp_path, "a\t1\t\tOne\u2028two.\na\t1\tbad\n"))
+    assert err.line == 2 and "line 2" in err.message
+
+
+def test_not_utf8_names_the_line(tmp_path):
+    path = tmp_path / "in_domain_train.tsv"
+    path.write_bytes(b"a\t1\t\tFine.\na\t1\t\tAlso fine.\na\t1\t\tCaf\xe9.\n")
+    err = error_of(path)
+    assert err.code == "data_malformed" and err.line == 3 and "line 3 is not UTF-8" in err.message
+
+
+def test_too_few_rows_for_the_split_is_a_clear_error(tmp_path):
+    write(tmp_path, "a\t1\t\tOne.\na\t0\t*\tTwo.\na\t1\t\tThree.\n")
+    write(tmp_path, "a\t1\t\tFine.\n", name="out_of_domain_dev.tsv")
+    with pytest.raises(TrainerError) as info:
+        data.load_cola(tmp_path, 0.1, 42, None, None)
+    assert info.value.code == "data_malformed"
+    assert "3 rows (1 labelled 0, 2 labelled 1): too few for a 90%/10% train/validation split" in info.value.message

@@ -198,6 +198,102 @@ def test_sigterm_cancels(tiny_model, cola, tmp_path, validator):
     assert run.one("cancelled")["step"] >= 1
 
 
+def test_resume_on_other_data_is_refused(tiny_model, cola, tmp_path, validator):
+    """A checkpoint resumes only on the CoLA files it was trained on (their SHA-256 is in the fingerprint)."""
+    out = tmp_path / "model"
+    args = train_args(tiny_model, cola, out, "--epochs", "2", "--no-int8")
+    proc = subprocess.Popen([sys.executable, "-m", "cola_trainer", *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=trainer_env(COLA_TRAINER_STEP_DELAY="0.05"), cwd=str(REPO))
+    for line in proc.stdout:
+        if json.loads(line)["event"] == "step":
+            proc.stdin.write('{"command":"cancel"}\n')
+            proc.stdin.flush()
+    proc.stderr.read()
+    assert proc.wait(timeout=120) == 130
+    flipped = tmp_path / "flipped"
+    flipped.mkdir()
+    for name in ("in_domain_train.tsv", "out_of_domain_dev.tsv"):
+        rows = (cola / name).read_text(encoding="utf-8").split("\n")
+        (flipped / name).write_text("\n".join(r.replace("\t1\t", "\t0\t", 1) if "\t1\t" in r else r.replace("\t0\t", "\t1\t", 1) for r in rows), encoding="utf-8")
+    args_flipped = [str(flipped) if a == str(cola) else a for a in args]
+    run = run_trainer(args_flipped + ["--resume"], validator)
+    err = run.one("error")
+    assert run.returncode == 1 and err["code"] == "checkpoint_invalid"
+    assert f"the CoLA files in {flipped} differ" in err["message"]
+
+
+def test_output_dir_that_is_not_ours_is_refused_before_training(tiny_model, cola, tmp_path, validator):
+    """`--output-dir .` or a typo must never delete a user's files; the refusal comes before any step."""
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("keep me too")
+    for target, fragment in ((mine, "is not a cola-bert model folder (no cola-bert.json in it)"), (a_file, "is a file, not a cola-bert model folder"),
+                             (cola, "is not a cola-bert model folder")):
+        run = run_trainer(train_args(tiny_model, cola, target, "--epochs", "1"), validator)
+        err = run.one("error")
+        assert run.returncode == 1 and err["code"] == "bad_arguments", run.stderr[-2000:]
+        assert fragment in err["message"]
+        assert not run.of("step")
+    assert (mine / "notes.txt").read_text() == "keep me" and a_file.read_text() == "keep me too"
+    assert (cola / "in_domain_train.tsv").is_file()
+
+
+def test_unwritable_output_is_refused_before_training(tiny_model, cola, tmp_path, validator):
+    """The output's folder is probed before training (not found unwritable after it). A path below a file
+    cannot be created even by root, unlike a 0555 folder."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    run = run_trainer(train_args(tiny_model, cola, blocker / "model", "--epochs", "1"), validator)
+    err = run.one("error")
+    assert run.returncode == 1 and err["code"] == "bad_arguments", run.stderr[-2000:]
+    assert f"cannot write the output next to {blocker / 'model'}" in err["message"]
+    assert not run.of("step")
+
+
+def test_model_folders_without_tokenizer_or_with_corrupt_weights_are_refused(tiny_model, cola, tmp_path, validator):
+    """Without tokenizer files transformers builds a 5-token tokenizer and every word becomes [UNK]: refused."""
+    import shutil
+    no_tokenizer = tmp_path / "no-tokenizer"
+    no_tokenizer.mkdir()
+    for name in ("config.json", "model.safetensors"):
+        shutil.copy(tiny_model / name, no_tokenizer / name)
+    corrupt = tmp_path / "corrupt"
+    shutil.copytree(tiny_model, corrupt)
+    with open(corrupt / "model.safetensors", "r+b") as f:
+        f.truncate(1000)
+    for folder, fragment in ((no_tokenizer, "the tokenizer files (tokenizer.json or vocab.txt) are missing"), (corrupt, "cannot be loaded as a sequence classifier")):
+        run = run_trainer(train_args(folder, cola, tmp_path / f"out-{folder.name}", "--epochs", "1"), validator)
+        err = run.one("error")
+        assert run.returncode == 1 and err["code"] == "model_unavailable", run.stderr[-2000:]
+        assert fragment in err["message"]
+
+
+def test_a_stray_byte_on_stdin_does_not_deafen_the_cancel_listener(tiny_model, cola, tmp_path, validator):
+    out = tmp_path / "model"
+    proc = subprocess.Popen([sys.executable, "-m", "cola_trainer", *train_args(tiny_model, cola, out, "--epochs", "3")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=trainer_env(COLA_TRAINER_STEP_DELAY="0.05", PYTHONIOENCODING="utf-8:strict"), cwd=str(REPO))
+    lines = []
+    for raw in proc.stdout:
+        lines.append(raw.decode())
+        event = json.loads(raw)
+        if event["event"] == "step" and event["step"] == 2:
+            proc.stdin.write(b"\xff\xfe latin-1 caf\xe9\n")
+            proc.stdin.flush()
+            time.sleep(0.3)
+            proc.stdin.write(b'{"command":"cancel"}\n')
+            proc.stdin.flush()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    run = Run(proc.returncode, "".join(lines), stderr)
+    check_stdout(run.stdout, validator)
+    assert run.returncode == 130, stderr[-2000:]
+    assert run.one("cancelled")["step"] < 30
+    assert "ignored stdin line that is not JSON" in stderr
+
+
 def test_resume_without_checkpoint_is_refused(tiny_model, cola, tmp_path, validator):
     out = tmp_path / "model"
     run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "1", "--resume"), validator)

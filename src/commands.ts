@@ -1,7 +1,7 @@
 // The editor commands of cola-bert (palette entries and the targets of quick fixes and the status bar).
 import * as vscode from 'vscode';
 import { readConfig } from './config';
-import type { DiagnosticsController } from './diagnostics';
+import { CHECKED_SCHEMES, type DiagnosticsController } from './diagnostics';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, type Log } from './log';
 import type { ModelManager } from './modelManager';
@@ -59,6 +59,10 @@ export function registerCommands(deps: CommandDeps, prompt: NoModelPrompt): vsco
       void vscode.window.showInformationMessage('cola-bert: open a Markdown or plain-text document to check it.');
       return;
     }
+    if (!CHECKED_SCHEMES.includes(doc.uri.scheme)) {
+      void vscode.window.showInformationMessage(`cola-bert checks documents on disk and untitled ones; this one is a ${doc.uri.scheme}: document.`);
+      return;
+    }
     const languages = readConfig(doc).languages;
     if (!languages.includes(doc.languageId)) {
       void vscode.window.showInformationMessage(`cola-bert checks ${languages.join(', ')} documents (setting cola-bert.languages); this one is ${doc.languageId}.`);
@@ -69,9 +73,15 @@ export function registerCommands(deps: CommandDeps, prompt: NoModelPrompt): vsco
       if (enable) await ignores.setDisabled(doc.uri, false);
       else return;
     }
-    if (models.state.kind === 'none') await models.reload();
+    if (models.state.kind === 'none' || models.state.kind === 'error') await models.reload();
     if (models.state.kind === 'none') {
       await prompt.show();
+      return;
+    }
+    if (models.state.kind === 'error') {
+      const choice = await vscode.window.showErrorMessage(`cola-bert cannot check: ${models.state.message}`, 'Choose model folder', 'Show log');
+      if (choice === 'Choose model folder') await vscode.commands.executeCommand('cola-bert.chooseModel');
+      if (choice === 'Show log') log.show(true);
       return;
     }
     diagnostics.checkNow(doc);

@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { readConfig, type EditorConfig } from './config';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckedSentence, type CheckOptions, type CheckResult, type Extractor } from './core/documentChecker';
-import { isAbortError } from './core/inference';
+import { InferenceError, isAbortError } from './core/inference';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, ms, type Log } from './log';
 import type { ModelManager } from './modelManager';
@@ -14,7 +14,8 @@ export const DIAGNOSTIC_SOURCE = 'cola-bert';
 export const DIAGNOSTIC_CODE = 'acceptability';
 
 /** Schemes of real documents; output channels, git views and the like are never checked. */
-const CHECKED_SCHEMES = new Set(['file', 'untitled', 'vscode-remote', 'vscode-vfs', 'vscode-userdata']);
+export const CHECKED_SCHEMES: readonly string[] = ['file', 'untitled', 'vscode-remote', 'vscode-vfs', 'vscode-userdata'];
+const CHECKED = new Set(CHECKED_SCHEMES);
 
 interface DocState {
   checker: DocumentChecker;
@@ -22,7 +23,7 @@ interface DocState {
   abort?: AbortController;
   /** Document version the last result belongs to. */
   version?: number;
-  /** Skip notes already logged for this document (a log line once, not per keystroke). */
+  /** Kinds of skipped parts already logged for this document (a log line once per kind, not per keystroke). */
   logged: Set<string>;
   lastError?: string;
 }
@@ -66,8 +67,10 @@ export class DiagnosticsController implements vscode.Disposable {
     vscode.window.onDidChangeTextEditorVisibleRanges(
       (e) => {
         const state = this.docs.get(e.textEditor.document.uri.toString());
-        // Scrolling to a part a capped pass has not reached yet: check it now.
-        if (state?.checker.lastResult?.pending) this.schedule(e.textEditor.document, 50);
+        // Scrolling to a part a capped pass has not reached yet: check it next. A pass in flight is not
+        // restarted (the text did not change); the one it schedules when it ends reads the new visible
+        // ranges first. Restarting on every scroll event used to abort each pass before it finished.
+        if (state?.checker.lastResult?.pending && !state.abort) this.schedule(e.textEditor.document, 50);
       },
       this,
       this.disposables,
@@ -113,7 +116,7 @@ export class DiagnosticsController implements vscode.Disposable {
   }
 
   shouldCheck(doc: vscode.TextDocument): boolean {
-    return CHECKED_SCHEMES.has(doc.uri.scheme) && readConfig(doc).languages.includes(doc.languageId) && !this.ignores.isDisabled(doc.uri);
+    return CHECKED.has(doc.uri.scheme) && readConfig(doc).languages.includes(doc.languageId) && !this.ignores.isDisabled(doc.uri);
   }
 
   /** The judged sentence under `position`, when the last result matches the document's version. */
@@ -209,7 +212,8 @@ export class DiagnosticsController implements vscode.Disposable {
     try {
       result = await state.checker.check(doc.getText(), this.options(doc, config, onInfer), abort.signal);
     } catch (e) {
-      if (isAbortError(e) || abort.signal.aborted) return;
+      // Aborted, or the model was switched or reloaded under this pass: the new model's recheck follows.
+      if (isAbortError(e) || abort.signal.aborted || (e instanceof InferenceError && e.code === 'disposed')) return;
       const message = (e as Error).message;
       // One log entry per distinct failure and document, not one per keystroke.
       if (state.lastError !== message) logError(this.log, `Checking ${vscode.workspace.asRelativePath(doc.uri)} failed`, e);
@@ -226,10 +230,11 @@ export class DiagnosticsController implements vscode.Disposable {
     this.publish(doc, result, config);
     const name = vscode.workspace.asRelativePath(doc.uri);
     for (const skip of result.skipped) {
-      const note = `${skip.reason}: ${skip.detail}`;
-      if (state.logged.has(note)) continue;
-      state.logged.add(note);
-      this.log.info(`Skipped part of ${name}, ${note}`);
+      // Keyed by kind: the detail (line number, length) changes with every keystroke around the part.
+      if (state.logged.has(skip.reason)) continue;
+      state.logged.add(skip.reason);
+      const more = result.skipped.filter((k) => k.reason === skip.reason).length - 1;
+      this.log.info(`Skipped part of ${name}, ${skip.reason}: ${skip.detail}${more ? ` (and ${more} more like it)` : ''}`);
     }
     this.log.debug(
       `${name} v${version}: ${result.sentences.length}/${result.total} sentences judged, ${result.inferred} inferred, ` +

@@ -6,7 +6,7 @@ import { SentenceCodeActions } from './codeActions';
 import { NoModelPrompt, registerCommands } from './commands';
 import { readConfig } from './config';
 import { ProseWorkerClient } from './core/proseWorkerClient';
-import { DiagnosticsController } from './diagnostics';
+import { CHECKED_SCHEMES, DiagnosticsController } from './diagnostics';
 import { SentenceHoverProvider } from './hover';
 import { IgnoreStore } from './ignoreStore';
 import { createLog } from './log';
@@ -36,8 +36,8 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
   const prose = new ProseWorkerClient(path.join(context.extensionPath, 'dist', 'proseWorker.js'), (reason) => log.warn(reason));
   const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(context.extensionPath), prose);
   const prompt = new NoModelPrompt(log);
-  // Providers answer for every real document; they return nothing unless the diagnostics controller checks it.
-  const selector: vscode.DocumentSelector = [{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }];
+  // Providers answer wherever diagnostics can appear; they return nothing unless the controller checks the document.
+  const selector: vscode.DocumentSelector = CHECKED_SCHEMES.map((scheme) => ({ scheme }));
 
   context.subscriptions.push(
     log,
@@ -52,7 +52,15 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics), { providedCodeActionKinds: SentenceCodeActions.kinds }),
     ...registerCommands({ models, diagnostics, ignores, log }, prompt),
   );
-  const training = registerTrainingPanel(context, { log, useModel: (dir) => models.useModel(dir) });
+  const training = registerTrainingPanel(context, {
+    log,
+    useModel: (dir) => models.useModel(dir),
+    // A newly trained model becomes the default (newest panel-trained folder) unless a model path is set.
+    modelTrained: async () => {
+      await models.reload();
+      if (models.state.kind === 'ready') log.info(`Diagnostics use ${models.state.dir}.`);
+    },
+  });
 
   log.info(`cola-bert ${context.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
   void models.reload().then(() => {

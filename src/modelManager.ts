@@ -21,7 +21,8 @@ const RELOAD_SETTINGS = ['modelPath', 'preferInt8', 'inferenceThreads', 'inferen
 export class ModelManager implements vscode.Disposable {
   private current: ModelState = { kind: 'none' };
   private generation = 0;
-  private loading: { dir: string; promise: Promise<void> } | undefined;
+  /** The open in flight; joined only by a request for the same folder made in the same generation. */
+  private loading: { dir: string; promise: Promise<void>; generation: number } | undefined;
   private readonly changed = new vscode.EventEmitter<ModelState>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
   private readonly reported = new Set<string>();
@@ -68,7 +69,12 @@ export class ModelManager implements vscode.Disposable {
     if (setting.ignoredWorkspaceValue) {
       this.log.warn(`Workspace is not trusted: ignoring cola-bert.modelPath from workspace settings (${setting.ignoredWorkspaceValue}).`);
     }
-    if (setting.value) return this.absolute(setting.value);
+    if (setting.value) {
+      const relative = !path.isAbsolute(setting.value) && !setting.value.startsWith('~/');
+      // A relative path resolves against the workspace: in an untrusted one that would let the repository supply the model.
+      if (!relative || vscode.workspace.isTrusted) return this.absolute(setting.value);
+      this.log.warn(`Workspace is not trusted: cola-bert.modelPath "${setting.value}" is relative to it, so it is not used; give an absolute path.`);
+    }
     const folders = vscode.workspace.isTrusted ? (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath) : [];
     return defaultModelDir(this.globalModelsDir, folders);
   }
@@ -81,7 +87,10 @@ export class ModelManager implements vscode.Disposable {
     await this.load(absolute);
   }
 
-  /** Re-resolves the folder and (re)opens it. */
+  /**
+   * Re-resolves the folder and opens it again, even when that folder is already loaded: its files may
+   * have been re-exported, or the settings of how it runs (int8, threads, workers) changed.
+   */
   async reload(): Promise<void> {
     const dir = this.resolveDir();
     if (!dir) {
@@ -89,7 +98,7 @@ export class ModelManager implements vscode.Disposable {
       await this.setState({ kind: 'none' });
       return;
     }
-    await this.load(dir);
+    await this.load(dir, true);
   }
 
   private absolute(dir: string): string {
@@ -99,13 +108,15 @@ export class ModelManager implements vscode.Disposable {
     return root ? path.join(root, expanded) : path.resolve(expanded);
   }
 
-  private load(dir: string): Promise<void> {
-    if (this.current.kind === 'ready' && this.current.dir === dir && this.current.service.alive) return Promise.resolve();
-    if (this.loading?.dir === dir) return this.loading.promise;
+  private load(dir: string, force = false): Promise<void> {
+    if (!force && this.current.kind === 'ready' && this.current.dir === dir && this.current.service.alive) return Promise.resolve();
+    // A load of the same folder from an older generation (the setting changed away and back meanwhile) ends discarded: not joined.
+    if (!force && this.loading?.dir === dir && this.loading.generation === this.generation) return this.loading.promise;
     const promise = this.open(dir).finally(() => {
       if (this.loading?.promise === promise) this.loading = undefined;
     });
-    this.loading = { dir, promise };
+    // open() took its generation synchronously, before its first await.
+    this.loading = { dir, promise, generation: this.generation };
     return promise;
   }
 
@@ -133,7 +144,12 @@ export class ModelManager implements vscode.Disposable {
       service.onDidCrash((error) => {
         if (this.current.kind === 'ready' && this.current.service === service) {
           logError(this.log, 'Inference worker crashed', error);
-          void this.setState({ kind: 'error', dir, message: `The inference worker stopped: ${error.message}` });
+          const message = `The inference worker stopped: ${error.message}`;
+          void this.setState({ kind: 'error', dir, message });
+          void vscode.window.showErrorMessage(`cola-bert: ${message} Diagnostics are off until the model is reloaded.`, 'Reload model', 'Show log').then((choice) => {
+            if (choice === 'Reload model') void this.reload();
+            if (choice === 'Show log') this.log.show(true);
+          });
         }
       });
       await this.setState({ kind: 'ready', dir, service });

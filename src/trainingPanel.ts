@@ -20,6 +20,8 @@ export interface TrainingPanelDeps {
   log: vscode.LogOutputChannel;
   /** Switches diagnostics to a model folder (modelManager.useModel). */
   useModel(dir: string): Promise<unknown> | unknown;
+  /** A run finished and exported a model (the editor re-resolves its default model). */
+  modelTrained?(dir: string): Promise<unknown> | unknown;
 }
 
 export class TrainingController implements vscode.Disposable {
@@ -113,6 +115,8 @@ export class TrainingController implements vscode.Disposable {
       panel.onDidDispose(() => {
         this.panel = undefined;
         for (const d of this.panelDisposables.splice(0)) d.dispose();
+        // The "try a sentence" session holds a model per worker; only the panel uses it.
+        this.closeInference();
       }),
     );
   }
@@ -288,6 +292,10 @@ export class TrainingController implements vscode.Disposable {
         this.progress?.done();
         this.progress = undefined;
         void this.recordRun().catch((e: unknown) => this.fail(e));
+        if (u.outcome === 'done' && this.session.outputDir) {
+          const dir = this.session.outputDir;
+          void Promise.resolve(this.deps.modelTrained?.(dir)).catch((e: unknown) => this.fail(e));
+        }
         this.announceEnd(u);
         break;
     }
@@ -394,7 +402,19 @@ export class TrainingController implements vscode.Disposable {
         this.closeInference();
         this.inference = { dir, service: InferenceService.open(dir) };
       }
-      const service = await this.inference.service;
+      const pending = this.inference;
+      let service: InferenceService;
+      try {
+        service = await pending.service;
+      } catch (e) {
+        // Not kept: the next try opens the folder again (it may have been fixed, or the failure was passing).
+        if (this.inference === pending) this.inference = undefined;
+        throw e;
+      }
+      if (!service.alive) {
+        if (this.inference === pending) this.closeInference();
+        throw new Error('The model stopped (its worker crashed); try again to reopen it.');
+      }
       const [p] = await service.predict([sentence]);
       this.post({ type: 'predictions', requestId, results: [{ sentence, pAcceptable: p.pAcceptable, pUnacceptable: p.pUnacceptable }] });
     } catch (e) {

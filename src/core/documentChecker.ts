@@ -158,9 +158,14 @@ export class DocumentChecker {
     return this.last;
   }
 
-  /** The judged sentence covering `offset`, from the previous pass. */
+  /**
+   * The judged sentence covering `offset`, from the previous pass. Where one sentence ends exactly where
+   * the next begins ("bark?The dog"), the one starting there wins; the end offset counts only as a fallback
+   * (a cursor just after the final period).
+   */
   sentenceAt(offset: number): CheckedSentence | undefined {
-    return this.last?.sentences.find((s) => s.start <= offset && offset <= s.end);
+    const sentences = this.last?.sentences;
+    return sentences?.find((s) => s.start <= offset && offset < s.end) ?? sentences?.find((s) => s.end === offset);
   }
 
   /** Forget remembered predictions (after the model changed). */

@@ -120,6 +120,22 @@ describe('DocumentChecker', () => {
     assert.equal(checker.sentenceAt(doc.indexOf('second one'))?.text, 'The second one is bad.');
   });
 
+  it('sentenceAt: where two sentences touch, the one starting there wins; a sentence\'s end still finds it', async () => {
+    const text = 'Why did it bark?The dog barked the cat loudly.';
+    const checker = new DocumentChecker(new RecordingPredictor());
+    const r = await checker.check(text, options({ language: 'plaintext' }));
+    assert.deepEqual(
+      r.sentences.map((s) => [s.text, s.start, s.end]),
+      [
+        ['Why did it bark?', 0, 16],
+        ['The dog barked the cat loudly.', 16, 46],
+      ],
+    );
+    assert.equal(checker.sentenceAt(16)?.text, 'The dog barked the cat loudly.', 'the start of the second sentence');
+    assert.equal(checker.sentenceAt(15)?.text, 'Why did it bark?');
+    assert.equal(checker.sentenceAt(46)?.text, 'The dog barked the cat loudly.', 'just after the final period');
+  });
+
   it('skips binary content and very long lines with a reason', async () => {
     const predictor = new RecordingPredictor();
     const checker = new DocumentChecker(predictor);

@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { ColaBertApi } from '../../../src/extension';
 
 const EXTENSION_ID = 'cola-bert.cola-bert';
 const SOURCE = 'cola-bert';
@@ -140,6 +141,28 @@ describe('cola-bert extension (integration)', () => {
       await config().update('threshold', before, vscode.ConfigurationTarget.Workspace);
     }
     await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics back with the workspace threshold');
+  });
+
+  it('"Reload model" opens the folder again, and the int8 and worker settings apply without a window reload', async () => {
+    const api = (await vscode.extensions.getExtension<ColaBertApi>(EXTENSION_ID)!.activate())!;
+    const service = () => (api.models.state.kind === 'ready' ? api.models.state.service : undefined);
+    await until(() => service() !== undefined, 'a loaded model');
+    const first = service()!;
+    await vscode.commands.executeCommand('cola-bert.reloadModel');
+    await until(() => service() !== undefined && service() !== first, 'a new session after "Reload model"');
+    assert.equal(first.alive, false, 'the old session is released');
+    const config = vscode.workspace.getConfiguration('cola-bert');
+    try {
+      const int8 = service()!.model.quantized;
+      await config.update('preferInt8', !int8, vscode.ConfigurationTarget.Global);
+      if (int8) await until(() => service()?.model.quantized === false, 'model.onnx after preferInt8: false');
+      await config.update('inferenceWorkers', 1, vscode.ConfigurationTarget.Global);
+      await until(() => service()?.parallelism.workers === 1, 'one inference worker after inferenceWorkers: 1');
+    } finally {
+      await config.update('preferInt8', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('inferenceWorkers', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics with the settings restored');
   });
 
   it('"Fine-tune BERT on CoLA" opens the training panel, once', async () => {

@@ -16,6 +16,11 @@ export interface RunExit {
   stderrTail: string[];
   /** Set when the client itself failed (spawn error, protocol violation). */
   clientError?: string;
+  /**
+   * The client's verdict when the events alone do not tell: 'cancelled' for a trainer stopped on request
+   * without a word (killed after the grace period, or interrupted), 'done' for one stopped after `done`.
+   */
+  status?: 'done' | 'cancelled';
 }
 
 /** The parts of a running trainer the session needs (src/core/trainerClient's TrainerRun, adapted). */
@@ -121,7 +126,7 @@ export class TrainingSession {
     }
   }
 
-  /** Asks the trainer to stop after the current step; it writes no new checkpoint but keeps the last one. */
+  /** Asks the trainer to stop after the current step; it writes a checkpoint there (resume continues from it). */
   cancel(): boolean {
     if (!this.handle) return false;
     this.handle.cancel();
@@ -177,8 +182,8 @@ export class TrainingSession {
     const run = this.run!;
     let outcome: Exclude<RunOutcome, 'running'>;
     let failure: RunSnapshot['failure'];
-    if (last.done && exit.exitCode === 0) outcome = 'done';
-    else if (last.cancelled) outcome = 'cancelled';
+    if (exit.status === 'done' || (last.done && exit.exitCode === 0)) outcome = 'done';
+    else if (last.cancelled || exit.status === 'cancelled') outcome = 'cancelled';
     else if (last.error) {
       outcome = 'error';
       failure = last.error;
@@ -256,7 +261,7 @@ export function trainerStarter(python: () => PythonInterpreter | undefined, trai
       },
     });
     const exit: Promise<RunExit> = run.result.then(
-      (r) => ({ exitCode: r.exitCode, signal: r.status === 'cancelled' ? r.signal : null, stderrTail: [] }),
+      (r) => ({ exitCode: r.exitCode, signal: r.status === 'cancelled' ? r.signal : null, stderrTail: [], status: r.status }),
       (e: unknown) => {
         if (e instanceof TrainerRunError) {
           const clientError = e.code === 'spawn' || e.code === 'protocol' ? e.message : undefined;

@@ -116,6 +116,7 @@ export async function cliPython(explicit: string | undefined, io: CliIo): Promis
     return await findPython({
       trusted: true,
       setting: explicit ?? io.env.COLA_BERT_PYTHON,
+      settingLabel: explicit !== undefined ? '--python' : '$COLA_BERT_PYTHON',
       workspaceFolders: [packageRoot(), io.cwd],
       env: io.env,
       signal: io.signal,

@@ -2,7 +2,7 @@
 // progress: a bar on a terminal, a line per epoch otherwise, or the protocol events verbatim with --json.
 import { startTraining, TrainerRunError, type TrainOptions } from '../core/trainerClient';
 import type { StartedEvent, TrainerEvent } from '../core/trainerProtocol';
-import { choiceFlag, cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, intFlag, isTty, numberFlag, parseFlags, trainerDir, writeLine, type CliCommand, type CliIo } from './args';
+import { choiceFlag, cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, intFlag, isTty, numberFlag, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
 import { describeDone, describeEvaluation, describeExported, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
 
 export const summary = 'Fine-tune a BERT model on CoLA and export it (ONNX fp32 + int8)';
@@ -39,7 +39,7 @@ Ctrl-C cancels at the next step and keeps the last checkpoint (resume with --res
 a second Ctrl-C stops the trainer at once.
 Exit codes: 0 done, 1 training failed, 2 bad usage or input, 130 cancelled.`;
 
-const INPUT_ERRORS = new Set(['bad_arguments', 'data_missing', 'data_malformed', 'model_unavailable', 'offline', 'dependency_missing', 'checkpoint_invalid', 'spawn']);
+const INPUT_ERRORS = new Set(['bad_arguments', 'data_missing', 'data_malformed', 'model_unavailable', 'offline', 'dependency_missing', 'checkpoint_invalid', 'device_unavailable', 'spawn']);
 
 export function parseTrainArgs(argv: string[]): { options: TrainOptions; json: boolean; verbose: boolean; python?: string } {
   const { values: v } = parseFlags(argv, {
@@ -80,11 +80,12 @@ export function parseTrainArgs(argv: string[]): { options: TrainOptions; json: b
     noInt8: v['no-int8'],
   };
   for (const k of Object.keys(options) as (keyof TrainOptions)[]) if (options[k] === undefined) delete options[k];
+  if (v.python !== undefined && !v.python.trim()) throw new UsageError('--python is empty: pass an interpreter, or leave the flag out to search for one');
   return { options, json: Boolean(v.json), verbose: Boolean(v.verbose), python: v.python };
 }
 
-/** Turns events into human output: a live bar on a TTY, one line per epoch otherwise. */
-function humanView(io: CliIo): (event: TrainerEvent) => void {
+/** Turns events into human output: a live bar on a TTY, one line per epoch otherwise; `clear` before other output. */
+function humanView(io: CliIo): { onEvent: (event: TrainerEvent) => void; clear: () => void } {
   const tty = isTty(io.stdout);
   const bar = tty ? new ProgressLine(io.stdout as NodeJS.WriteStream) : null;
   const smoother = new LossSmoother();
@@ -93,7 +94,7 @@ function humanView(io: CliIo): (event: TrainerEvent) => void {
     bar?.clear();
     writeLine(io.stdout, text);
   };
-  return (e) => {
+  const onEvent = (e: TrainerEvent) => {
     switch (e.event) {
       case 'started':
         started = e;
@@ -129,6 +130,7 @@ function humanView(io: CliIo): (event: TrainerEvent) => void {
         break;
     }
   };
+  return { onEvent, clear: () => bar?.clear() };
 }
 
 export async function run(argv: string[], io: CliIo): Promise<number> {
@@ -142,8 +144,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     signal: controller.signal,
     logger: json || verbose ? (line) => writeLine(io.stderr, line) : undefined,
   });
+  const view = json ? null : humanView(io);
   if (json) run.onEvent((_e, line) => writeLine(io.stdout, line));
-  else run.onEvent(humanView(io));
+  else run.onEvent(view!.onEvent);
   let interrupts = 0;
   const onInterrupt = () => {
     interrupts++;
@@ -162,10 +165,19 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     const result = await run.result;
     if (result.status === 'done') return EXIT_OK;
-    if (!json && !result.cancelled) writeLine(io.stdout, 'Cancelled (the trainer had to be stopped before it could report a checkpoint).');
+    if (!json && !result.cancelled) {
+      view?.clear();
+      writeLine(
+        io.stdout,
+        result.checkpoint
+          ? `Cancelled (the trainer was stopped before it could report the step). Last checkpoint: ${result.checkpoint} (continue with --resume).`
+          : 'Cancelled before the first checkpoint: nothing to resume.',
+      );
+    }
     return EXIT_CANCELLED;
   } catch (e) {
     if (!(e instanceof TrainerRunError)) throw e;
+    view?.clear();
     // In --json mode the error event itself was already printed; stderr gets the readable version.
     writeLine(io.stderr, `cola-bert train: ${e.message}`);
     return INPUT_ERRORS.has(e.code) ? EXIT_ERROR : EXIT_FAILED;

@@ -24,8 +24,10 @@ export type RequiredPackage = (typeof REQUIRED_PACKAGES)[number];
 export interface FindPythonOptions {
   /** Whether the workspace is trusted: when false, workspace-sourced candidates are ignored. */
   trusted: boolean;
-  /** The `cola-bert.pythonPath` setting, if set. */
+  /** The `cola-bert.pythonPath` setting, if set (or the CLI's --python / $COLA_BERT_PYTHON: see settingLabel). */
   setting?: string;
+  /** How messages name where `setting` came from (default "the cola-bert.pythonPath setting"). */
+  settingLabel?: string;
   /** Whether that setting came from workspace (not user/machine) settings. */
   settingFromWorkspace?: boolean;
   /** The extension's own venv folder (in global storage), if any. */
@@ -155,7 +157,20 @@ function run(python: string, args: string[], env: NodeJS.ProcessEnv | undefined,
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.on('error', (error) => resolve({ code: null, stdout, stderr, error }));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('exit', (code) => {
+      // 'close' waits for every holder of the pipes: a background process a wrapper script started would
+      // hold this check for as long as it runs. The answer is one line printed before exit.
+      const drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        resolve({ code, stdout, stderr });
+      }, 2000);
+      drain.unref();
+      child.once('close', () => {
+        clearTimeout(drain);
+        resolve({ code, stdout, stderr });
+      });
+    });
   });
 }
 
@@ -177,17 +192,17 @@ export async function checkPython(python: string, options: { env?: NodeJS.Proces
   }
 }
 
-export function fixHint(python: string): string {
+export function fixHint(python: string, settingLabel = '`cola-bert.pythonPath`'): string {
   return (
     'To fix: in the cola-bert repository run `npm run setup`; in VS Code run "cola-bert: Set up training environment"; ' +
     `or install the packages into this interpreter: \`${python} -m pip install torch==2.13.0 transformers onnx onnxruntime\` ` +
-    '(or set `cola-bert.pythonPath` to an interpreter that has them).'
+    `(or point ${settingLabel} at an interpreter that has them).`
   );
 }
 
-function sourceLabel(source: PythonSource): string {
+function sourceLabel(source: PythonSource, settingLabel?: string): string {
   return {
-    setting: 'the cola-bert.pythonPath setting',
+    setting: settingLabel ?? 'the cola-bert.pythonPath setting',
     'workspace-setting': 'the workspace cola-bert.pythonPath setting',
     extension: "the extension's environment",
     workspace: 'the workspace .venv',
@@ -223,9 +238,11 @@ export async function findPython(options: FindPythonOptions): Promise<PythonEnv>
   if (!candidates.length) {
     throw new PythonEnvError(`No Python interpreter found (no setting, no .venv, no python3 on PATH). ${fixHint('python3')}`, tried);
   }
-  const lines = tried.map((t) => `  ${t.candidate.python} (from ${sourceLabel(t.candidate.source)}): ${t.problem}`);
+  const lines = tried.map((t) => `  ${t.candidate.python} (from ${sourceLabel(t.candidate.source, options.settingLabel)}): ${t.problem}`);
   const head = best
     ? `The trainer needs ${best.missing.join(', ')}, which ${best.candidate.python} does not have.`
     : 'No usable Python interpreter was found.';
-  throw new PythonEnvError(`${head}\nTried:\n${lines.join('\n')}\n${fixHint(best?.candidate.python ?? tried[0]?.candidate.python ?? 'python3')}`, tried, best?.missing ?? []);
+  // Only an interpreter that ran is worth a pip command; for a path that is not Python, the generic one.
+  const hintLabel = options.settingLabel ? options.settingLabel : undefined;
+  throw new PythonEnvError(`${head}\nTried:\n${lines.join('\n')}\n${fixHint(best?.candidate.python ?? 'python3', hintLabel)}`, tried, best?.missing ?? []);
 }

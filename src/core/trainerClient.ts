@@ -43,6 +43,14 @@ export interface TrainerProcessOptions {
   cancelGraceMs?: number;
   /** After SIGTERM, how long to wait before SIGKILL (default 15 s). */
   killGraceMs?: number;
+  /**
+   * A cancel that arrives once training is complete (the last step is done) lets the trainer finish its
+   * holdout evaluation and export, which a big model on a CPU needs minutes for: the wait before SIGTERM
+   * is this long then (default 10 min).
+   */
+  finishGraceMs?: number;
+  /** After `done`, how long the process may take to exit before it is sent SIGTERM (default 30 s). */
+  exitAfterDoneMs?: number;
 }
 
 export interface Disposable {
@@ -55,6 +63,8 @@ export type RunResult =
       status: 'cancelled';
       /** The trainer's own cancelled event; null when it had to be killed before it could write one. */
       cancelled: CancelledEvent | null;
+      /** The newest checkpoint the trainer reported (`--resume` continues from it); null when none. */
+      checkpoint: string | null;
       started?: StartedEvent;
       exitCode: number | null;
       signal: NodeJS.Signals | null;
@@ -72,6 +82,8 @@ export class TrainerRunError extends Error {
     readonly signal: NodeJS.Signals | null,
     readonly stderrTail: readonly string[],
     readonly event?: ErrorEvent,
+    /** The newest checkpoint the trainer reported before it failed (`--resume` continues from it). */
+    readonly checkpoint: string | null = null,
   ) {
     super(message);
   }
@@ -89,6 +101,13 @@ export interface TrainerRun {
 }
 
 const STDERR_TAIL = 50;
+/** Longest stdout line taken as a protocol event (events are a few hundred bytes). */
+const MAX_EVENT_LINE = 1 << 20;
+/** Longest stderr line kept; the rest of it is dropped (a progress bar without newlines, binary noise). */
+const MAX_LOG_LINE = 4096;
+/** After the process exits, how long its pipes may stay open (a grandchild holding them) before the run settles. */
+const PIPE_DRAIN_MS = 2000;
+const TERMINAL_EVENTS = new Set<TrainerEvent['event']>(['done', 'cancelled', 'error']);
 
 /** The trainer's command-line flags for these options. */
 export function trainArgs(o: TrainOptions): string[] {
@@ -119,22 +138,47 @@ function childEnv(trainerDir: string, env: NodeJS.ProcessEnv = process.env): Nod
   return { ...env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
 }
 
-/** Splits a stream into lines (LF or CRLF), calling back per complete line and once for a trailing fragment. */
-function lineReader(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
-  let buffer = '';
+/**
+ * Splits a stream into lines (LF or CRLF), calling back per complete line and once for a trailing fragment.
+ * Linear in the input, and at most `maxLine` characters of a line are kept (`truncated` says so): a stream
+ * without newlines must neither grow memory without bound nor rescan its buffer on every chunk.
+ */
+export function lineReader(stream: NodeJS.ReadableStream, onLine: (line: string, truncated: boolean) => void, maxLine: number): void {
+  let parts: string[] = [];
+  let length = 0;
+  let truncated = false;
+  const add = (piece: string) => {
+    if (truncated || !piece) return;
+    if (length + piece.length > maxLine) {
+      parts.push(piece.slice(0, maxLine - length));
+      length = maxLine;
+      truncated = true;
+    } else {
+      parts.push(piece);
+      length += piece.length;
+    }
+  };
+  const emit = () => {
+    const line = parts.join('').replace(/\r$/, '');
+    const wasTruncated = truncated;
+    parts = [];
+    length = 0;
+    truncated = false;
+    onLine(line, wasTruncated);
+  };
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
-    buffer += chunk;
+    let start = 0;
     let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl).replace(/\r$/, '');
-      buffer = buffer.slice(nl + 1);
-      onLine(line);
+    while ((nl = chunk.indexOf('\n', start)) >= 0) {
+      add(chunk.slice(start, nl));
+      emit();
+      start = nl + 1;
     }
+    add(chunk.slice(start));
   });
   stream.on('end', () => {
-    if (buffer) onLine(buffer.replace(/\r$/, ''));
-    buffer = '';
+    if (length || truncated) emit();
   });
 }
 
@@ -156,6 +200,10 @@ class Run implements TrainerRun {
   private protocolError: ProtocolError | null = null;
   private timers: NodeJS.Timeout[] = [];
   private exited = false;
+  /** A terminal event (done, cancelled, error) arrived; later events are ignored. */
+  private ended = false;
+  /** The process was stopped after reporting `done` (it did not exit by itself). */
+  private stoppedAfterDone = false;
 
   constructor(
     python: string,
@@ -171,31 +219,54 @@ class Run implements TrainerRun {
     });
     // A trainer that already exited closes stdin; a late cancel must not crash the host with EPIPE.
     this.child.stdin!.on('error', (e) => log(`[cola-bert] trainer stdin: ${e.message}`));
-    lineReader(this.child.stdout!, (line) => this.onStdout(line));
-    lineReader(this.child.stderr!, (line) => {
-      this.stderrTail.push(line);
-      if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
-      log(line);
-    });
+    lineReader(this.child.stdout!, (line, truncated) => this.onStdout(line, truncated), MAX_EVENT_LINE);
+    lineReader(
+      this.child.stderr!,
+      (raw, truncated) => {
+        const line = truncated ? `${raw} …[line cut at ${MAX_LOG_LINE} characters]` : raw;
+        this.stderrTail.push(line);
+        if (this.stderrTail.length > STDERR_TAIL) this.stderrTail.shift();
+        log(line);
+      },
+      MAX_LOG_LINE,
+    );
     const onAbort = () => this.cancel();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) queueMicrotask(onAbort);
     this.result = new Promise<RunResult>((resolve, reject) => {
       let spawnError: Error | null = null;
-      this.child.on('error', (e) => {
-        spawnError = e;
-      });
-      this.child.on('exit', () => {
-        this.exited = true;
-        this.clearTimers();
-      });
-      this.child.on('close', (code, signal) => {
+      let settled = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (settled) return;
+        settled = true;
         this.exited = true;
         this.clearTimers();
         options.signal?.removeEventListener('abort', onAbort);
-        const settled = this.settle(code, signal, spawnError, python);
-        if (settled instanceof Error) reject(settled);
-        else resolve(settled);
+        const outcome = this.settle(code, signal, spawnError, python);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      this.child.on('error', (e) => {
+        spawnError = e;
+        // A process that never started emits no 'exit'.
+        if (this.child.pid === undefined) finish(null, null);
+      });
+      this.child.on('exit', (code, signal) => {
+        this.exited = true;
+        this.clearTimers();
+        // 'close' waits for every holder of the pipes; a background process the interpreter's wrapper
+        // started would hold the run open. Give the pipes a moment to drain, then settle anyway.
+        const drain = setTimeout(() => {
+          log(`[cola-bert] the trainer exited but its output pipes stayed open for ${PIPE_DRAIN_MS / 1000} s (a process it started?); not waiting for them`);
+          this.child.stdout?.destroy();
+          this.child.stderr?.destroy();
+          finish(code, signal);
+        }, PIPE_DRAIN_MS);
+        drain.unref();
+        this.child.once('close', () => {
+          clearTimeout(drain);
+          finish(code, signal);
+        });
       });
     });
   }
@@ -213,7 +284,15 @@ class Run implements TrainerRun {
     if (this.cancelRequested || this.exited) return;
     this.cancelRequested = true;
     this.sendCancel();
-    this.escalate(this.options.cancelGraceMs ?? 15_000);
+    if (this.trainingComplete()) {
+      this.options.logger?.('[cola-bert] training is complete: the trainer finishes the holdout evaluation and the export before it stops');
+      this.escalate(this.options.finishGraceMs ?? 600_000);
+    } else this.escalate(this.options.cancelGraceMs ?? 15_000);
+  }
+
+  /** The last training step is done (the trainer then finishes with a model instead of stopping). */
+  private trainingComplete(): boolean {
+    return this.events.some((e) => e.event === 'holdout' || (e.event === 'step' && e.step >= e.total_steps));
   }
 
   private sendCancel(): void {
@@ -241,20 +320,31 @@ class Run implements TrainerRun {
     this.timers = [];
   }
 
-  private onStdout(line: string): void {
+  private onStdout(line: string, truncated = false): void {
     if (!line.trim() || this.protocolError) return;
     let event: TrainerEvent;
     try {
+      if (truncated) throw new ProtocolError(`trainer wrote a stdout line longer than ${MAX_EVENT_LINE} characters: ${line.slice(0, 120)}…`, line.slice(0, 120));
       event = parseTrainerLine(line);
     } catch (e) {
       // The contract says stdout is protocol only; anything else is a bug worth stopping for.
       this.protocolError = e as ProtocolError;
-      this.options.logger?.(`[cola-bert] ${this.protocolError.message}`);
+      this.options.logger?.(`[cola-bert] ${this.protocolError.message}; stopping the trainer`);
       this.cancelRequested = true;
       this.child.kill('SIGTERM');
-      this.escalate(0);
+      const kill = setTimeout(() => {
+        if (!this.exited) this.child.kill('SIGKILL');
+      }, this.options.killGraceMs ?? 15_000);
+      this.timers.push(kill);
       return;
     }
+    if (this.ended) {
+      // done, cancelled or error was the run's last word: a later event cannot change the outcome.
+      this.options.logger?.(`[cola-bert] ignored a "${event.event}" event after the run ended`);
+      return;
+    }
+    if (TERMINAL_EVENTS.has(event.event)) this.ended = true;
+    if (event.event === 'done') this.expectExit();
     this.events.push(event);
     for (const l of [...this.listeners]) {
       try {
@@ -263,6 +353,21 @@ class Run implements TrainerRun {
         this.options.logger?.(`[cola-bert] an event listener failed: ${(err as Error).stack ?? err}`);
       }
     }
+  }
+
+  /** A trainer that reported `done` but does not exit (a stuck thread at shutdown) is stopped. */
+  private expectExit(): void {
+    const timer = setTimeout(() => {
+      if (this.exited) return;
+      this.options.logger?.('[cola-bert] the trainer reported "done" but did not exit; sending SIGTERM');
+      this.stoppedAfterDone = true;
+      this.child.kill('SIGTERM');
+      const kill = setTimeout(() => {
+        if (!this.exited) this.child.kill('SIGKILL');
+      }, this.options.killGraceMs ?? 15_000);
+      this.timers.push(kill);
+    }, this.options.exitAfterDoneMs ?? 30_000);
+    this.timers.push(timer);
   }
 
   private last<N extends TrainerEvent['event']>(name: N): Extract<TrainerEvent, { event: N }> | undefined {
@@ -276,25 +381,34 @@ class Run implements TrainerRun {
       const enoent = (spawnError as NodeJS.ErrnoException).code === 'ENOENT';
       return new TrainerRunError(enoent ? `Python interpreter not found: ${python}` : `could not start the trainer with ${python}: ${spawnError.message}`, 'spawn', null, null, tail);
     }
+    const checkpoint = this.last('checkpoint')?.path ?? null;
+    const resumeNote = checkpoint ? `\nA checkpoint was saved in ${checkpoint}: run again with --resume (same arguments) to continue from it.` : '';
     if (this.protocolError) {
-      return new TrainerRunError(withTail(`The trainer broke the protocol: ${this.protocolError.message}`, tail), 'protocol', code, signal, tail);
+      const before = this.events.length === 0;
+      const message = before
+        ? `${python} wrote something that is not the trainer's protocol to stdout before the trainer started (${this.protocolError.message}). ` +
+          'A wrapper script, sitecustomize or PYTHONSTARTUP of that interpreter prints to stdout: make it print to stderr, or choose another interpreter.'
+        : `The trainer broke the protocol: ${this.protocolError.message}`;
+      return new TrainerRunError(withTail(message + resumeNote, tail), 'protocol', code, signal, tail, undefined, checkpoint);
     }
     const error = this.last('error');
     if (error) {
       const where = error.file ? ` (${error.file}${error.line ? `:${error.line}` : ''})` : '';
       const hint = error.hint ? `\n${error.hint}` : '';
-      return new TrainerRunError(`${error.message}${where}${hint}`, error.code, code, signal, tail, error);
+      return new TrainerRunError(`${error.message}${where}${hint}${resumeNote}`, error.code, code, signal, tail, error, checkpoint);
     }
     const started = this.last('started');
     const cancelled = this.last('cancelled');
-    if (cancelled) return { status: 'cancelled', cancelled, started, exitCode: code, signal };
+    if (cancelled) return { status: 'cancelled', cancelled, checkpoint: cancelled.checkpoint ?? checkpoint, started, exitCode: code, signal };
     const done = this.last('done');
-    if (done && code === 0) return { status: 'done', done, started, holdout: this.last('holdout'), exported: this.last('exported'), exitCode: code };
-    if (this.cancelRequested && (signal === 'SIGTERM' || signal === 'SIGKILL')) {
-      return { status: 'cancelled', cancelled: null, started, exitCode: code, signal };
+    if (done && (code === 0 || this.stoppedAfterDone)) return { status: 'done', done, started, holdout: this.last('holdout'), exported: this.last('exported'), exitCode: code };
+    // Stopped on request without a word: killed after the grace period, or interrupted (Ctrl-C in a terminal
+    // reaches the whole process group, and Python exits 130 before its own handler is installed).
+    if (this.cancelRequested && (signal === 'SIGTERM' || signal === 'SIGKILL' || signal === 'SIGINT' || code === 130)) {
+      return { status: 'cancelled', cancelled: null, checkpoint, started, exitCode: code, signal };
     }
     const what = done ? `The trainer reported "done" but ${describeExit(code, signal)}` : `The trainer ${describeExit(code, signal)} without a result`;
-    return new TrainerRunError(withTail(`${what}.`, tail), 'crashed', code, signal, tail);
+    return new TrainerRunError(withTail(`${what}.${resumeNote}`, tail), 'crashed', code, signal, tail, undefined, checkpoint);
   }
 }
 

@@ -66,6 +66,7 @@ describe('CLI pieces', () => {
       assert.throws(() => parseTrainArgs(['--lr', '5']), /--lr must be in \(0, 1\)/);
       assert.throws(() => parseTrainArgs(['--device', 'tpu']), /--device must be one of auto, cpu, cuda/);
       assert.throws(() => parseTrainArgs(['--bogus']), /Unknown option '--bogus'/);
+      assert.throws(() => parseTrainArgs(['--python', '']), /--python is empty/);
     });
   });
 

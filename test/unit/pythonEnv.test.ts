@@ -98,6 +98,27 @@ describe('pythonEnv', function () {
     assert.equal(e.tried.length, 1);
   });
 
+  it('the CLI names where the interpreter came from, and never suggests `<not-python> -m pip`', async () => {
+    const e = await findPython({ trusted: true, setting: '/etc/passwd', settingLabel: '$COLA_BERT_PYTHON', searchPath: false }).then(
+      () => assert.fail('expected an error'),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof PythonEnvError);
+    assert.match(e.message, /\/etc\/passwd \(from \$COLA_BERT_PYTHON\): /);
+    assert.match(e.message, /`python3 -m pip install torch==2\.13\.0 transformers onnx onnxruntime` \(or point \$COLA_BERT_PYTHON at an interpreter that has them\)/);
+    assert.doesNotMatch(e.message, /\/etc\/passwd -m pip/);
+  });
+
+  it('a wrapper whose background job keeps the pipes open does not hold the check', async () => {
+    const f = path.join(binDir, 'bg-python');
+    writeFileSync(f, `#!/bin/sh\nsleep 20 &\nexec ${requirePython()} "$@"\n`);
+    chmodSync(f, 0o755);
+    const t0 = Date.now();
+    const check = await checkPython(f, { importCheck: false });
+    assert.ok(check.version.startsWith('3.'));
+    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`);
+  });
+
   it('something that is not Python is reported as such', async () => {
     const f = path.join(binDir, 'notpython');
     writeFileSync(f, '#!/bin/sh\necho hello\nexit 3\n');

@@ -165,6 +165,66 @@ describe('trainerClient', function () {
       assert.ok(logs.some((l) => /sending SIGKILL/.test(l)));
     });
 
+    it('settles soon after the trainer exits even when a process it started keeps the pipes open', async () => {
+      const t0 = Date.now();
+      const result = await run('background-holds-pipes').r.result;
+      assert.equal(result.status, 'done');
+      assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms (the grandchild sleeps 30 s)`);
+    });
+
+    it('a trainer that reports done but does not exit is stopped, and the run is done', async () => {
+      const { r, logs } = run('done-then-hang', { exitAfterDoneMs: 300, killGraceMs: 300 });
+      const result = await r.result;
+      assert.equal(result.status, 'done');
+      assert.ok(logs.some((l) => /reported "done" but did not exit; sending SIGTERM/.test(l)));
+    });
+
+    it('events after the terminal one cannot change the outcome', async () => {
+      const { r, logs } = run('done-then-error');
+      const result = await r.result;
+      assert.equal(result.status, 'done');
+      assert.ok(logs.some((l) => /ignored a "error" event after the run ended/.test(l)));
+    });
+
+    it('a crash after a checkpoint names it, with the --resume hint', async () => {
+      const e = await failure(run('checkpoint-then-crash').r.result);
+      assert.equal(e.code, 'crashed');
+      assert.equal(e.checkpoint, '/tmp/fake-out.checkpoint');
+      assert.match(e.message, /A checkpoint was saved in \/tmp\/fake-out\.checkpoint: run again with --resume/);
+    });
+
+    it('exit 130 without an event after a cancel (Ctrl-C reached Python first) is a cancel, not a crash', async () => {
+      const { r } = run('interrupted-on-cancel');
+      r.onEvent((e) => e.event === 'started' && r.cancel());
+      const result = await r.result;
+      assert.equal(result.status, 'cancelled');
+      if (result.status === 'cancelled') assert.equal(result.exitCode, 130);
+    });
+
+    it('a cancel after the last training step waits for the holdout and export instead of SIGTERM', async () => {
+      const { r, logs } = run('finishing', { cancelGraceMs: 200, killGraceMs: 200 });
+      r.onEvent((e) => e.event === 'step' && r.cancel());
+      const result = await r.result;
+      assert.equal(result.status, 'done');
+      assert.ok(logs.some((l) => /training is complete: the trainer finishes the holdout evaluation and the export/.test(l)));
+      assert.ok(!logs.some((l) => /got SIGTERM|sending SIGTERM/.test(l)), logs.join('\n'));
+    });
+
+    it('lines without an end are cut, not buffered without bound: stderr lines at 4,096 characters, stdout is a protocol error', async () => {
+      const { r, logs } = run('endless-line');
+      const e = await failure(r.result);
+      assert.equal(e.code, 'protocol');
+      assert.match(e.message, /stdout line longer than 1048576 characters/);
+      const long = logs.find((l) => l.startsWith('xxxx'));
+      assert.ok(long && long.length < 4200 && /…\[line cut at 4096 characters\]$/.test(long), `log line of ${long?.length} characters`);
+    });
+
+    it('junk on stdout before the trainer starts is blamed on the interpreter', async () => {
+      const e = await failure(run('not-json').r.result);
+      assert.equal(e.code, 'protocol');
+      assert.match(e.message, /wrote something that is not the trainer's protocol to stdout before the trainer started/);
+    });
+
     it('a missing interpreter is a clear spawn error', async () => {
       const r = startTraining({ python: '/nonexistent/python3' }, {}, { trainerDir: fakeTrainerDir });
       const e = await failure(r.result);

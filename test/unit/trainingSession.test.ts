@@ -177,6 +177,17 @@ describe('TrainingSession', () => {
     assert.ok(session.snapshot!.log.includes('Killed'));
   });
 
+  it('a trainer the client stopped on request without a word (killed after the grace period) ends as cancelled, resumable', async () => {
+    const firstCheckpoint = recorded.findIndex((e) => e.event === 'checkpoint');
+    const session = new TrainingSession(() => new ReplayRun(recorded.slice(0, firstCheckpoint + 5), { exitCode: null, signal: 'SIGKILL', stderrTail: [], status: 'cancelled' }, 1));
+    const updates = collect(session);
+    session.start('run-c', DEFAULT_FORM, '/tmp/c');
+    await session.idle();
+    const end = updates.at(-1) as Extract<SessionUpdate, { kind: 'ended' }>;
+    assert.equal(end.outcome, 'cancelled');
+    assert.equal(end.resumable, true);
+  });
+
   it('keeps only the last log lines in the snapshot', async () => {
     const session = new TrainingSession(() => new ReplayRun(recorded, ok, 0), { logLines: 3 });
     session.start('run-l', DEFAULT_FORM, '/tmp/l');

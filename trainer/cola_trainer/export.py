@@ -3,6 +3,7 @@ onnxruntime), model.int8.onnx, cola-bert.json. Written to <out>.tmp-<pid> and re
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import json
 import os
 import shutil
@@ -138,6 +139,24 @@ def check_writable(final: Path) -> None:
     except OSError as e:
         raise TrainerError("bad_arguments", f"cannot write the output next to {final}: {e.strerror or e}",
                            hint="choose an --output-dir in a folder you can write to") from e
+
+
+def remove_stale_temporaries(final: Path) -> None:
+    """`<final>.tmp-<pid>` and `<final>.checkpoint.tmp-<pid>` folders of processes that no longer run: what a
+    killed export or checkpoint write left behind (a live process's folder is left alone)."""
+    for path in final.parent.glob(f"{glob.escape(final.name)}*.tmp-*"):
+        stem, _, pid = path.name.rpartition(".tmp-")
+        if stem not in (final.name, f"{final.name}.checkpoint") or not pid.isdigit() or not path.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # that process is alive
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # alive, owned by someone else
+        shutil.rmtree(path, ignore_errors=True)
+        log(f"removed {path}, left by an interrupted run")
 
 
 def replace_dir(tmp: Path, final: Path, marker: str = MODEL_MARKER, what: str = "cola-bert model folder") -> None:

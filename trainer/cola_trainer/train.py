@@ -24,7 +24,7 @@ from .args import RunArguments, default_learning_rate
 from .cancel import CancelFlag
 from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
-from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, replace_dir
+from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
@@ -211,13 +211,19 @@ def batch_loss(model: torch.nn.Module, collate: batching.Collator, data: Encoded
 
 
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, data: Encoded, collate: batching.Collator, device: torch.device, precision: str) -> dict[str, Any]:
+def evaluate(model: torch.nn.Module, data: Encoded, collate: batching.Collator, device: torch.device, precision: str,
+             should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Loss, accuracy, MCC and confusion over `data`; raises Cancelled between batches once `should_stop()` holds
+    (a large model's validation on a CPU takes long enough for a cancel to wait on it)."""
     was_training = model.training
     model.eval()
     order = np.argsort(-data.lengths, kind="stable")
     preds = np.zeros(len(order), dtype=np.int64)
     loss_sum = 0.0
     for start in range(0, len(order), EVAL_BATCH):
+        if should_stop is not None and should_stop():
+            model.train(was_training)
+            raise Cancelled
         idx = order[start:start + EVAL_BATCH]
         batch = collate([data.ids[i] for i in idx], data.labels[idx].tolist())
         batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
@@ -299,6 +305,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         if not targs.no_checkpoint:
             check_replaceable(ckpt_path, CHECKPOINT_MARKER, "cola-bert checkpoint folder")
         check_writable(out)
+        remove_stale_temporaries(out)
 
     # Data (rank 0 downloads first if needed).
     if dist.main:
@@ -479,7 +486,10 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
                     time.sleep(step_delay)
             flush_pending()
             eval_started = time.monotonic()
-            val = evaluate(unwrap(train_model), val_enc, collate, device, precision)
+            # A cancel stops validation too, except after the last epoch (then the run finishes with a model)
+            # and under DDP (ranks agree on stopping only at training steps).
+            stop_validation = None if dist.enabled or epoch + 1 == targs.epochs else cancel.is_set
+            val = evaluate(unwrap(train_model), val_enc, collate, device, precision, stop_validation)
             train_loss = state.epoch_loss_sum / max(1, state.epoch_loss_count)
             is_best = state.best is None or val["mcc"] > state.best["mcc"]
             if is_best:
@@ -506,6 +516,8 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         proto.emit("cancelled", step=state.global_step, checkpoint=last_checkpoint)
         return EXIT_CANCELLED
 
+    if cancel.is_set():
+        log("training is complete: finishing the holdout evaluation and the export, so the run ends with a model")
     state.training_seconds = base_training_seconds + (time.monotonic() - session_start)
     # Holdout with the best-validation weights, then export.
     if best_weights is not None:

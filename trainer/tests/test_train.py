@@ -325,3 +325,41 @@ def test_env_command_and_stdout_purity(validator):
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=trainer_env(), timeout=60)
     assert proc.stdout.splitlines() == ['{"event":"done","v":1,"output_dir":"x","elapsed_s":0.0}']
     assert "stray print" in proc.stderr and "raw fd write" in proc.stderr
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
+    import os
+    from cola_trainer.export import remove_stale_temporaries
+    out = tmp_path / "model"
+    dead, alive, checkpoint = tmp_path / "model.tmp-999999999", tmp_path / f"model.tmp-{os.getpid()}", tmp_path / "model.checkpoint.tmp-999999998"
+    for folder in (dead, alive, checkpoint):
+        folder.mkdir()
+    other = tmp_path / "model-other.tmp-999999997"  # another output's leftovers: not this run's to remove
+    other.mkdir()
+    remove_stale_temporaries(out)
+    assert not dead.exists() and not checkpoint.exists()
+    assert alive.exists(), "a running process's folder is left alone"
+    assert other.exists()
+
+
+def test_validation_stops_between_batches_when_cancelled(tiny_model):
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from cola_trainer import batching
+    from cola_trainer.data import Example
+    from cola_trainer.train import Cancelled, encode, evaluate
+    model = AutoModelForSequenceClassification.from_pretrained(str(tiny_model))
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model))
+    data = encode(tokenizer, [Example("x", i % 2, f"Sentence number {i} is here.", i) for i in range(300)], 32)
+    collate = batching.Collator(tokenizer.pad_token_id, True)
+    calls = []
+
+    def stop_on_second_batch() -> bool:
+        calls.append(1)
+        return len(calls) >= 2
+
+    model.train()
+    with pytest.raises(Cancelled):
+        evaluate(model, data, collate, torch.device("cpu"), "fp32", stop_on_second_batch)
+    assert len(calls) == 2 and model.training, "stopped before the second batch, training mode restored"
+    assert evaluate(model, data, collate, torch.device("cpu"), "fp32")["n"] == 300

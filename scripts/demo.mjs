@@ -3,8 +3,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+// fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const model = process.env.COLA_BERT_DEMO_MODEL || 'all-minilm-l6-v2';
 const out = path.join(root, 'models', `${model.replace(/[^\w.-]+/g, '_')}-cola`);
 
@@ -17,10 +19,13 @@ function step(title, cmd, args) {
   }
 }
 
-step('Setting up (npm ci, Python .venv with torch and transformers)', 'npm', ['run', 'setup']);
-step('Building', 'npm', ['run', 'build:bundle']);
+// npm without a shell on every platform: the npm that runs this script, else `npm` on PATH.
+const npm = (args) => (process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, ...args]] : ['npm', args]);
+step('Setting up (npm ci, Python .venv with torch and transformers)', ...npm(['run', 'setup']));
+step('Building', ...npm(['run', 'build:bundle']));
 const data = process.env.COLA_DIR ? ['--data', process.env.COLA_DIR] : [];
-step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, lr 1e-4: the default for this small model, see docs/trainer.md)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
+const recipe = model === 'all-minilm-l6-v2' ? 'lr 1e-4: the default for this small model' : "lr 2e-5: the chapter's";
+step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, ${recipe}; see docs/trainer.md)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
 // The folder the trainer took CoLA from (COLA_DIR, its cache or a fresh download), as its metadata records it.
 const holdout = path.join(JSON.parse(readFileSync(path.join(out, 'cola-bert.json'), 'utf8')).data.folder, 'out_of_domain_dev.tsv');
 step('Evaluating the fp32 ONNX model (TypeScript + onnxruntime-node) on out_of_domain_dev.tsv', process.execPath, ['dist/cli.js', 'eval', '--model', out, '--data', holdout, '--fp32']);

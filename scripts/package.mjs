@@ -6,10 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { listZip } from './zip-list.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+// fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** vsce target → onnxruntime-node binary folder (bin/napi-v6/<platform>/<arch>). */
 const ortFolders = {
@@ -109,7 +111,7 @@ function verify(vsix, ortFolder) {
   console.log(`[package] ${path.relative(process.cwd(), vsix) || vsix}: ${mb} MB, ${names.length} files, onnxruntime binary for ${ortFolder} only`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { values } = parseArgs({
     options: { target: { type: 'string' }, out: { type: 'string' }, 'no-build': { type: 'boolean', default: false } },
   });

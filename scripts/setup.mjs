@@ -1,14 +1,26 @@
 // `npm run setup`: everything a fresh clone needs, idempotent and fast when already done.
 //   1. node_modules from package-lock.json (npm ci), skipped when the lock file is unchanged;
 //   2. .venv with trainer/requirements*.txt, torch pinned and installed first, skipped when unchanged.
+// A stamp is removed before its step runs and written only after the step succeeded, so an interrupted
+// install is redone next time instead of being taken for complete.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+// fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stampDir = path.join(root, '.cache', 'stamps');
 mkdirSync(stampDir, { recursive: true });
+const TORCH = 'torch==2.13.0';
+const MIN_PYTHON = [3, 10];
+
+function fail(message) {
+  console.error(`[setup] ${message}`);
+  process.exit(1);
+}
 
 function run(cmd, args, opts = {}) {
   console.log(`[setup] ${cmd} ${args.join(' ')}`);
@@ -17,34 +29,98 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`[setup] ${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
 
+/** npm without a shell on every platform: the npm that runs this script, else `npm` on PATH. */
+function npm(args) {
+  if (process.env.npm_execpath) run(process.execPath, [process.env.npm_execpath, ...args]);
+  else run('npm', args);
+}
+
 function hashOf(files) {
   const h = createHash('sha256');
   for (const f of files) h.update(f).update(existsSync(path.join(root, f)) ? readFileSync(path.join(root, f)) : '');
   return h.digest('hex');
 }
 
-function upToDate(name, files) {
-  const stamp = path.join(stampDir, name);
+function stamp(name, files) {
+  const file = path.join(stampDir, name);
   const want = hashOf(files);
-  return { fresh: existsSync(stamp) && readFileSync(stamp, 'utf8') === want, mark: () => writeFileSync(stamp, want) };
+  return {
+    fresh: existsSync(file) && readFileSync(file, 'utf8') === want,
+    clear: () => rmSync(file, { force: true }),
+    mark: () => writeFileSync(file, want),
+  };
+}
+
+/** Whether a TCP connection to host:443 opens within `ms` (no request is made). */
+function reachable(host, ms = 3000) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: 443, timeout: ms });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
+}
+
+function onPath(exe) {
+  return spawnSync(process.platform === 'win32' ? 'where' : 'which', [exe], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Extra pip arguments for torch: on a machine without an NVIDIA GPU, PyPI's Linux torch wheel would still
+ * bring several GB of CUDA libraries; PyTorch's CPU index has the same version without them. Only when that
+ * index answers and the user has not configured pip's indexes (a local mirror, as on this project's CI).
+ */
+async function torchIndexArgs() {
+  if (process.platform !== 'linux' || onPath('nvidia-smi')) return [];
+  if (process.env.PIP_INDEX_URL || process.env.PIP_EXTRA_INDEX_URL || process.env.PIP_FIND_LINKS) return [];
+  if (!(await reachable('download.pytorch.org'))) return [];
+  console.log('[setup] no NVIDIA GPU: torch comes from the CPU index (no CUDA libraries)');
+  return ['--extra-index-url', 'https://download.pytorch.org/whl/cpu'];
+}
+
+/** The interpreter that creates .venv: $COLA_BERT_SETUP_PYTHON, else python3 (python on Windows); 3.10 or newer. */
+function basePython() {
+  const base = process.env.COLA_BERT_SETUP_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
+  const r = spawnSync(base, ['-c', 'import sys, venv, ensurepip; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' });
+  const need = `Python ${MIN_PYTHON.join('.')} or newer with the venv module`;
+  if (r.error) fail(`${base} was not found. Install ${need} (Debian/Ubuntu: apt install python3 python3-venv), or set COLA_BERT_SETUP_PYTHON to one.`);
+  if (r.status !== 0) {
+    fail(`${base} cannot create virtual environments (${(r.stderr || '').trim().split('\n').pop()}). Install the venv module (Debian/Ubuntu: apt install python3-venv), or set COLA_BERT_SETUP_PYTHON to another ${need}.`);
+  }
+  const [major, minor] = r.stdout.trim().split('.').map(Number);
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    fail(`${base} is Python ${major}.${minor}; the trainer needs ${need}. Set COLA_BERT_SETUP_PYTHON to one (e.g. python3.11).`);
+  }
+  return base;
 }
 
 // 1. Node packages.
-const nodeStamp = upToDate('node_modules', ['package-lock.json']);
+const nodeStamp = stamp('node_modules', ['package-lock.json']);
 if (!nodeStamp.fresh || !existsSync(path.join(root, 'node_modules'))) {
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  nodeStamp.clear();
+  npm(['ci', '--no-audit', '--no-fund']);
   nodeStamp.mark();
 } else console.log('[setup] node_modules up to date');
 
 // 2. Python environment.
 const venv = path.join(root, '.venv');
 const py = process.platform === 'win32' ? path.join(venv, 'Scripts', 'python.exe') : path.join(venv, 'bin', 'python');
-const pyStamp = upToDate('venv', ['trainer/requirements.txt', 'trainer/requirements-dev.txt']);
+const pyStamp = stamp('venv', ['trainer/requirements.txt', 'trainer/requirements-dev.txt', 'scripts/setup.mjs']);
 if (!pyStamp.fresh || !existsSync(py)) {
-  const base = process.env.COLA_BERT_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
-  if (!existsSync(py)) run(base, ['-m', 'venv', venv]);
+  pyStamp.clear();
+  // A .venv whose creation failed half-way (no pip: python3-venv was missing) is made again, not reused.
+  if (existsSync(py) && spawnSync(py, ['-m', 'pip', '--version'], { stdio: 'ignore' }).status !== 0) {
+    console.log(`[setup] ${venv} has no working pip: creating it again`);
+    rmSync(venv, { recursive: true, force: true });
+  }
+  if (!existsSync(py)) run(basePython(), ['-m', 'venv', venv]);
   const pip = [py, '-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off'];
-  run(pip[0], [...pip.slice(1), 'torch==2.13.0']);
+  // torch first and alone: installed after its dependents, pip could pick another build of it.
+  run(pip[0], [...pip.slice(1), ...(await torchIndexArgs()), TORCH]);
   run(pip[0], [...pip.slice(1), '-r', 'trainer/requirements.txt', '-r', 'trainer/requirements-dev.txt']);
   pyStamp.mark();
 } else console.log('[setup] .venv up to date');

@@ -1,33 +1,63 @@
 // `npm test`: setup, build, then every suite in order. Each suite is one entry below.
+// CoLA comes from $COLA_DIR (the `raw` folder of the release), else ../shared/datasets/cola/raw beside the
+// checkout (this project's CI), else the official release fetched once into .cache/cola (checked by SHA-256).
+// A suite that exits with SKIPPED (77, as automake does) is reported as skipped, not as passed.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const env = { ...process.env, COLA_DIR: process.env.COLA_DIR || path.resolve(root, '..', 'shared', 'datasets', 'cola', 'raw') };
+// fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const SKIPPED = 77;
+
+/** npm without a shell on every platform: the npm that runs this script, else `npm` on PATH. */
+function npm(args) {
+  return process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, ...args]] : ['npm', args];
+}
+
+function colaDir() {
+  if (process.env.COLA_DIR) return process.env.COLA_DIR;
+  const shared = path.resolve(root, '..', 'shared', 'datasets', 'cola', 'raw');
+  if (existsSync(path.join(shared, 'in_domain_train.tsv'))) return shared;
+  const release = path.join(root, '.cache', 'cola');
+  console.log(`\n=== CoLA: no $COLA_DIR and no ${shared}; fetching the official release into ${release} ===`);
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-python.mjs'), '-m', 'cola_trainer', 'fetch-cola', release], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  if (r.status !== 0) {
+    console.error(`Could not fetch CoLA (exit ${r.status}). Set COLA_DIR to the raw/ folder of an unzipped cola_public_1.1.zip (it must have tokenized/ beside it).`);
+    process.exit(1);
+  }
+  return path.join(release, 'raw');
+}
 
 const suites = [
-  ['setup', 'npm', ['run', 'setup']],
-  ['build', 'npm', ['run', 'build']],
-  ['unit (TypeScript core, mocha)', 'npm', ['run', 'test:unit']],
-  ['trainer (pytest)', 'npm', ['run', 'test:python']],
-  ['CLI integration', 'npm', ['run', 'test:cli']],
-  ['webview (headless Chromium)', 'npm', ['run', 'test:webview']],
-  ['integration (@vscode/test-electron)', 'npm', ['run', 'test:integration']],
-  ['integration suite in code-server\'s extension host', 'npm', ['run', 'test:integration:code-server']],
-  ['e2e (real workbench: code-server + Chromium)', 'npm', ['run', 'test:e2e']],
+  ['setup', ...npm(['run', 'setup'])],
+  ['build', ...npm(['run', 'build'])],
+  ['unit (TypeScript core, mocha)', ...npm(['run', 'test:unit'])],
+  ['trainer (pytest)', ...npm(['run', 'test:python'])],
+  ['CLI integration', ...npm(['run', 'test:cli'])],
+  ['webview (headless Chromium)', ...npm(['run', 'test:webview'])],
+  ['integration (@vscode/test-electron)', ...npm(['run', 'test:integration'])],
+  ['integration suite in code-server\'s extension host', ...npm(['run', 'test:integration:code-server'])],
+  ['e2e (real workbench: code-server + Chromium)', ...npm(['run', 'test:e2e'])],
 ];
 
 const results = [];
+let env = process.env;
 for (const [name, cmd, args] of suites) {
+  // After setup: the .venv that can fetch CoLA exists.
+  if (name === 'build') env = { ...process.env, COLA_DIR: colaDir() };
   const t0 = Date.now();
   console.log(`\n=== ${name} ===`);
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env });
-  const ok = r.status === 0;
-  results.push({ name, ok, seconds: (Date.now() - t0) / 1000 });
-  if (!ok) break;
+  const status = r.status === 0 ? 'ok' : r.status === SKIPPED ? 'skipped' : 'FAIL';
+  if (r.error) console.error(`could not start ${cmd}: ${r.error.message}`);
+  results.push({ name, status, seconds: (Date.now() - t0) / 1000 });
+  if (status === 'FAIL') break;
 }
 console.log('\n=== summary ===');
-for (const r of results) console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name} (${r.seconds.toFixed(1)} s)`);
-const failed = results.filter((r) => !r.ok).length + (suites.length - results.length);
-console.log(`${results.filter((r) => r.ok).length} passed, ${failed} failed`);
+for (const r of results) console.log(`${r.status.padEnd(7)} ${r.name} (${r.seconds.toFixed(1)} s)`);
+const count = (s) => results.filter((r) => r.status === s).length;
+const failed = count('FAIL') + (suites.length - results.length);
+console.log(`${count('ok')} passed, ${count('skipped')} skipped, ${failed} failed`);
 process.exit(failed ? 1 : 0);

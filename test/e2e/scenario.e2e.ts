@@ -13,7 +13,7 @@ import { Workbench } from './harness/workbench';
 import { cliCheck, ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
 import { fixtureLayout, lineOf } from './harness/fixture';
 // @ts-expect-error plain ESM script without type declarations
-import { ensureE2eTools } from '../../scripts/e2e-install.mjs';
+import { e2eUnsupported, ensureE2eTools } from '../../scripts/e2e-install.mjs';
 
 const EXTENSION_ID = 'cola-bert.cola-bert';
 const SAMPLE = 'sample.md';
@@ -45,6 +45,11 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   let trainedModel: string | undefined;
 
   before(async function () {
+    const unsupported = e2eUnsupported();
+    if (unsupported) {
+      console.log(`      e2e: SKIPPED — ${unsupported}.`);
+      this.skip();
+    }
     const t0 = Date.now();
     rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });

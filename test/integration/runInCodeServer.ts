@@ -12,7 +12,7 @@ import { chromiumArgs } from '../e2e/harness/workbench';
 import { repoRoot } from '../e2e/harness/models';
 import { prepare } from './prepare';
 // @ts-expect-error plain ESM script without type declarations
-import { ensureE2eTools } from '../../scripts/e2e-install.mjs';
+import { e2eUnsupported, ensureE2eTools } from '../../scripts/e2e-install.mjs';
 
 /**
  * The remote extension host's console.log(format, ...args) arrives as
@@ -30,6 +30,11 @@ async function forward(args: JSHandle[]): Promise<void> {
 let isMochaOutput = false;
 
 async function main(): Promise<number> {
+  const unsupported = e2eUnsupported();
+  if (unsupported) {
+    console.log(`integration (code-server): SKIPPED — ${unsupported}.`);
+    return 77; // `npm test` lists it as skipped
+  }
   const tools = ensureE2eTools();
   const p = await prepare();
   const profile = createProfile(path.join(p.tmp, 'profile'), tools, {}, p.settings);

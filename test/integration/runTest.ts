@@ -1,6 +1,7 @@
 // `npm run test:integration`: the @vscode/test-electron suite (mocha inside a VS Code desktop).
 // VS Code desktop cannot be downloaded on every machine (not on the offline CI here), so the binary
-// comes from VSCODE_EXECUTABLE_PATH; without it the suite reports itself skipped in one line, exit 0.
+// comes from VSCODE_EXECUTABLE_PATH; without it the suite reports itself skipped in one line, exit 77
+// (`npm test` lists it as skipped, not passed).
 // (`npm run test:integration:code-server` runs the same suite in code-server's extension host.)
 import { runTests } from '@vscode/test-electron';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ async function main(): Promise<number> {
   if (!exe) {
     console.log('integration (@vscode/test-electron): SKIPPED — VSCODE_EXECUTABLE_PATH is not set and VS Code desktop cannot be downloaded here; ' +
       'set it to a VS Code binary to run this suite (docs/e2e.md).');
-    return 0;
+    return 77;
   }
   if (!existsSync(exe)) {
     console.error(`integration: VSCODE_EXECUTABLE_PATH=${exe} does not exist`);

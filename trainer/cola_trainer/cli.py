@@ -6,13 +6,15 @@ import os
 import sys
 import traceback
 import warnings
+from pathlib import Path
 
 from .protocol import Protocol, TrainerError, log
 
-USAGE = """usage: python -m cola_trainer {env,train} [options]
+USAGE = """usage: python -m cola_trainer {env,train,fetch-cola} [options]
 
-  env     print one `environment` event (versions, devices, bf16 support) and exit
-  train   fine-tune on CoLA and export the model folder; 'train --help' lists the options
+  env         print one `environment` event (versions, devices, bf16 support) and exit
+  train       fine-tune on CoLA and export the model folder; 'train --help' lists the options
+  fetch-cola  DIR: the official release's raw/ and tokenized/ files into DIR, checked by SHA-256
 
 stdout carries only JSON lines (trainer/cola_trainer/protocol.schema.json); logs go to stderr.
 """
@@ -44,8 +46,15 @@ def main(argv: list[str] | None = None) -> int:
         if command == "env":
             proto.emit("environment", **environment_event())
             return 0
+        if command == "fetch-cola":
+            # For `npm test` on a machine without a CoLA copy: the release's raw/ and tokenized/ into a folder.
+            if len(rest) != 1:
+                raise TrainerError("bad_arguments", "usage: python -m cola_trainer fetch-cola DIR")
+            from .data import fetch_release
+            fetch_release(Path(rest[0]))
+            return 0
         if command != "train":
-            raise TrainerError("bad_arguments", f"unknown command {command!r}", hint="use 'env' or 'train'")
+            raise TrainerError("bad_arguments", f"unknown command {command!r}", hint="use 'env', 'train' or 'fetch-cola'")
         rank = int(os.environ.get("RANK", "0"))
         if rank != 0:
             proto.disable()

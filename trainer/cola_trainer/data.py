@@ -23,6 +23,11 @@ SHA256 = {
     TRAIN_FILE: "f320a10f92d3bce6b29152fde322a362eac39238e50d8de0c8815457fdf4fc12",
     HOLDOUT_FILE: "201b9c57b2a20f1282242eec0ed8995729e3be19c29a46c047b3727338836c05",
 }
+# The release's NLTK-tokenized copies of the same files (the tutorials' variant; the test suites read both).
+TOKENIZED_SHA256 = {
+    TRAIN_FILE: "6b79f1dee9e885c73d47f1657e2776f44b587c0cfba2cafdcdc6f05a7acbc160",
+    HOLDOUT_FILE: "c726f804e97a2be70464e384ac9795b91c42b3959c3ada177cef31afcf9aaa3e",
+}
 DATA_HINT = ("pass a folder holding in_domain_train.tsv and out_of_domain_dev.tsv: '--data DIR' (cola-bert CLI) or "
              "'--data-dir DIR' (python -m cola_trainer), or set COLA_DIR")
 
@@ -114,9 +119,7 @@ def _has_files(folder: Path) -> bool:
     return all((folder / name).is_file() for name in SHA256)
 
 
-def download(target: Path, url: str | None = None, timeout: float = 30.0) -> Path:
-    """Fetch the official release zip, extract the two raw files, check their SHA-256, move them into place."""
-    url = url or os.environ.get("COLA_DOWNLOAD_URL") or COLA_URL
+def _fetch_release(url: str, timeout: float) -> zipfile.ZipFile:
     log(f"downloading CoLA from {url}")
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
@@ -125,22 +128,32 @@ def download(target: Path, url: str | None = None, timeout: float = 30.0) -> Pat
         raise TrainerError("data_missing", f"CoLA is not available locally and the download from {url} failed: {e}",
                            hint=DATA_HINT) from e
     try:
-        archive = zipfile.ZipFile(io.BytesIO(blob))
+        return zipfile.ZipFile(io.BytesIO(blob))
     except zipfile.BadZipFile as e:
         raise TrainerError("data_missing", f"the download from {url} is not a zip file", hint=DATA_HINT) from e
-    members = {Path(n).name: n for n in archive.namelist() if Path(n).parent.name == "raw" and Path(n).name in SHA256}
+
+
+def _extract_checked(archive: zipfile.ZipFile, url: str, variant: str, sums: dict[str, str], into: Path) -> None:
+    """`<variant>/<name>` of the zip into `into/<name>`, each checked against its SHA-256."""
+    members = {Path(n).name: n for n in archive.namelist() if Path(n).parent.name == variant and Path(n).name in sums}
+    into.mkdir(parents=True, exist_ok=True)
+    for name, want in sums.items():
+        if name not in members:
+            raise TrainerError("data_missing", f"the CoLA zip from {url} has no {variant}/{name}", hint=DATA_HINT)
+        out = into / name
+        out.write_bytes(archive.read(members[name]))
+        got = _sha256(out)
+        if got != want:
+            raise TrainerError("data_missing", f"checksum mismatch for {variant}/{name} from {url}: SHA-256 {got}, expected {want}",
+                               hint=DATA_HINT, file=name)
+
+
+def _into_place(target: Path, fill) -> Path:
+    """Builds a folder in a staging folder beside `target` (via `fill(staging)`), then renames it into place."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".cola-download-", dir=target.parent))
     try:
-        for name, want in SHA256.items():
-            if name not in members:
-                raise TrainerError("data_missing", f"the CoLA zip from {url} has no raw/{name}", hint=DATA_HINT)
-            out = staging / name
-            out.write_bytes(archive.read(members[name]))
-            got = _sha256(out)
-            if got != want:
-                raise TrainerError("data_missing", f"checksum mismatch for {name} from {url}: SHA-256 {got}, expected {want}",
-                                   hint=DATA_HINT, file=name)
+        fill(staging)
         if target.exists():
             shutil.rmtree(target)
         os.replace(staging, target)
@@ -148,6 +161,28 @@ def download(target: Path, url: str | None = None, timeout: float = 30.0) -> Pat
         shutil.rmtree(staging, ignore_errors=True)
     log(f"CoLA saved to {target}")
     return target
+
+
+def download(target: Path, url: str | None = None, timeout: float = 30.0) -> Path:
+    """Fetch the official release zip, extract the two raw files, check their SHA-256, move them into place."""
+    url = url or os.environ.get("COLA_DOWNLOAD_URL") or COLA_URL
+    archive = _fetch_release(url, timeout)
+    return _into_place(target, lambda staging: _extract_checked(archive, url, "raw", SHA256, staging))
+
+
+def fetch_release(target: Path, url: str | None = None, timeout: float = 60.0) -> Path:
+    """`target/raw` and `target/tokenized` from the official release, checked by SHA-256: what the test suites
+    read (`npm test` on a machine without a CoLA copy). Kept when already complete."""
+    if all((target / "raw" / n).is_file() for n in SHA256) and all((target / "tokenized" / n).is_file() for n in TOKENIZED_SHA256):
+        return target
+    url = url or os.environ.get("COLA_DOWNLOAD_URL") or COLA_URL
+    archive = _fetch_release(url, timeout)
+
+    def fill(staging: Path) -> None:
+        _extract_checked(archive, url, "raw", SHA256, staging / "raw")
+        _extract_checked(archive, url, "tokenized", TOKENIZED_SHA256, staging / "tokenized")
+
+    return _into_place(target, fill)
 
 
 def resolve_data_dir(data_dir: str | None, allow_download: bool = True) -> Path:

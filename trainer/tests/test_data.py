@@ -166,3 +166,27 @@ def test_too_few_rows_for_the_split_is_a_clear_error(tmp_path):
         data.load_cola(tmp_path, 0.1, 42, None, None)
     assert info.value.code == "data_malformed"
     assert "3 rows (1 labelled 0, 2 labelled 1): too few for a 90%/10% train/validation split" in info.value.message
+
+
+def test_fetch_release_extracts_raw_and_tokenized_with_checksums(tmp_path, monkeypatch, cola):
+    archive = tmp_path / "release.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for variant in ("raw", "tokenized"):
+            for name in data.SHA256:
+                z.writestr(f"cola_public/{variant}/{name}", (cola.parent / variant / name).read_bytes())
+    target = tmp_path / "cola"
+    assert data.fetch_release(target, archive.as_uri()) == target
+    for variant in ("raw", "tokenized"):
+        for name in data.SHA256:
+            assert (target / variant / name).read_bytes() == (cola.parent / variant / name).read_bytes()
+    # Complete already: no download (a broken URL is never touched).
+    assert data.fetch_release(target, (tmp_path / "missing.zip").as_uri()) == target
+    # A tokenized file that is not the release's is refused, and nothing is left half-written.
+    with zipfile.ZipFile(archive, "w") as z:
+        for name in data.SHA256:
+            z.writestr(f"cola_public/raw/{name}", (cola / name).read_bytes())
+            z.writestr(f"cola_public/tokenized/{name}", b"not these")
+    with pytest.raises(TrainerError) as info:
+        data.fetch_release(tmp_path / "other", archive.as_uri())
+    assert "checksum mismatch for tokenized/" in info.value.message
+    assert not (tmp_path / "other").exists()

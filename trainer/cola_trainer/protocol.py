@@ -93,6 +93,13 @@ class Protocol:
         self.emit("error", **err.to_event())
 
 
+# print() writes the text and the newline separately, so the stdin thread's lines could land inside the main
+# thread's. One write per line, under a reentrant lock (a signal handler that logs runs on the main thread).
+_log_lock = threading.RLock()
+
+
 def log(message: str) -> None:
     """Human-readable log line on stderr (not part of the protocol)."""
-    print(f"[cola-trainer] {message}", file=sys.stderr, flush=True)
+    with _log_lock:
+        sys.stderr.write(f"[cola-trainer] {message}\n")
+        sys.stderr.flush()

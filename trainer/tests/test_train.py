@@ -363,3 +363,21 @@ def test_validation_stops_between_batches_when_cancelled(tiny_model):
         evaluate(model, data, collate, torch.device("cpu"), "fp32", stop_on_second_batch)
     assert len(calls) == 2 and model.training, "stopped before the second batch, training mode restored"
     assert evaluate(model, data, collate, torch.device("cpu"), "fp32")["n"] == 300
+
+
+def test_log_lines_from_two_threads_never_merge(capfd):
+    import threading
+    from cola_trainer.protocol import log
+
+    def spam(tag):
+        for i in range(300):
+            log(f"{tag} line {i} " + "x" * 50)
+
+    threads = [threading.Thread(target=spam, args=(t,)) for t in ("main", "stdin")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 600
+    assert all(line.startswith("[cola-trainer] ") and line.count("[cola-trainer]") == 1 for line in lines)

@@ -137,7 +137,7 @@ export function ensureE2eTools() {
   return { nodeBinDir: node.binDir, nodeVersion: node.version, codeServer, chromium, playwright };
 }
 
-if (fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   try {
     const tools = ensureE2eTools();
     for (const [k, v] of Object.entries(tools)) log(`${k}: ${v}`);

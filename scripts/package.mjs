@@ -111,7 +111,7 @@ function verify(vsix, ortFolder) {
   console.log(`[package] ${path.relative(process.cwd(), vsix) || vsix}: ${mb} MB, ${names.length} files, onnxruntime binary for ${ortFolder} only`);
 }
 
-if (fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const { values } = parseArgs({
     options: { target: { type: 'string' }, out: { type: 'string' }, 'no-build': { type: 'boolean', default: false } },
   });

@@ -43,7 +43,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stderr, `cola-bert: unknown command '${name}'\n\n${mainUsage()}`);
     return EXIT_ERROR;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // After `--` everything is a file name (`cola-bert check -- -h` checks a file called -h).
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
     writeLine(io.stdout, command.usage);
     return EXIT_OK;
   }

@@ -170,7 +170,7 @@ const fields: FieldSpec[] = [
     browse: 'model',
     help: 'bert-base-uncased is the chapter\'s model (downloaded from the Hugging Face Hub). all-minilm-l6-v2 is a small BERT that works offline. Any hub id or a local model folder also works.',
   },
-  { key: 'dataset', label: 'Dataset', kind: 'text', browse: 'dataset', placeholder: 'official CoLA download', help: 'Empty: download the official CoLA 1.1 release. Or a folder holding in_domain_train.tsv and out_of_domain_dev.tsv.' },
+  { key: 'dataset', label: 'Dataset', kind: 'text', browse: 'dataset', placeholder: 'official CoLA download', help: 'Empty: $COLA_DIR, then the cached copy, then a download of the official CoLA 1.1 release. Or a folder holding in_domain_train.tsv and out_of_domain_dev.tsv.' },
   { key: 'epochs', label: 'Epochs', kind: 'number', help: 'Passes over the training set. The chapter uses 4; the BERT paper suggests 2–4.' },
   { key: 'batchSize', label: 'Batch size', kind: 'number', help: 'Sentences per optimizer step. 32 as in the chapter; lower it if the GPU runs out of memory.' },
   { key: 'learningRate', label: 'Learning rate', kind: 'number', help: 'Peak AdamW learning rate. 2e-5 as in the chapter (bert-base-uncased); 1e-4 suits the small offline all-minilm-l6-v2 (holdout MCC 0.277 against 0.213, docs/trainer.md).' },

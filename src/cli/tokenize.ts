@@ -13,7 +13,8 @@ export const usage = `Usage: cola-bert tokenize --model DIR [--max-length N] < s
 Reads one sentence per line on stdin and prints one JSON array holding, per line, the token ids
 with special tokens ([CLS] … [SEP]), truncated like the trainer truncates — the same ids as the
 model's Hugging Face tokenizer. DIR is a model folder from \`cola-bert train\` (max length from its
-cola-bert.json) or any folder with a tokenizer.json (max length 512 unless --max-length).`;
+cola-bert.json) or any folder with a tokenizer.json (max length from its tokenizer_config.json,
+else 512; --max-length overrides either).`;
 
 export function splitLines(text: string): string[] {
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));

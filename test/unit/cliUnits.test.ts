@@ -132,6 +132,15 @@ describe('CLI pieces', () => {
       assert.match(r.stderr, /status 0\n$/, r.stderr);
       assert.doesNotMatch(r.stderr, /EPIPE|Unhandled 'error' event/);
     });
+    it('-h after -- is a file name, not a request for help', async () => {
+      const a = io();
+      assert.equal(await main(['check', '--model', path.join(os.tmpdir(), 'no-model-here'), '--', '-h'], a), 2);
+      assert.match(a.err(), /-h does not exist\./);
+      assert.doesNotMatch(a.out(), /Usage:/);
+      const b = io();
+      assert.equal(await main(['check', '-h'], b), 0);
+      assert.match(b.out(), /Usage: cola-bert check/);
+    });
     it('tokenize splits stdin lines (LF or CRLF, trailing newline optional)', () => {
       assert.deepEqual(splitLines('a\r\nb\n\nc\n'), ['a', 'b', '', 'c']);
       assert.deepEqual(splitLines('only'), ['only']);

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCommand as npm } from './npm.mjs';
 
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,8 +20,6 @@ function step(title, cmd, args) {
   }
 }
 
-// npm without a shell on every platform: the npm that runs this script, else `npm` on PATH.
-const npm = (args) => (process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, ...args]] : ['npm', args]);
 step('Setting up (npm ci, Python .venv with torch and transformers)', ...npm(['run', 'setup']));
 step('Building', ...npm(['run', 'build:bundle']));
 const data = process.env.COLA_DIR ? ['--data', process.env.COLA_DIR] : [];

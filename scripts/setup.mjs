@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCommand } from './npm.mjs';
 
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,10 +30,8 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`[setup] ${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
 
-/** npm without a shell on every platform: the npm that runs this script, else `npm` on PATH. */
 function npm(args) {
-  if (process.env.npm_execpath) run(process.execPath, [process.env.npm_execpath, ...args]);
-  else run('npm', args);
+  run(...npmCommand(args));
 }
 
 function hashOf(files) {

@@ -7,15 +7,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2eUnsupported } from './e2e-install.mjs';
+import { npmCommand as npm } from './npm.mjs';
 
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SKIPPED = 77;
-
-/** npm without a shell on every platform: the npm that runs this script, else `npm` on PATH. */
-function npm(args) {
-  return process.env.npm_execpath ? [process.execPath, [process.env.npm_execpath, ...args]] : ['npm', args];
-}
 
 function colaDir() {
   if (process.env.COLA_DIR) return process.env.COLA_DIR;

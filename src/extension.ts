@@ -55,8 +55,11 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
   const training = registerTrainingPanel(context, {
     log,
     useModel: (dir) => models.useModel(dir),
-    // A newly trained model becomes the default (newest panel-trained folder) unless a model path is set.
-    modelTrained: async () => {
+    // A newly trained model becomes the default (newest panel-trained folder) unless a model path is set;
+    // a model path that still names the loaded folder keeps it, without opening it again.
+    modelTrained: async (dir) => {
+      const state = models.state;
+      if (state.kind === 'ready' && state.dir !== dir && models.resolveDir() === state.dir) return;
       await models.reload();
       if (models.state.kind === 'ready') log.info(`Diagnostics use ${models.state.dir}.`);
     },

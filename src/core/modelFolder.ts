@@ -138,8 +138,8 @@ function maxPositions(dir: string): number | null {
 
 /** Reads and validates a model folder; throws ModelFolderError with an actionable message. */
 export function readModelFolder(dir: string): ModelFolder {
-  const abs = modelFolderPath(dir);
-  const meta = readModelMetadata(abs);
+  const meta = readModelMetadata(dir); // checks the folder itself first
+  const abs = path.resolve(dir);
   const tokenizerPath = path.join(abs, TOKENIZER_FILE);
   if (!nonEmptyFile(tokenizerPath)) fail('missing_file', `The model folder has no ${TOKENIZER_FILE} (${tokenizerPath}).`, tokenizerPath);
   const onnxPath = path.join(abs, meta.onnx);

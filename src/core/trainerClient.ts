@@ -304,15 +304,20 @@ class Run implements TrainerRun {
     const term = setTimeout(() => {
       if (this.exited) return;
       this.options.logger?.('[cola-bert] the trainer did not stop after "cancel"; sending SIGTERM');
-      this.child.kill('SIGTERM');
-      const kill = setTimeout(() => {
-        if (this.exited) return;
-        this.options.logger?.('[cola-bert] the trainer did not stop after SIGTERM; sending SIGKILL');
-        this.child.kill('SIGKILL');
-      }, this.options.killGraceMs ?? 15_000);
-      this.timers.push(kill);
+      this.terminate();
     }, graceMs);
     this.timers.push(term);
+  }
+
+  /** SIGTERM now; SIGKILL after the kill grace period if the process has not exited by then. */
+  private terminate(): void {
+    this.child.kill('SIGTERM');
+    const kill = setTimeout(() => {
+      if (this.exited) return;
+      this.options.logger?.('[cola-bert] the trainer did not stop after SIGTERM; sending SIGKILL');
+      this.child.kill('SIGKILL');
+    }, this.options.killGraceMs ?? 15_000);
+    this.timers.push(kill);
   }
 
   private clearTimers(): void {
@@ -331,11 +336,7 @@ class Run implements TrainerRun {
       this.protocolError = e as ProtocolError;
       this.options.logger?.(`[cola-bert] ${this.protocolError.message}; stopping the trainer`);
       this.cancelRequested = true;
-      this.child.kill('SIGTERM');
-      const kill = setTimeout(() => {
-        if (!this.exited) this.child.kill('SIGKILL');
-      }, this.options.killGraceMs ?? 15_000);
-      this.timers.push(kill);
+      this.terminate();
       return;
     }
     if (this.ended) {
@@ -361,11 +362,7 @@ class Run implements TrainerRun {
       if (this.exited) return;
       this.options.logger?.('[cola-bert] the trainer reported "done" but did not exit; sending SIGTERM');
       this.stoppedAfterDone = true;
-      this.child.kill('SIGTERM');
-      const kill = setTimeout(() => {
-        if (!this.exited) this.child.kill('SIGKILL');
-      }, this.options.killGraceMs ?? 15_000);
-      this.timers.push(kill);
+      this.terminate();
     }, this.options.exitAfterDoneMs ?? 30_000);
     this.timers.push(timer);
   }

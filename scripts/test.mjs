@@ -8,11 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { e2eUnsupported } from './e2e-install.mjs';
 import { npmCommand as npm } from './npm.mjs';
+import { summarize } from './test-summary.mjs';
 
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SKIPPED = 77;
 
+/** The CoLA folder, or undefined when it could not be fetched (the message is printed). */
 function colaDir() {
   if (process.env.COLA_DIR) return process.env.COLA_DIR;
   const shared = path.resolve(root, '..', 'shared', 'datasets', 'cola', 'raw');
@@ -22,7 +24,7 @@ function colaDir() {
   const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-python.mjs'), '-m', 'cola_trainer', 'fetch-cola', release], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
   if (r.status !== 0) {
     console.error(`Could not fetch CoLA (exit ${r.status}). Set COLA_DIR to the raw/ folder of an unzipped cola_public_1.1.zip (it must have tokenized/ beside it).`);
-    process.exit(1);
+    return undefined;
   }
   return path.join(release, 'raw');
 }
@@ -43,27 +45,34 @@ const suites = [
 ];
 
 const results = [];
+let stopReason;
 let env = process.env;
 for (const [name, cmd, args] of suites) {
   // After setup: the .venv that can fetch CoLA exists.
-  if (name === 'build') env = { ...process.env, COLA_DIR: colaDir() };
+  if (name === 'build') {
+    const cola = colaDir();
+    if (!cola) {
+      stopReason = 'CoLA could not be fetched';
+      break;
+    }
+    env = { ...process.env, COLA_DIR: cola };
+  }
   const t0 = Date.now();
   console.log(`\n=== ${name} ===`);
   const unsupported = WORKBENCH_SUITES.has(name) ? e2eUnsupported() : null;
   if (unsupported) {
     console.log(`SKIPPED: ${unsupported}`);
-    results.push({ name, status: 'skipped', seconds: 0 });
+    results.push({ name, status: 'skipped', seconds: 0, why: unsupported });
     continue;
   }
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, env });
   const status = r.status === 0 ? 'ok' : r.status === SKIPPED ? 'skipped' : 'FAIL';
   if (r.error) console.error(`could not start ${cmd}: ${r.error.message}`);
-  results.push({ name, status, seconds: (Date.now() - t0) / 1000 });
+  const why = r.error ? `could not start ${cmd}` : r.signal ? `ended by ${r.signal}` : status === 'FAIL' ? `exit ${r.status}` : undefined;
+  results.push({ name, status, seconds: (Date.now() - t0) / 1000, why });
   if (status === 'FAIL') break;
 }
 console.log('\n=== summary ===');
-for (const r of results) console.log(`${r.status.padEnd(7)} ${r.name} (${r.seconds.toFixed(1)} s)`);
-const count = (s) => results.filter((r) => r.status === s).length;
-const failed = count('FAIL') + (suites.length - results.length);
-console.log(`${count('ok')} passed, ${count('skipped')} skipped, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+const summary = summarize(suites.map(([name]) => name), results, stopReason);
+for (const line of summary.lines) console.log(line);
+process.exit(summary.exitCode);

@@ -18,12 +18,59 @@ CHAPTER_LEARNING_RATE = 2e-5
 OFFLINE_LEARNING_RATE = 1e-4
 
 
-def default_learning_rate(base_model: str) -> float:
-    return OFFLINE_LEARNING_RATE if base_model == OFFLINE_ALIAS else CHAPTER_LEARNING_RATE
+@dataclass(frozen=True)
+class ModelDependentDefault:
+    """A default that depends on the base model: the trainer fills it in once the model is resolved, so a caller
+    that leaves the flag out gets the right value for whatever model it picked (describe-args publishes both)."""
+    fallback: float
+    by_model: dict[str, float]
+
+    def __call__(self, base_model: str) -> float:
+        return self.by_model.get(base_model, self.fallback)
+
+
+default_learning_rate = ModelDependentDefault(CHAPTER_LEARNING_RATE, {OFFLINE_ALIAS: OFFLINE_LEARNING_RATE})
+
+# Field metadata that describes an argument without being an argparse keyword.
+BOUND_KEYS = ("minimum", "exclusive_minimum", "maximum", "exclusive_maximum")
+_NOT_ARGPARSE = ("help", "default_by_model", *BOUND_KEYS)
 
 
 def _opt(default: Any, help: str, **extra: Any) -> Any:
     return field(default=default, metadata={"help": help, **extra})
+
+
+def _show(value: float) -> str:
+    # 2**32 reads better than 4294967296 in a message about seeds.
+    if isinstance(value, int) and value >= 2**31 and value & (value - 1) == 0:
+        return f"2**{value.bit_length() - 1}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def bounds_message(meta: Any) -> str:
+    """What the bounds of a field allow, e.g. "in [0, 1)" or "at least 1"; empty when unbounded."""
+    lo = meta.get("minimum", meta.get("exclusive_minimum"))
+    hi = meta.get("maximum", meta.get("exclusive_maximum"))
+    if lo is not None and hi is not None:
+        return f"in {'(' if 'exclusive_minimum' in meta else '['}{_show(lo)}, {_show(hi)}{')' if 'exclusive_maximum' in meta else ']'}"
+    if lo is not None:
+        return f"at least {_show(lo)}" if "minimum" in meta else f"greater than {_show(lo)}"
+    if hi is not None:
+        return f"at most {_show(hi)}" if "maximum" in meta else f"less than {_show(hi)}"
+    return ""
+
+
+def _within(value: float, meta: Any) -> bool:
+    return not (("minimum" in meta and value < meta["minimum"]) or ("exclusive_minimum" in meta and value <= meta["exclusive_minimum"])
+                or ("maximum" in meta and value > meta["maximum"]) or ("exclusive_maximum" in meta and value >= meta["exclusive_maximum"]))
+
+
+def check_bounds(args: Any) -> None:
+    """Raises bad_arguments for the first field outside the bounds its metadata declares (None = left out)."""
+    for f in dataclasses.fields(args):
+        value = getattr(args, f.name)
+        if value is not None and not isinstance(value, bool) and not _within(value, f.metadata):
+            raise TrainerError("bad_arguments", f"--{f.name.replace('_', '-')} must be {bounds_message(f.metadata)}, got {value}")
 
 
 @dataclass
@@ -31,46 +78,46 @@ class ModelArguments:
     model: str = _opt("auto", "Hugging Face hub id, local model folder, or the alias 'all-minilm-l6-v2'. "
                               "'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
                       metavar="ID|DIR")
-    max_length: int = _opt(128, "Longest tokenized sentence; longer ones are truncated.", metavar="N")
+    max_length: int = _opt(128, "Longest tokenized sentence; longer ones are truncated.", metavar="N", minimum=8, maximum=512)
 
     def __post_init__(self) -> None:
         if not self.model.strip():
             raise TrainerError("bad_arguments", "--model must not be empty", hint="pass a hub id, a folder, or all-minilm-l6-v2")
-        if not 8 <= self.max_length <= 512:
-            raise TrainerError("bad_arguments", f"--max-length must be between 8 and 512, got {self.max_length}")
+        check_bounds(self)
 
 
 @dataclass
 class DataArguments:
     data_dir: Optional[str] = _opt(None, "Folder holding in_domain_train.tsv and out_of_domain_dev.tsv. Default: $COLA_DIR, "
                                          "then ~/.cache/cola-bert/cola_public_1.1, then the official CoLA 1.1 download.", metavar="DIR")
-    validation_fraction: float = _opt(0.1, "Share of in_domain_train.tsv held out (stratified by label) for per-epoch validation.", metavar="X")
-    max_train: Optional[int] = _opt(None, "Use only a seeded random sample of N training rows (quick runs and tests).", metavar="N")
-    max_eval: Optional[int] = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests).", metavar="N")
+    validation_fraction: float = _opt(0.1, "Share of in_domain_train.tsv held out (stratified by label) for per-epoch validation.",
+                                      metavar="X", exclusive_minimum=0.0, exclusive_maximum=0.5)
+    max_train: Optional[int] = _opt(None, "Use only a seeded random sample of N training rows (quick runs and tests).", metavar="N", minimum=1)
+    max_eval: Optional[int] = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests).",
+                                   metavar="N", minimum=1)
 
     def __post_init__(self) -> None:
         if self.data_dir is not None and not self.data_dir.strip():
             raise TrainerError("bad_arguments", "--data-dir is empty", hint="pass a folder, or leave the flag out to use $COLA_DIR, the cache or the download")
-        if not 0.0 < self.validation_fraction < 0.5:
-            raise TrainerError("bad_arguments", f"--validation-fraction must be in (0, 0.5), got {self.validation_fraction}")
-        for name in ("max_train", "max_eval"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise TrainerError("bad_arguments", f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        check_bounds(self)
 
 
 @dataclass
 class TrainingArguments:
     output_dir: Optional[str] = _opt(None, "Where the exported model folder goes. Default: models/<run_id>.", metavar="DIR")
-    epochs: int = _opt(4, "Training epochs (the chapter: 4).", metavar="N")
-    batch_size: int = _opt(32, "Global batch size, all processes together (the chapter: 32).", metavar="N")
+    epochs: int = _opt(4, "Training epochs (the chapter: 4).", metavar="N", minimum=1)
+    batch_size: int = _opt(32, "Global batch size, all processes together (the chapter: 32).", metavar="N", minimum=1)
     learning_rate: Optional[float] = _opt(None, "Peak AdamW learning rate. Default: 2e-5 (the chapter's) for every model but the "
                                                  f"offline {OFFLINE_ALIAS}, which gets {OFFLINE_LEARNING_RATE:g}: the best 4-epoch "
-                                                 "recipe of a sweep (holdout MCC 0.277 against 0.213; docs/trainer.md).", metavar="X")
-    weight_decay: float = _opt(0.01, "AdamW weight decay, applied to all weights except biases and LayerNorm weights.", metavar="X")
-    warmup_ratio: float = _opt(0.1, "Share of the steps spent warming the learning rate up linearly from 0.", metavar="X")
-    max_grad_norm: float = _opt(1.0, "Gradient clipping norm (0 disables clipping).", metavar="X")
-    seed: int = _opt(42, "Seed for the split, the data order, dropout and the classifier head.", metavar="N")
+                                                 "recipe of a sweep (holdout MCC 0.277 against 0.213; docs/trainer.md).", metavar="X",
+                                          exclusive_minimum=0.0, exclusive_maximum=1.0, default_by_model=default_learning_rate)
+    weight_decay: float = _opt(0.01, "AdamW weight decay, applied to all weights except biases and LayerNorm weights.", metavar="X",
+                               minimum=0.0, exclusive_maximum=1.0)
+    warmup_ratio: float = _opt(0.1, "Share of the steps spent warming the learning rate up linearly from 0.", metavar="X",
+                               minimum=0.0, exclusive_maximum=1.0)
+    max_grad_norm: float = _opt(1.0, "Gradient clipping norm (0 disables clipping).", metavar="X", minimum=0.0)
+    # numpy's PCG64 and torch.manual_seed both take it; beyond 2**32 - 1 some platforms overflow.
+    seed: int = _opt(42, "Seed for the split, the data order, dropout and the classifier head.", metavar="N", minimum=0, exclusive_maximum=2**32)
     device: str = _opt("auto", "auto = cuda when available, else cpu.", choices=("auto", "cpu", "cuda"))
     precision: str = _opt("auto", "auto = bf16 on CUDA (fp16 on older GPUs) and on CPUs with AMX/AVX512-BF16, else fp32.",
                           choices=("auto", "fp32", "bf16", "fp16"))
@@ -79,24 +126,12 @@ class TrainingArguments:
     no_checkpoint: bool = _opt(False, "Write no resumable checkpoints (benchmarks); a cancelled run then cannot be resumed.")
     no_export: bool = _opt(False, "Stop after the holdout evaluation without writing the model folder (benchmarks).")
     num_workers: int = _opt(0, "Accepted for compatibility: sentences are tokenized once and each batch is padded in the "
-                               "training process (cheap), so no loader workers are started.", metavar="N")
+                               "training process (cheap), so no loader workers are started.", metavar="N", minimum=0)
 
     def __post_init__(self) -> None:
-        checks = [
-            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.learning_rate is None or 0 < self.learning_rate < 1, f"--learning-rate must be in (0, 1), got {self.learning_rate}"),
-            (0 <= self.weight_decay < 1, f"--weight-decay must be in [0, 1), got {self.weight_decay}"),
-            (0 <= self.warmup_ratio < 1, f"--warmup-ratio must be in [0, 1), got {self.warmup_ratio}"),
-            (self.max_grad_norm >= 0, f"--max-grad-norm must be >= 0, got {self.max_grad_norm}"),
-            (self.num_workers >= 0, f"--num-workers must be >= 0, got {self.num_workers}"),
-            # numpy's PCG64 and torch.manual_seed both take it; beyond 2**32 - 1 some platforms overflow.
-            (0 <= self.seed < 2**32, f"--seed must be in [0, 2**32), got {self.seed}"),
-            (self.output_dir is None or bool(self.output_dir.strip()), "--output-dir is empty (leave it out for models/<run id>)"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise TrainerError("bad_arguments", message)
+        check_bounds(self)
+        if self.output_dir is not None and not self.output_dir.strip():
+            raise TrainerError("bad_arguments", "--output-dir is empty (leave it out for models/<run id>)")
 
 
 @dataclass
@@ -136,8 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
         hints = get_type_hints(cls)
         for f in dataclasses.fields(cls):
             flag = "--" + f.name.replace("_", "-")
-            meta = dict(f.metadata)
-            help_text = meta.pop("help")
+            meta = {k: v for k, v in f.metadata.items() if k not in _NOT_ARGPARSE}
+            help_text = f.metadata["help"]
             kind = hints[f.name]
             if kind is bool:
                 group.add_argument(flag, dest=f.name, action="store_true", help=help_text)

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from .protocol import Protocol, TrainerError, log
 
-USAGE = """usage: python -m cola_trainer {env,train,fetch-cola} [options]
+USAGE = """usage: python -m cola_trainer {env,train,fetch-cola,describe-args} [options]
 
-  env         print one `environment` event (versions, devices, bf16 support) and exit
-  train       fine-tune on CoLA and export the model folder; 'train --help' lists the options
-  fetch-cola  DIR: the official release's raw/ and tokenized/ files into DIR, checked by SHA-256
+  env            print one `environment` event (versions, devices, bf16 support) and exit
+  train          fine-tune on CoLA and export the model folder; 'train --help' lists the options
+  fetch-cola     DIR: the official release's raw/ and tokenized/ files into DIR, checked by SHA-256
+  describe-args  [--typescript FILE]: the train options as JSON (a build step, not part of the protocol)
 
 stdout carries only JSON lines (trainer/cola_trainer/protocol.schema.json); logs go to stderr.
 """
@@ -34,6 +35,10 @@ def _quiet_libraries() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["describe-args"]:
+        # Before stdout is taken for the protocol: this is a build step whose output is a document, not events.
+        from .describe_args import main as describe_main
+        return describe_main(argv[1:])
     proto = Protocol.take_stdout()
     _quiet_libraries()
     if not argv or argv[0] in ("-h", "--help", "help"):

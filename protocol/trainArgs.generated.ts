@@ -1,0 +1,226 @@
+// Generated from trainer/cola_trainer/args.py by `npm run gen:train-args`
+// (python -m cola_trainer describe-args --typescript FILE). Do not edit: change args.py and regenerate.
+export const TRAIN_ARGS = {
+  "autoModel": "bert-base-uncased",
+  "offlineModel": "all-minilm-l6-v2",
+  "args": [
+    {
+      "name": "model",
+      "flag": "--model",
+      "group": "model",
+      "type": "string",
+      "default": "auto",
+      "help": "Hugging Face hub id, local model folder, or the alias 'all-minilm-l6-v2'. 'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
+      "metavar": "ID|DIR"
+    },
+    {
+      "name": "max_length",
+      "flag": "--max-length",
+      "group": "model",
+      "type": "int",
+      "default": 128,
+      "help": "Longest tokenized sentence; longer ones are truncated.",
+      "metavar": "N",
+      "minimum": 8,
+      "maximum": 512
+    },
+    {
+      "name": "data_dir",
+      "flag": "--data-dir",
+      "group": "data",
+      "type": "string",
+      "default": null,
+      "help": "Folder holding in_domain_train.tsv and out_of_domain_dev.tsv. Default: $COLA_DIR, then ~/.cache/cola-bert/cola_public_1.1, then the official CoLA 1.1 download.",
+      "metavar": "DIR"
+    },
+    {
+      "name": "validation_fraction",
+      "flag": "--validation-fraction",
+      "group": "data",
+      "type": "float",
+      "default": 0.1,
+      "help": "Share of in_domain_train.tsv held out (stratified by label) for per-epoch validation.",
+      "metavar": "X",
+      "exclusiveMinimum": 0.0,
+      "exclusiveMaximum": 0.5
+    },
+    {
+      "name": "max_train",
+      "flag": "--max-train",
+      "group": "data",
+      "type": "int",
+      "default": null,
+      "help": "Use only a seeded random sample of N training rows (quick runs and tests).",
+      "metavar": "N",
+      "minimum": 1
+    },
+    {
+      "name": "max_eval",
+      "flag": "--max-eval",
+      "group": "data",
+      "type": "int",
+      "default": null,
+      "help": "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests).",
+      "metavar": "N",
+      "minimum": 1
+    },
+    {
+      "name": "output_dir",
+      "flag": "--output-dir",
+      "group": "training",
+      "type": "string",
+      "default": null,
+      "help": "Where the exported model folder goes. Default: models/<run_id>.",
+      "metavar": "DIR"
+    },
+    {
+      "name": "epochs",
+      "flag": "--epochs",
+      "group": "training",
+      "type": "int",
+      "default": 4,
+      "help": "Training epochs (the chapter: 4).",
+      "metavar": "N",
+      "minimum": 1
+    },
+    {
+      "name": "batch_size",
+      "flag": "--batch-size",
+      "group": "training",
+      "type": "int",
+      "default": 32,
+      "help": "Global batch size, all processes together (the chapter: 32).",
+      "metavar": "N",
+      "minimum": 1
+    },
+    {
+      "name": "learning_rate",
+      "flag": "--learning-rate",
+      "group": "training",
+      "type": "float",
+      "default": null,
+      "help": "Peak AdamW learning rate. Default: 2e-5 (the chapter's) for every model but the offline all-minilm-l6-v2, which gets 0.0001: the best 4-epoch recipe of a sweep (holdout MCC 0.277 against 0.213; docs/trainer.md).",
+      "metavar": "X",
+      "exclusiveMinimum": 0.0,
+      "exclusiveMaximum": 1.0,
+      "modelDefault": {
+        "fallback": 2e-05,
+        "byModel": {
+          "all-minilm-l6-v2": 0.0001
+        }
+      }
+    },
+    {
+      "name": "weight_decay",
+      "flag": "--weight-decay",
+      "group": "training",
+      "type": "float",
+      "default": 0.01,
+      "help": "AdamW weight decay, applied to all weights except biases and LayerNorm weights.",
+      "metavar": "X",
+      "minimum": 0.0,
+      "exclusiveMaximum": 1.0
+    },
+    {
+      "name": "warmup_ratio",
+      "flag": "--warmup-ratio",
+      "group": "training",
+      "type": "float",
+      "default": 0.1,
+      "help": "Share of the steps spent warming the learning rate up linearly from 0.",
+      "metavar": "X",
+      "minimum": 0.0,
+      "exclusiveMaximum": 1.0
+    },
+    {
+      "name": "max_grad_norm",
+      "flag": "--max-grad-norm",
+      "group": "training",
+      "type": "float",
+      "default": 1.0,
+      "help": "Gradient clipping norm (0 disables clipping).",
+      "metavar": "X",
+      "minimum": 0.0
+    },
+    {
+      "name": "seed",
+      "flag": "--seed",
+      "group": "training",
+      "type": "int",
+      "default": 42,
+      "help": "Seed for the split, the data order, dropout and the classifier head.",
+      "metavar": "N",
+      "minimum": 0,
+      "exclusiveMaximum": 4294967296
+    },
+    {
+      "name": "device",
+      "flag": "--device",
+      "group": "training",
+      "type": "string",
+      "default": "auto",
+      "help": "auto = cuda when available, else cpu.",
+      "choices": [
+        "auto",
+        "cpu",
+        "cuda"
+      ]
+    },
+    {
+      "name": "precision",
+      "flag": "--precision",
+      "group": "training",
+      "type": "string",
+      "default": "auto",
+      "help": "auto = bf16 on CUDA (fp16 on older GPUs) and on CPUs with AMX/AVX512-BF16, else fp32.",
+      "choices": [
+        "auto",
+        "fp32",
+        "bf16",
+        "fp16"
+      ]
+    },
+    {
+      "name": "resume",
+      "flag": "--resume",
+      "group": "training",
+      "type": "bool",
+      "default": false,
+      "help": "Continue from <output-dir>.checkpoint/ (same arguments); gives the same result as an uninterrupted run."
+    },
+    {
+      "name": "no_int8",
+      "flag": "--no-int8",
+      "group": "training",
+      "type": "bool",
+      "default": false,
+      "help": "Skip the dynamically quantized model.int8.onnx."
+    },
+    {
+      "name": "no_checkpoint",
+      "flag": "--no-checkpoint",
+      "group": "training",
+      "type": "bool",
+      "default": false,
+      "help": "Write no resumable checkpoints (benchmarks); a cancelled run then cannot be resumed."
+    },
+    {
+      "name": "no_export",
+      "flag": "--no-export",
+      "group": "training",
+      "type": "bool",
+      "default": false,
+      "help": "Stop after the holdout evaluation without writing the model folder (benchmarks)."
+    },
+    {
+      "name": "num_workers",
+      "flag": "--num-workers",
+      "group": "training",
+      "type": "int",
+      "default": 0,
+      "help": "Accepted for compatibility: sentences are tokenized once and each batch is padded in the training process (cheap), so no loader workers are started.",
+      "metavar": "N",
+      "minimum": 0
+    }
+  ]
+} as const;

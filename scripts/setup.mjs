@@ -30,8 +30,8 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`[setup] ${cmd} ${args.join(' ')} exited with ${r.status}`);
 }
 
-function npm(args) {
-  run(...npmCommand(args));
+function npm(args, opts = {}) {
+  run(...npmCommand(args), opts);
 }
 
 function hashOf(files) {
@@ -101,7 +101,9 @@ function basePython() {
 const nodeStamp = stamp('node_modules', ['package-lock.json']);
 if (!nodeStamp.fresh || !existsSync(path.join(root, 'node_modules'))) {
   nodeStamp.clear();
-  npm(['ci', '--no-audit', '--no-fund']);
+  // onnxruntime-node's postinstall downloads CUDA binaries from NuGet on Linux x64 (fatal offline); the CPU
+  // binaries ship inside the npm package. Its environment switch, unlike an .npmrc key, draws no npm warning.
+  npm(['ci', '--no-audit', '--no-fund'], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
   nodeStamp.mark();
 } else console.log('[setup] node_modules up to date');
 

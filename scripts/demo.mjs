@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { colaDir } from './cola.mjs';
 import { npmCommand as npm } from './npm.mjs';
 
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
@@ -22,7 +23,9 @@ function step(title, cmd, args) {
 
 step('Setting up (npm ci, Python .venv with torch and transformers)', ...npm(['run', 'setup']));
 step('Building', ...npm(['run', 'build:bundle']));
-const data = process.env.COLA_DIR ? ['--data', process.env.COLA_DIR] : [];
+const cola = colaDir();
+if (!cola) process.exit(2);
+const data = ['--data', cola];
 const recipe = model === 'all-minilm-l6-v2' ? 'lr 1e-4: the default for this small model' : "lr 2e-5: the chapter's";
 step(`Fine-tuning ${model} on CoLA (4 epochs, batch 32, ${recipe}; see docs/trainer.md)`, process.execPath, ['dist/cli.js', 'train', '--model', model, '--device', 'auto', '--out', out, ...data]);
 // The folder the trainer took CoLA from (COLA_DIR, its cache or a fresh download), as its metadata records it.

@@ -3,9 +3,9 @@
 // checkout (this project's CI), else the official release fetched once into .cache/cola (checked by SHA-256).
 // A suite that exits with SKIPPED (77, as automake does) is reported as skipped, not as passed.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { colaDir } from './cola.mjs';
 import { e2eUnsupported } from './e2e-install.mjs';
 import { npmCommand as npm } from './npm.mjs';
 import { summarize } from './test-summary.mjs';
@@ -13,21 +13,6 @@ import { summarize } from './test-summary.mjs';
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const SKIPPED = 77;
-
-/** The CoLA folder, or undefined when it could not be fetched (the message is printed). */
-function colaDir() {
-  if (process.env.COLA_DIR) return process.env.COLA_DIR;
-  const shared = path.resolve(root, '..', 'shared', 'datasets', 'cola', 'raw');
-  if (existsSync(path.join(shared, 'in_domain_train.tsv'))) return shared;
-  const release = path.join(root, '.cache', 'cola');
-  console.log(`\n=== CoLA: no $COLA_DIR and no ${shared}; fetching the official release into ${release} ===`);
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'run-python.mjs'), '-m', 'cola_trainer', 'fetch-cola', release], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
-  if (r.status !== 0) {
-    console.error(`Could not fetch CoLA (exit ${r.status}). Set COLA_DIR to the raw/ folder of an unzipped cola_public_1.1.zip (it must have tokenized/ beside it).`);
-    return undefined;
-  }
-  return path.join(release, 'raw');
-}
 
 /** Suites that drive code-server (Linux x64 builds): skipped up front elsewhere, so none counts as passed. */
 const WORKBENCH_SUITES = new Set(["integration suite in code-server's extension host", 'e2e (real workbench: code-server + Chromium)']);

@@ -55,15 +55,18 @@ const userSettingsFile = path.join(dirs['user-data'], 'User', 'settings.json');
 const machineSettingsFile = path.join(dirs['user-data'], 'Machine', 'settings.json');
 mkdirSync(path.dirname(userSettingsFile), { recursive: true });
 mkdirSync(path.dirname(machineSettingsFile), { recursive: true });
-if (!existsSync(userSettingsFile)) {
-  writeFileSync(userSettingsFile, JSON.stringify({
-    'workbench.startupEditor': 'none',
-    'telemetry.telemetryLevel': 'off',
-    'update.mode': 'none',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-  }, null, 2));
-}
+// A first look shows the product: no welcome page, and no chat side bar taking a fifth of the window.
+// Keys the user already set in this profile are kept.
+const userDefaults = {
+  'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'update.mode': 'none',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+};
+writeFileSync(userSettingsFile, JSON.stringify({ ...userDefaults, ...readJson(userSettingsFile, {}) }, null, 2));
 const machine = readJson(machineSettingsFile, {});
 const venvPython = path.join(root, '.venv', 'bin', 'python');
 if (!machine['cola-bert.pythonPath'] && existsSync(venvPython)) machine['cola-bert.pythonPath'] = venvPython;
@@ -80,8 +83,11 @@ if (install.status !== 0) {
 const folder = values.folder ? path.resolve(values.folder) : path.join(serveDir, 'workspace');
 if (!values.folder && !existsSync(folder)) cpSync(path.join(root, 'test', 'e2e', 'fixture-workspace'), folder, { recursive: true });
 
+// The sample workspace is our own files, so it opens trusted (Restricted Mode would hide what cola-bert does);
+// a folder the user names with --folder gets the workbench's normal trust prompt.
+const trust = values.folder ? [] : ['--disable-workspace-trust'];
 const child = spawn(tools.codeServer, ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
-  '--disable-update-check', '--disable-getting-started-override', '--user-data-dir', dirs['user-data'],
+  '--disable-update-check', '--disable-getting-started-override', ...trust, '--user-data-dir', dirs['user-data'],
   '--extensions-dir', dirs.extensions, folder], { env, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
 child.stdout.on('data', (chunk) => process.stdout.write(chunk));
 

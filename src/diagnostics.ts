@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { readConfig, type EditorConfig } from './config';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckedSentence, type CheckOptions, type CheckResult, type Extractor } from './core/documentChecker';
+import { diagnosticMessage } from './core/diagnosticMessage';
 import { InferenceError, isAbortError } from './core/inference';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, ms, type Log } from './log';
@@ -26,10 +27,6 @@ interface DocState {
   /** Kinds of skipped parts already logged for this document (a log line once per kind, not per keystroke). */
   logged: Set<string>;
   lastError?: string;
-}
-
-export function diagnosticMessage(pAcceptable: number): string {
-  return `Possibly ungrammatical (P(acceptable) = ${pAcceptable.toFixed(2)})`;
 }
 
 export class DiagnosticsController implements vscode.Disposable {
@@ -249,7 +246,7 @@ export class DiagnosticsController implements vscode.Disposable {
     for (const s of result.sentences) {
       if (!s.flagged) continue;
       const range = new vscode.Range(s.range.start.line, s.range.start.character, s.range.end.line, s.range.end.character);
-      const d = new vscode.Diagnostic(range, diagnosticMessage(s.pAcceptable), config.severity);
+      const d = new vscode.Diagnostic(range, diagnosticMessage(doc.getText(range), s.pAcceptable), config.severity);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = { value: DIAGNOSTIC_CODE, target: this.docsUri };
       diagnostics.push(d);

@@ -2,7 +2,7 @@
 // model of a run under <storage>/models/<id>. No `vscode` import (unit-tested in plain mocha).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { CompareRun, HistoryEntry, RunOutcome, RunSnapshot, TrainForm } from '../webview/protocol';
+import { effectiveLearningRate, type CompareRun, type HistoryEntry, type RunOutcome, type RunSnapshot, type TrainForm } from '../webview/protocol';
 import { applyEvents, downsample, emptyRunState, type EpochRow } from '../webview/runState';
 import type { Confusion } from './core/trainerProtocol';
 
@@ -51,7 +51,8 @@ export function recordFromSnapshot(snap: RunSnapshot, outputDir: string, started
     started: startedAt.toISOString(),
     finished: finishedAt.toISOString(),
     outcome: snap.outcome,
-    form: snap.form,
+    // A form that left the learning rate to the trainer records the one it picked for the model.
+    form: { ...snap.form, learningRate: snap.form.learningRate ?? s.started?.learning_rate ?? null },
     model: s.started?.model ?? snap.form.model,
     modelResolved: s.started?.model_resolved,
     device: s.started?.device ?? snap.form.device,
@@ -80,7 +81,7 @@ export function toHistoryEntry(r: RunRecord): HistoryEntry {
     precision: r.precision,
     epochs: r.form.epochs,
     batchSize: r.form.batchSize,
-    learningRate: r.form.learningRate,
+    learningRate: effectiveLearningRate(r.form),
     seconds: r.seconds,
     holdoutMcc: r.metrics.holdout?.mcc ?? null,
     holdoutAccuracy: r.metrics.holdout?.accuracy ?? null,
@@ -102,7 +103,7 @@ export function compareRuns(a: RunRecord, b: RunRecord): CompareRun[] {
       'Final train loss': r.metrics.epochs.at(-1)?.trainLoss ?? null,
       Epochs: r.form.epochs,
       'Batch size': r.form.batchSize,
-      'Learning rate': r.form.learningRate,
+      'Learning rate': effectiveLearningRate(r.form),
       'Warmup ratio': r.form.warmupRatio,
       'Max length': r.form.maxLength,
       Seed: r.form.seed,
@@ -226,7 +227,7 @@ export function reportMarkdown(r: RunRecord, chartFiles: string[]): string {
     `- Model: ${r.model}${r.modelResolved && r.modelResolved !== r.model ? ` (${r.modelResolved})` : ''}`,
     `- Device: ${r.deviceName || r.device}${r.precision ? `, ${r.precision}` : ''}`,
     `- Started: ${r.started}; duration ${Math.round(r.seconds)} s; outcome: ${r.outcome}`,
-    `- Hyperparameters: epochs ${r.form.epochs}, batch size ${r.form.batchSize}, learning rate ${r.form.learningRate}, warmup ratio ${r.form.warmupRatio}, max length ${r.form.maxLength}, seed ${r.form.seed}`,
+    `- Hyperparameters: epochs ${r.form.epochs}, batch size ${r.form.batchSize}, learning rate ${effectiveLearningRate(r.form)}, warmup ratio ${r.form.warmupRatio}, max length ${r.form.maxLength}, seed ${r.form.seed}`,
     `- Model folder: ${r.outputDir}`,
     '',
   ];

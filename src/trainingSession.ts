@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startTraining, TrainerRunError, type PythonInterpreter, type TrainOptions } from './core/trainerClient';
 import type { TrainerEvent } from './core/trainerProtocol';
-import type { RunOutcome, RunSnapshot, TrainForm } from '../webview/protocol';
+import { formOptions, type RunOutcome, type RunSnapshot, type TrainForm } from '../webview/protocol';
 
 /** How the trainer process ended, as the trainer client reports it. */
 export interface RunExit {
@@ -236,20 +236,7 @@ export function trainerStarter(python: () => PythonInterpreter | undefined, trai
     const interpreter = python();
     if (!interpreter) throw new Error('No training environment: check the environment first.');
     const logListeners: ((line: string) => void)[] = [];
-    const options: TrainOptions = {
-      model: form.model.trim(),
-      dataDir: form.dataset.trim() || undefined,
-      outputDir,
-      epochs: form.epochs,
-      batchSize: form.batchSize,
-      learningRate: form.learningRate,
-      warmupRatio: form.warmupRatio,
-      maxLength: form.maxLength,
-      seed: form.seed,
-      device: form.device,
-      resume,
-      ...extra,
-    };
+    const options: TrainOptions = { ...formOptions(form), outputDir, resume, ...extra };
     // The trainer runs in the models folder; spawn reports a missing cwd as a missing interpreter (ENOENT).
     mkdirSync(path.dirname(outputDir), { recursive: true });
     const run = startTraining(interpreter, options, {

@@ -17,6 +17,10 @@ import { LineChart } from './charts';
 import {
   checkToWebview,
   DEFAULT_FORM,
+  DEVICE_CHOICES,
+  effectiveLearningRate,
+  FORM_LABELS,
+  learningRateHelp,
   validateForm,
   type CompareRun,
   type EnvironmentView,
@@ -165,19 +169,19 @@ interface FieldSpec {
 const fields: FieldSpec[] = [
   {
     key: 'model',
-    label: 'Base model',
+    label: FORM_LABELS.model,
     kind: 'text',
     browse: 'model',
     help: 'bert-base-uncased is the chapter\'s model (downloaded from the Hugging Face Hub). all-minilm-l6-v2 is a small BERT that works offline. Any hub id or a local model folder also works.',
   },
-  { key: 'dataset', label: 'Dataset', kind: 'text', browse: 'dataset', placeholder: 'official CoLA download', help: 'Empty: $COLA_DIR, then the cached copy, then a download of the official CoLA 1.1 release. Or a folder holding in_domain_train.tsv and out_of_domain_dev.tsv.' },
-  { key: 'epochs', label: 'Epochs', kind: 'number', help: 'Passes over the training set. The chapter uses 4; the BERT paper suggests 2–4.' },
-  { key: 'batchSize', label: 'Batch size', kind: 'number', help: 'Sentences per optimizer step. 32 as in the chapter; lower it if the GPU runs out of memory.' },
-  { key: 'learningRate', label: 'Learning rate', kind: 'number', help: 'Peak AdamW learning rate. 2e-5 as in the chapter (bert-base-uncased); 1e-4 suits the small offline all-minilm-l6-v2 (holdout MCC 0.277 against 0.213, docs/trainer.md).' },
-  { key: 'warmupRatio', label: 'Warmup ratio', kind: 'number', help: 'Fraction of steps over which the learning rate rises linearly from 0, then decays linearly. 0.1 = 10 %.' },
-  { key: 'maxLength', label: 'Max length', kind: 'number', help: 'Tokens per sentence after WordPiece; longer sentences are cut. CoLA sentences are short, 128 is plenty.' },
-  { key: 'seed', label: 'Seed', kind: 'number', help: 'Random seed for the split, the classifier head and shuffling. Same seed, same data, same run.' },
-  { key: 'device', label: 'Device', kind: 'device', help: 'auto: the GPU when torch sees one, else the CPU. cuda fails if no GPU is visible.' },
+  { key: 'dataset', label: FORM_LABELS.dataset, kind: 'text', browse: 'dataset', placeholder: 'official CoLA download', help: 'Empty: $COLA_DIR, then the cached copy, then a download of the official CoLA 1.1 release. Or a folder holding in_domain_train.tsv and out_of_domain_dev.tsv.' },
+  { key: 'epochs', label: FORM_LABELS.epochs, kind: 'number', help: 'Passes over the training set. The chapter uses 4; the BERT paper suggests 2–4.' },
+  { key: 'batchSize', label: FORM_LABELS.batchSize, kind: 'number', help: 'Sentences per optimizer step. 32 as in the chapter; lower it if the GPU runs out of memory.' },
+  { key: 'learningRate', label: FORM_LABELS.learningRate, kind: 'number', help: learningRateHelp() },
+  { key: 'warmupRatio', label: FORM_LABELS.warmupRatio, kind: 'number', help: 'Fraction of steps over which the learning rate rises linearly from 0, then decays linearly. 0.1 = 10 %.' },
+  { key: 'maxLength', label: FORM_LABELS.maxLength, kind: 'number', help: 'Tokens per sentence after WordPiece; longer sentences are cut. CoLA sentences are short, 128 is plenty.' },
+  { key: 'seed', label: FORM_LABELS.seed, kind: 'number', help: 'Random seed for the split, the classifier head and shuffling. Same seed, same data, same run.' },
+  { key: 'device', label: FORM_LABELS.device, kind: 'device', help: 'auto: the GPU when torch sees one, else the CPU. cuda fails if no GPU is visible.' },
 ];
 
 const controls = new Map<keyof TrainForm, HTMLElement & { value: string; invalid?: boolean }>();
@@ -200,7 +204,8 @@ function readForm(): TrainForm {
     dataset: get('dataset'),
     epochs: n('epochs'),
     batchSize: n('batchSize'),
-    learningRate: n('learningRate'),
+    // Empty: the trainer picks the learning rate for the model.
+    learningRate: get('learningRate') === '' ? null : n('learningRate'),
     warmupRatio: n('warmupRatio'),
     maxLength: n('maxLength'),
     seed: n('seed'),
@@ -214,7 +219,14 @@ function num(v: number): string {
 }
 
 function syncFormControls(): void {
-  for (const [k, el] of controls) el.value = typeof form[k] === 'number' ? num(form[k] as number) : String(form[k]);
+  for (const [k, el] of controls) el.value = typeof form[k] === 'number' ? num(form[k] as number) : String(form[k] ?? '');
+  showEffectiveLearningRate();
+}
+
+/** An empty learning rate shows what the trainer will use for the model in the field. */
+function showEffectiveLearningRate(): void {
+  const el = controls.get('learningRate');
+  if (el) el.setAttribute('placeholder', `${num(effectiveLearningRate({ model: form.model, learningRate: null }))} (the trainer's default for ${form.model.trim() || 'the model'})`);
 }
 
 function renderFormErrors(): boolean {
@@ -240,13 +252,9 @@ function buildForm(): void {
     const errId = `${id}-error`;
     let control: HTMLElement & { value: string };
     if (f.kind === 'device') {
-      control = h(
-        'vscode-single-select',
-        { id, 'aria-describedby': `${helpId} ${errId}` },
-        h('vscode-option', { value: 'auto' }, 'auto'),
-        h('vscode-option', { value: 'cuda' }, 'cuda'),
-        h('vscode-option', { value: 'cpu' }, 'cpu'),
-      ) as unknown as HTMLElement & { value: string };
+      control = h('vscode-single-select', { id, 'aria-describedby': `${helpId} ${errId}` }, ...DEVICE_CHOICES.map((d) => h('vscode-option', { value: d }, d))) as unknown as HTMLElement & {
+        value: string;
+      };
     } else {
       control = h('vscode-textfield', { id, placeholder: f.placeholder, 'aria-describedby': `${helpId} ${errId}`, inputmode: f.kind === 'number' ? 'decimal' : undefined }) as unknown as HTMLElement & { value: string };
     }
@@ -256,6 +264,7 @@ function buildForm(): void {
       form = readForm();
       vscode.setState({ form });
       renderFormErrors();
+      if (f.key === 'model') showEffectiveLearningRate();
       if (f.key === 'model' || f.key === 'epochs') renderEnvironment();
     };
     control.addEventListener('input', onEdit);

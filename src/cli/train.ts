@@ -2,86 +2,97 @@
 // progress: a bar on a terminal, a line per epoch otherwise, or the protocol events verbatim with --json.
 import { startTraining, TrainerRunError, type TrainOptions } from '../core/trainerClient';
 import type { StartedEvent, TrainerEvent } from '../core/trainerProtocol';
-import { choiceFlag, cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, intFlag, isTty, numberFlag, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
+import { cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, isTty, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
+import { optionKey, parseTrainArgValue, TRAIN_ARG_SPECS, trainArgSpec, type TrainArgName, type TrainArgSpec } from '../../protocol/trainArgs';
 import { describeDone, describeEvaluation, describeExported, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
 
 export const summary = 'Fine-tune a BERT model on CoLA and export it (ONNX fp32 + int8)';
 
-export const usage = `Usage: cola-bert train [options]
+/** Names the README documented before the CLI took the trainer's own flags; still accepted, not advertised first. */
+const DEPRECATED_ALIASES: Readonly<Record<string, string>> = { data: 'data_dir', out: 'output_dir', lr: 'learning_rate' };
+const CLI_ONLY = {
+  json: { type: 'boolean', help: "print the trainer's protocol events (JSON lines) instead of progress" },
+  verbose: { type: 'boolean', help: "also print the trainer's log lines (stderr)" },
+  python: { type: 'string', metavar: 'PATH', help: 'Python interpreter (default: $COLA_BERT_PYTHON, .venv, python3)' },
+} as const;
+
+function wrap(text: string, width: number, indent: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width - indent) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+function option(left: string, help: string): string {
+  const pad = 26;
+  const head = `  ${left}`;
+  return head.length < pad - 1 ? `${head.padEnd(pad)}${wrap(help, 100, pad)}` : `${head}\n${' '.repeat(pad)}${wrap(help, 100, pad)}`;
+}
+
+/** The usage text, its trainer options taken from the trainer's own description (args.py). */
+export function trainUsage(specs: readonly TrainArgSpec[] = TRAIN_ARG_SPECS): string {
+  const trainerOptions = specs.map((s) => {
+    const shown = s.type === 'bool' || s.default === null ? '' : ` (default: ${s.default})`;
+    const values = s.choices ? s.choices.join('|') : (s.metavar ?? (s.type === 'bool' ? '' : 'X'));
+    return option(`${s.flag}${values ? ` ${values}` : ''}`, `${s.help}${shown}`);
+  });
+  const cliOptions = Object.entries(CLI_ONLY).map(([name, o]) => option(`--${name}${'metavar' in o ? ` ${o.metavar}` : ''}`, o.help));
+  const aliases = Object.entries(DEPRECATED_ALIASES).map(([alias, name]) => `--${alias} (${trainArgSpec(name as TrainArgName, specs).flag})`);
+  return `Usage: cola-bert train [options]
 
 Fine-tunes a Hugging Face encoder on CoLA with the Python trainer, then exports the model folder
 (ONNX fp32 and int8, tokenizer, cola-bert.json) and prints its holdout MCC.
 
-Options:
-  --model ID|DIR      hub id, local folder or alias all-minilm-l6-v2 (default: auto =
-                      bert-base-uncased, falling back to all-minilm-l6-v2 offline)
-  --data DIR          folder with in_domain_train.tsv and out_of_domain_dev.tsv
-                      (default: $COLA_DIR, then the cache, then the official download)
-  --out DIR           where the model folder goes (default: models/<run id>)
-  --epochs N          training epochs (default 4)
-  --batch-size N      batch size (default 32)
-  --lr X              peak learning rate (default 2e-5, the chapter's; 1e-4 for the
-                      offline all-minilm-l6-v2: see docs/trainer.md)
-  --warmup-ratio X    share of steps spent warming up (default 0.1)
-  --max-length N      longest tokenized sentence (default 128)
-  --seed N            seed for split, order, dropout, head (default 42)
-  --device D          auto | cpu | cuda (default auto)
-  --precision P       auto | fp32 | bf16 | fp16 (default auto)
-  --max-train N       train on a seeded sample of N sentences (quick runs)
-  --max-eval N        evaluate on seeded samples of N sentences (quick runs)
-  --resume            continue from <out>.checkpoint/ after a cancelled or crashed run
-  --no-int8           skip the int8 model
-  --json              print the trainer's protocol events (JSON lines) instead of progress
-  --verbose           also print the trainer's log lines (stderr)
-  --python PATH       Python interpreter (default: $COLA_BERT_PYTHON, .venv, python3)
+Trainer options (python -m cola_trainer train takes the same flags):
+${trainerOptions.join('\n')}
+
+Options of this command:
+${cliOptions.join('\n')}
+
+Older names still accepted: ${aliases.join(', ')}.
 
 Ctrl-C cancels at the next step and keeps the last checkpoint (resume with --resume);
 a second Ctrl-C stops the trainer at once.
 Exit codes: 0 done, 1 training failed, 2 bad usage or input, 130 cancelled.`;
+}
+
+export const usage = trainUsage();
 
 const INPUT_ERRORS = new Set(['bad_arguments', 'data_missing', 'data_malformed', 'model_unavailable', 'offline', 'dependency_missing', 'checkpoint_invalid', 'device_unavailable', 'spawn']);
 
-export function parseTrainArgs(argv: string[]): { options: TrainOptions; json: boolean; verbose: boolean; python?: string } {
-  const { values: v } = parseFlags(argv, {
-    model: { type: 'string' },
-    data: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string' },
-    'batch-size': { type: 'string' },
-    lr: { type: 'string' },
-    'warmup-ratio': { type: 'string' },
-    'max-length': { type: 'string' },
-    seed: { type: 'string' },
-    device: { type: 'string' },
-    precision: { type: 'string' },
-    'max-train': { type: 'string' },
-    'max-eval': { type: 'string' },
-    resume: { type: 'boolean' },
-    'no-int8': { type: 'boolean' },
-    json: { type: 'boolean' },
-    verbose: { type: 'boolean' },
-    python: { type: 'string' },
-  });
-  const options: TrainOptions = {
-    model: v.model,
-    dataDir: v.data,
-    outputDir: v.out,
-    epochs: intFlag(v.epochs, 'epochs'),
-    batchSize: intFlag(v['batch-size'], 'batch-size'),
-    learningRate: numberFlag(v.lr, 'lr', (n) => n > 0 && n < 1, 'in (0, 1)'),
-    warmupRatio: numberFlag(v['warmup-ratio'], 'warmup-ratio', (n) => n >= 0 && n < 1, 'in [0, 1)'),
-    maxLength: intFlag(v['max-length'], 'max-length', 8),
-    seed: intFlag(v.seed, 'seed', 0),
-    device: choiceFlag(v.device, 'device', ['auto', 'cpu', 'cuda'] as const),
-    precision: choiceFlag(v.precision, 'precision', ['auto', 'fp32', 'bf16', 'fp16'] as const),
-    maxTrain: intFlag(v['max-train'], 'max-train'),
-    maxEval: intFlag(v['max-eval'], 'max-eval'),
-    resume: v.resume,
-    noInt8: v['no-int8'],
-  };
-  for (const k of Object.keys(options) as (keyof TrainOptions)[]) if (options[k] === undefined) delete options[k];
-  if (v.python !== undefined && !v.python.trim()) throw new UsageError('--python is empty: pass an interpreter, or leave the flag out to search for one');
-  return { options, json: Boolean(v.json), verbose: Boolean(v.verbose), python: v.python };
+/** Parses the command line; the trainer options are those `specs` (args.py's description) names. */
+export function parseTrainArgs(argv: string[], specs: readonly TrainArgSpec[] = TRAIN_ARG_SPECS): { options: TrainOptions; json: boolean; verbose: boolean; python?: string } {
+  const flags: Record<string, { type: 'string' | 'boolean' }> = {};
+  for (const [name, o] of Object.entries(CLI_ONLY)) flags[name] = { type: o.type };
+  for (const s of specs) flags[s.flag.slice(2)] = { type: s.type === 'bool' ? 'boolean' : 'string' };
+  for (const [alias, name] of Object.entries(DEPRECATED_ALIASES)) flags[alias] = flags[trainArgSpec(name as TrainArgName, specs).flag.slice(2)];
+  const { values } = parseFlags(argv, flags);
+  const v = values as Record<string, string | boolean | undefined>;
+  const options: Record<string, string | number | boolean> = {};
+  for (const s of specs) {
+    const names = [s.flag.slice(2), ...Object.keys(DEPRECATED_ALIASES).filter((a) => DEPRECATED_ALIASES[a] === s.name)];
+    const given = names.filter((n) => v[n] !== undefined);
+    if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} are the same option: give one of them`);
+    if (!given.length) continue;
+    const raw = v[given[0]]!;
+    if (typeof raw === 'boolean') options[optionKey(s.name)] = raw;
+    else {
+      try {
+        options[optionKey(s.name)] = parseTrainArgValue(s, raw);
+      } catch (e) {
+        throw new UsageError(`--${given[0]} ${(e as Error).message}`);
+      }
+    }
+  }
+  const python = v.python as string | undefined;
+  if (python !== undefined && !python.trim()) throw new UsageError('--python is empty: pass an interpreter, or leave the flag out to search for one');
+  return { options: options as TrainOptions, json: Boolean(v.json), verbose: Boolean(v.verbose), python };
 }
 
 /** Turns events into human output: a live bar on a TTY, one line per epoch otherwise; `clear` before other output. */

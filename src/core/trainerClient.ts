@@ -3,30 +3,12 @@
 // stderr lines are logs. The result settles once, after the process has exited.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { trainArgv, type TrainOptions } from '../../protocol/trainArgs';
 import { encodeCommand, parseTrainerLine, ProtocolError, type CancelledEvent, type DoneEvent, type EnvironmentEvent, type ErrorEvent, type ExportedEvent, type HoldoutEvent, type StartedEvent, type TrainerErrorCode, type TrainerEvent } from './trainerProtocol';
 
 /** The interpreter to run; a PythonEnv from pythonEnv.ts fits. */
 export interface PythonInterpreter {
   python: string;
-}
-
-/** Options of `python -m cola_trainer train`, one field per flag. */
-export interface TrainOptions {
-  model?: string;
-  dataDir?: string;
-  outputDir?: string;
-  epochs?: number;
-  batchSize?: number;
-  learningRate?: number;
-  warmupRatio?: number;
-  maxLength?: number;
-  seed?: number;
-  device?: 'auto' | 'cpu' | 'cuda';
-  precision?: 'auto' | 'fp32' | 'bf16' | 'fp16';
-  maxTrain?: number;
-  maxEval?: number;
-  resume?: boolean;
-  noInt8?: boolean;
 }
 
 export interface TrainerProcessOptions {
@@ -109,29 +91,9 @@ const MAX_LOG_LINE = 4096;
 const PIPE_DRAIN_MS = 2000;
 const TERMINAL_EVENTS = new Set<TrainerEvent['event']>(['done', 'cancelled', 'error']);
 
-/** The trainer's command-line flags for these options. */
-export function trainArgs(o: TrainOptions): string[] {
-  const args: string[] = [];
-  const flag = (name: string, value: string | number | undefined) => {
-    if (value !== undefined) args.push(`--${name}`, String(value));
-  };
-  flag('model', o.model);
-  flag('data-dir', o.dataDir);
-  flag('output-dir', o.outputDir);
-  flag('epochs', o.epochs);
-  flag('batch-size', o.batchSize);
-  flag('learning-rate', o.learningRate);
-  flag('warmup-ratio', o.warmupRatio);
-  flag('max-length', o.maxLength);
-  flag('seed', o.seed);
-  flag('device', o.device);
-  flag('precision', o.precision);
-  flag('max-train', o.maxTrain);
-  flag('max-eval', o.maxEval);
-  if (o.resume) args.push('--resume');
-  if (o.noInt8) args.push('--no-int8');
-  return args;
-}
+export type { TrainOptions };
+/** The trainer's command-line flags for these options (derived from args.py's description). */
+export const trainArgs = (options: TrainOptions): string[] => trainArgv(options);
 
 function childEnv(trainerDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const pythonPath = [path.resolve(trainerDir), env.PYTHONPATH].filter(Boolean).join(path.delimiter);

@@ -7,7 +7,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli';
 import type { CliIo } from '../../src/cli/args';
 import { describeDone, describeEvaluation, formatDuration, LossSmoother, renderBar } from '../../src/cli/progress';
-import { parseTrainArgs } from '../../src/cli/train';
+import { parseTrainArgs, trainUsage, usage } from '../../src/cli/train';
+import { TRAIN_ARG_SPECS, trainArgv, type TrainArgSpec } from '../../protocol/trainArgs';
 import { splitLines } from '../../src/cli/tokenize';
 import { trainArgs } from '../../src/core/trainerClient';
 import { LruCache } from '../../src/core/lru';
@@ -59,7 +60,29 @@ describe('CLI pieces', () => {
     it('map --data, --out and --lr to the trainer flags', () => {
       const { options, json } = parseTrainArgs(['--model', 'all-minilm-l6-v2', '--data', '/d', '--out', '/o', '--lr', '3e-5', '--epochs', '2', '--max-train', '300', '--resume', '--json']);
       assert.equal(json, true);
-      assert.deepEqual(trainArgs(options), ['--model', 'all-minilm-l6-v2', '--data-dir', '/d', '--output-dir', '/o', '--epochs', '2', '--learning-rate', '0.00003', '--max-train', '300', '--resume']);
+      // In args.py's order, whatever the order on the command line.
+      assert.deepEqual(trainArgs(options), ['--model', 'all-minilm-l6-v2', '--data-dir', '/d', '--max-train', '300', '--output-dir', '/o', '--epochs', '2', '--learning-rate', '0.00003', '--resume']);
+    });
+    it('take every trainer flag under its own name, and its usage line', () => {
+      for (const s of TRAIN_ARG_SPECS) {
+        const argv = s.type === 'bool' ? [s.flag] : [s.flag, String(s.choices?.[0] ?? (s.type === 'string' ? 'x' : (s.minimum ?? s.exclusiveMinimum! + 1e-3)))];
+        assert.deepEqual(trainArgs(parseTrainArgs(argv).options), argv, s.flag);
+        assert.match(usage, new RegExp(`^  ${s.flag}\\b`, 'm'), s.flag);
+      }
+      assert.throws(() => parseTrainArgs(['--lr', '3e-5', '--learning-rate', '2e-5']), /--learning-rate and --lr are the same option/);
+    });
+    it('bound the seed as the trainer does: [0, 2**32)', () => {
+      assert.equal(parseTrainArgs(['--seed', String(2 ** 32 - 1)]).options.seed, 2 ** 32 - 1);
+      assert.throws(() => parseTrainArgs(['--seed', String(2 ** 32)]), /--seed must be in \[0, 2\*\*32\), got 4294967296/);
+    });
+    it('pick up an option added to the description with no other edit', () => {
+      const extra: TrainArgSpec = { name: 'calibration_bins', flag: '--calibration-bins', group: 'training', type: 'int', default: 15, help: 'Bins of the calibration curve.', metavar: 'N', minimum: 2, maximum: 100 };
+      const specs = [...TRAIN_ARG_SPECS, extra];
+      const { options } = parseTrainArgs(['--calibration-bins', '20', '--epochs', '1'], specs);
+      assert.deepEqual(options, { epochs: 1, calibrationBins: 20 });
+      assert.deepEqual(trainArgv(options, specs), ['--epochs', '1', '--calibration-bins', '20']);
+      assert.throws(() => parseTrainArgs(['--calibration-bins', '1'], specs), /--calibration-bins must be in \[2, 100\], got 1/);
+      assert.match(trainUsage(specs), /--calibration-bins N +Bins of the calibration curve\. \(default: 15\)/);
     });
     it('reject bad values before Python starts', () => {
       assert.throws(() => parseTrainArgs(['--epochs', 'two']), /--epochs must be an integer/);

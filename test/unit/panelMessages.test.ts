@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkTrainerEvent, type TrainerEvent } from '../../src/core/trainerProtocol';
-import { checkToHost, checkToWebview, DEFAULT_FORM, MessageError, toHostTypes, toWebviewTypes, validateForm, type ToHost, type ToWebview } from '../../webview/protocol';
+import { checkToHost, checkToWebview, DEFAULT_FORM, effectiveLearningRate, formOptions, MessageError, toHostTypes, toWebviewTypes, validateForm, type ToHost, type ToWebview } from '../../webview/protocol';
+import { trainArgv } from '../../protocol/trainArgs';
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'training', 'tiny-run.events.jsonl');
 const recorded: TrainerEvent[] = readFileSync(fixture, 'utf8')
@@ -100,8 +101,8 @@ describe('panel messages (webview/protocol.ts)', () => {
     rejects(() => checkToHost({ type: 'start' }), /start\.form is missing/);
     rejects(() => checkToHost({ type: 'cancel', force: true }), /unexpected property 'force'/);
     rejects(() => checkToHost({ type: 'start', form: { ...DEFAULT_FORM, epochs: '4' } }), /start\.form\.epochs must be a finite number/);
-    rejects(() => checkToHost({ type: 'start', form: { ...DEFAULT_FORM, device: 'tpu' } }), /start\.form\.device must be one of "auto", "cuda", "cpu"/);
-    rejects(() => checkToHost({ type: 'start', form: { ...DEFAULT_FORM, learningRate: null } }), /learningRate must be a finite number/);
+    rejects(() => checkToHost({ type: 'start', form: { ...DEFAULT_FORM, device: 'tpu' } }), /start\.form\.device must be one of "auto", "cpu", "cuda"/);
+    rejects(() => checkToHost({ type: 'start', form: { ...DEFAULT_FORM, learningRate: 'fast' } }), /learningRate must be a finite number/);
     rejects(() => checkToHost({ type: 'predict', requestId: 1.5, sentence: 'x' }), /requestId must be an integer/);
     rejects(() => checkToHost({ type: 'predict', requestId: 1, sentence: 'x'.repeat(2001) }), /longer than 2000/);
     rejects(() => checkToHost({ type: 'compareRuns', ids: ['a'] }), /ids must be an array of 2 items/);
@@ -130,7 +131,24 @@ describe('panel messages (webview/protocol.ts)', () => {
 describe('form validation (validateForm)', () => {
   it('accepts the chapter defaults', () => {
     assert.deepEqual(validateForm(DEFAULT_FORM), {});
-    assert.deepEqual(DEFAULT_FORM, { model: 'bert-base-uncased', dataset: '', epochs: 4, batchSize: 32, learningRate: 2e-5, warmupRatio: 0.1, maxLength: 128, seed: 42, device: 'auto' });
+    assert.deepEqual(DEFAULT_FORM, { model: 'bert-base-uncased', dataset: '', epochs: 4, batchSize: 32, learningRate: null, warmupRatio: 0.1, maxLength: 128, seed: 42, device: 'auto' });
+  });
+
+  it('leaves the learning rate to the trainer, which picks 1e-4 for all-minilm-l6-v2 (issue 13: the panel sent 2e-5)', () => {
+    const minilm = { ...DEFAULT_FORM, model: 'all-minilm-l6-v2' };
+    assert.ok(!trainArgv(formOptions(minilm)).includes('--learning-rate'), trainArgv(formOptions(minilm)).join(' '));
+    assert.equal(effectiveLearningRate(minilm), 1e-4);
+    assert.equal(effectiveLearningRate(DEFAULT_FORM), 2e-5);
+    assert.equal(effectiveLearningRate({ ...minilm, learningRate: 3e-5 }), 3e-5);
+    const chosen = trainArgv(formOptions({ ...minilm, learningRate: 3e-5 }));
+    assert.equal(chosen[chosen.indexOf('--learning-rate') + 1], '0.00003');
+  });
+
+  it('bounds the seed as the trainer does, [0, 2**32) (issue 13: the panel stopped at 2**31 - 1)', () => {
+    assert.deepEqual(validateForm({ ...DEFAULT_FORM, seed: 2 ** 31 }), {});
+    assert.deepEqual(validateForm({ ...DEFAULT_FORM, seed: 2 ** 32 - 1 }), {});
+    assert.equal(validateForm({ ...DEFAULT_FORM, seed: 2 ** 32 }).seed, 'Seed must be between 0 and 4294967295.');
+    assert.equal(validateForm({ ...DEFAULT_FORM, seed: -1 }).seed, 'Seed must be between 0 and 4294967295.');
   });
 
   it('explains each invalid value', () => {

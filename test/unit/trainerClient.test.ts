@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { probeEnvironment, startTraining, trainArgs, TrainerRunError, type RunResult, type TrainerProcessOptions } from '../../src/core/trainerClient';
 import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import { optionKey, TRAIN_ARG_SPECS } from '../../protocol/trainArgs';
 import { colaDir, repoRoot, requirePython, trainerDir } from './helpers/python';
 
 const fakeTrainerDir = path.join(repoRoot, 'test', 'fixtures', 'fake_trainer');
@@ -30,11 +31,24 @@ describe('trainerClient', function () {
         device: 'cpu', precision: 'bf16', maxTrain: 300, maxEval: 50, resume: true, noInt8: true,
       }),
       [
-        '--model', 'm', '--data-dir', '/d', '--output-dir', '/o', '--epochs', '2', '--batch-size', '16', '--learning-rate', '0.00003', '--warmup-ratio', '0.06',
-        '--max-length', '64', '--seed', '7', '--device', 'cpu', '--precision', 'bf16', '--max-train', '300', '--max-eval', '50', '--resume', '--no-int8',
+        '--model', 'm', '--max-length', '64', '--data-dir', '/d', '--max-train', '300', '--max-eval', '50', '--output-dir', '/o', '--epochs', '2', '--batch-size', '16',
+        '--learning-rate', '0.00003', '--warmup-ratio', '0.06', '--seed', '7', '--device', 'cpu', '--precision', 'bf16', '--resume', '--no-int8',
       ],
     );
     assert.deepEqual(trainArgs({}), []);
+  });
+
+  it("trainArgs builds argv that the trainer's own parser reads back as the same values, for every described option", () => {
+    const options: Record<string, string | number | boolean> = {};
+    for (const s of TRAIN_ARG_SPECS) {
+      const valid = s.type === 'bool' ? true : s.choices ? s.choices[s.choices.length - 1] : s.type === 'string' ? `v-${s.name}` : (s.minimum ?? (s.exclusiveMinimum ?? 0) + 0.25);
+      options[optionKey(s.name)] = valid;
+    }
+    const script = 'import json, sys\nfrom cola_trainer.args import parse_train_args\na = parse_train_args(sys.argv[1:]).as_dict()\nprint(json.dumps({k: v for g in a.values() for k, v in g.items()}))';
+    const r = spawnSync(python.python, ['-c', script, ...trainArgs(options)], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: trainerDir } });
+    assert.equal(r.status, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const s of TRAIN_ARG_SPECS) assert.deepEqual(parsed[s.name], options[optionKey(s.name)], s.name);
   });
 
   describe('against a scripted trainer process', () => {

@@ -185,7 +185,18 @@ describe('training panel webview (headless Chromium)', function () {
     assert.match(facts, /torch\s+2\.13\.0\+cpu \(CPU build\)/);
     assert.match(facts, /Device\s+CPU, 2 threads — 4 epochs take roughly \d+ h \d+ min \(estimate\)/);
     const values = await page.evaluate(() => ['model', 'epochs', 'batchSize', 'learningRate', 'warmupRatio', 'maxLength', 'seed', 'device'].map((k) => (document.getElementById(`field-${k}`) as unknown as { value: string }).value));
-    assert.deepEqual(values, ['bert-base-uncased', '4', '32', '2e-5', '0.1', '128', '42', 'auto']);
+    // The learning rate is left to the trainer (issue 13), which shows the value it will use for the model.
+    assert.deepEqual(values, ['bert-base-uncased', '4', '32', '', '0.1', '128', '42', 'auto']);
+    const placeholder = () => page.locator('#field-learningRate').getAttribute('placeholder');
+    assert.equal(await placeholder(), "2e-5 (the trainer's default for bert-base-uncased)");
+    await page.locator('#field-model').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('all-minilm-l6-v2');
+    await page.waitForFunction(() => document.getElementById('field-learningRate')?.getAttribute('placeholder')?.startsWith('1e-4'));
+    assert.equal(await placeholder(), "1e-4 (the trainer's default for all-minilm-l6-v2)");
+    await page.locator('#field-model').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('bert-base-uncased');
     assert.equal(await page.locator('vscode-label[for="field-learningRate"]').innerText(), 'Learning rate');
     // The label names the input inside the component, so screen readers announce it.
     assert.equal(await page.getByRole('textbox', { name: 'Learning rate' }).count(), 1);

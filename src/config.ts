@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_CHECK_OPTIONS } from './core/documentChecker';
 import { effectiveModelPath } from './core/modelLocation';
+import { userThreshold } from './core/threshold';
 
 export const SECTION = 'cola-bert';
 
@@ -10,7 +11,8 @@ export type SeverityName = 'error' | 'warning' | 'information' | 'hint';
 
 export interface EditorConfig {
   languages: string[];
-  threshold: number;
+  /** The user's flagging threshold, or undefined when they set none (the model's then applies: core/threshold.ts). */
+  threshold: number | undefined;
   severity: vscode.DiagnosticSeverity;
   throttleMs: number;
   maxSentencesPerPass: number;
@@ -42,7 +44,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): EditorConfig {
   const languages = c.get<unknown>('languages');
   return {
     languages: Array.isArray(languages) ? languages.filter((l): l is string => typeof l === 'string') : ['markdown', 'plaintext'],
-    threshold: clamp(c.get('threshold'), 0, 1, DEFAULT_CHECK_OPTIONS.threshold),
+    threshold: userThreshold(c.inspect<unknown>('threshold'), c.get('threshold')),
     severity: SEVERITIES[c.get<SeverityName>('severity') ?? 'information'] ?? vscode.DiagnosticSeverity.Information,
     throttleMs: clamp(c.get('throttleMs'), 0, 10_000, 400),
     maxSentencesPerPass: Math.round(clamp(c.get('maxSentencesPerPass'), 1, 1_000_000, 500)),

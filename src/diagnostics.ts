@@ -6,6 +6,8 @@ import { readConfig, type EditorConfig } from './config';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckedSentence, type CheckOptions, type CheckResult, type Extractor } from './core/documentChecker';
 import { diagnosticMessage } from './core/diagnosticMessage';
 import { InferenceError, isAbortError } from './core/inference';
+import { UNCALIBRATED } from './core/modelFolder';
+import { chooseThreshold } from './core/threshold';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, ms, type Log } from './log';
 import type { ModelManager } from './modelManager';
@@ -175,7 +177,7 @@ export class DiagnosticsController implements vscode.Disposable {
       ...DEFAULT_CHECK_OPTIONS,
       // Other configured languages (e.g. restructuredtext) are read as plain text.
       language: doc.languageId === 'markdown' ? 'markdown' : 'plaintext',
-      threshold: config.threshold,
+      threshold: chooseThreshold(config.threshold, this.models.service?.model.calibration ?? UNCALIBRATED).value,
       maxSentencesPerPass: config.maxSentencesPerPass,
       maxLineLength: config.maxLineLength,
       minWords: config.minWords,

@@ -1,6 +1,7 @@
 // The status bar item: no model / loading / error / checking N sentences / ready + model name.
 // Clicking it opens the cola-bert menu (cola-bert.showMenu).
 import * as vscode from 'vscode';
+import { describeHoldout } from './core/modelFolder';
 import type { ModelState } from './modelManager';
 
 export class StatusBar implements vscode.Disposable {
@@ -46,11 +47,10 @@ export class StatusBar implements vscode.Disposable {
         break;
       case 'ready': {
         const m = s.service.model;
-        const mcc = m.holdoutMcc === null ? 'n/a' : m.holdoutMcc.toFixed(3);
         item.text = this.checking > 0 ? `$(sync~spin) cola-bert: checking ${this.checking}` : `$(check) cola-bert: ${m.name}`;
         item.tooltip = new vscode.MarkdownString(
           `**cola-bert** — ${this.checking > 0 ? `checking ${this.checking} sentence(s)` : 'ready'}\n\n` +
-            `Model \`${m.name}\` (${m.baseModel}${m.quantized ? ', int8' : ''}), holdout MCC ${mcc}\n\n${m.dir}`,
+            `Model \`${m.name}\` (${m.baseModel}${m.quantized ? ', int8' : ''}), CoLA holdout MCC ${describeHoldout(m.holdout)}\n\n${m.dir}`,
         );
         break;
       }

@@ -4,6 +4,8 @@
 // 2 on errors (bad arguments, unusable model, unreadable file).
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckOptions, type SkippedPart } from '../core/documentChecker';
 import { InferenceService } from '../core/inference';
+import { UNCALIBRATED } from '../core/modelFolder';
+import { chooseThreshold, thresholdSourceText } from '../core/threshold';
 import { proseLanguageOf } from '../core/prose';
 import { LineIndex, type Range } from '../core/positions';
 import { decodeText, readTextFile, TextFileError } from '../core/textFile';
@@ -19,7 +21,8 @@ model, a file that is missing, a folder, binary or not valid text). Parts that a
 
 Options:
   --model DIR        exported model folder (model.onnx / model.int8.onnx, tokenizer.json, cola-bert.json)
-  --threshold P      flag when P(acceptable) < P (default ${DEFAULT_CHECK_OPTIONS.threshold})
+  --threshold P      flag when P(acceptable) < P (default: the model's, from its cola-bert.json
+                     calibration; ${UNCALIBRATED.threshold} for a model folder without one)
   --all              list every sentence, not only flagged ones
   --json             print {"files":[{"path","sentences":[{"range","text","pAcceptable","flagged"}]}]}
                      (a file with unchecked parts also has "skipped":[{"reason","range","detail"}])
@@ -35,7 +38,8 @@ Options:
 export interface CheckArgs {
   files: string[];
   model: string;
-  threshold: number;
+  /** Undefined unless --threshold was given: the model's own threshold applies then. */
+  threshold?: number;
   all: boolean;
   json: boolean;
   fp32: boolean;
@@ -55,7 +59,7 @@ function numberArg(flag: string, value: string | undefined, check: (n: number) =
 }
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
-  const a: Partial<CheckArgs> & { files: string[] } = { files: [], threshold: DEFAULT_CHECK_OPTIONS.threshold, all: false, json: false, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
+  const a: Partial<CheckArgs> & { files: string[] } = { files: [], all: false, json: false, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
   let filesOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -177,7 +181,7 @@ export async function checkFiles(args: CheckArgs, service: InferenceService, tex
     const options: CheckOptions = {
       ...DEFAULT_CHECK_OPTIONS,
       language: args.language ?? (file === STDIN ? 'plaintext' : proseLanguageOf(file)),
-      threshold: args.threshold,
+      threshold: chooseThreshold(args.threshold, service.model.calibration).value,
       headings: args.headings,
       tables: args.tables,
       minWords: args.minWords,
@@ -244,7 +248,11 @@ export async function runCheck(argv: readonly string[], io: CheckIo = process): 
     else {
       io.stdout.write(formatText(report));
       const model = `${service.model.name}${service.model.quantized ? ' (int8)' : ''}`;
-      io.stderr.write(`${flagged} of ${judged} sentences flagged in ${args.files.length} file(s) by ${model} in ${seconds.toFixed(2)} s\n`);
+      const threshold = chooseThreshold(args.threshold, service.model.calibration);
+      io.stderr.write(
+        `${flagged} of ${judged} sentences flagged in ${args.files.length} file(s) by ${model} in ${seconds.toFixed(2)} s ` +
+          `(P(acceptable) below ${threshold.value}: ${thresholdSourceText(threshold.source, service.model.calibration)})\n`,
+      );
     }
     return flagged > 0 ? 1 : 0;
   } catch (e) {

@@ -4,25 +4,31 @@ import path from 'node:path';
 import { ColaFormatError, readColaTsv } from '../core/cola';
 import { InferenceError, InferenceService } from '../core/inference';
 import { binaryMetrics, labelOf } from '../core/metrics';
-import { ModelFolderError } from '../core/modelFolder';
-import { CliError, EXIT_ERROR, EXIT_OK, intFlag, MAX_THREADS, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
+import { describeHoldout, ModelFolderError } from '../core/modelFolder';
+import { chooseThreshold, thresholdSourceText } from '../core/threshold';
+import { CliError, EXIT_ERROR, EXIT_OK, intFlag, MAX_THREADS, numberFlag, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
 
 export const summary = 'Evaluate an exported model on a CoLA TSV file (MCC, accuracy, confusion)';
 
-export const usage = `Usage: cola-bert eval --model DIR --data FILE.tsv [--json] [--fp32] [--threads N] [--workers N] [--batch-size N]
+export const usage = `Usage: cola-bert eval --model DIR --data FILE.tsv [--json] [--fp32] [--threshold P] [--threads N] [--workers N] [--batch-size N]
 
 Runs the exported ONNX model through the TypeScript inference path (the one the editor uses) on a
-CoLA-format TSV and prints {"n","mcc","accuracy","confusion":{"tp","tn","fp","fn"}}.
+CoLA-format TSV and prints {"n","mcc","accuracy","confusion":{"tp","tn","fp","fn"}}. A sentence counts as
+predicted acceptable when its (calibrated) P(acceptable) is above the threshold the editor uses.
 
 Options:
   --model DIR       model folder written by \`cola-bert train\`
   --data FILE.tsv   CoLA TSV (source, label, mark, sentence), e.g. out_of_domain_dev.tsv
-  --fp32            run model.onnx (fp32) instead of model.int8.onnx; use it to compare with the
-                    trainer's holdout MCC, which PyTorch computes in fp32
-  --json            print one JSON object (adds "onnx", the file that ran, and "seconds")
+  --fp32            run model.onnx (fp32) instead of model.int8.onnx
+  --threshold P     decision threshold (default: the model's, from cola-bert.json's calibration, else 0.5;
+                    0.5 is the trainer's argmax, to compare with its PyTorch holdout MCC)
+  --json            print one JSON object (adds "onnx", the file that ran, "threshold" and "seconds")
   --threads N       onnxruntime threads in all (default: min(4, cores))
   --workers N       inference worker threads sharing them, one session each (default 2, 1 when --threads 1)
-  --batch-size N    sentences per onnxruntime run (default 32)
+  --batch-size N    sentences per onnxruntime run (default 32); int8 scores depend a little on a
+                    sentence's batch neighbours: with --batch-size 1 the MCC on the holdout file
+                    equals the one the trainer recorded for that ONNX file (cola-bert.json
+                    "holdout_by_file")
 
 By default the int8 model runs, because that is what the editor runs.
 Exit codes: 0 ok, 2 bad usage, a missing/corrupt model or a malformed TSV.`;
@@ -36,12 +42,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     threads: { type: 'string' },
     workers: { type: 'string' },
     'batch-size': { type: 'string' },
+    threshold: { type: 'string' },
   });
   const modelDir = path.resolve(io.cwd, requireFlag(v.model, 'model'));
   const dataFile = path.resolve(io.cwd, requireFlag(v.data, 'data'));
   const threads = intFlag(v.threads, 'threads', 1, MAX_THREADS);
   const workers = intFlag(v.workers, 'workers', 1, MAX_THREADS);
   const batchSize = intFlag(v['batch-size'], 'batch-size', 1, 4096);
+  const explicitThreshold = numberFlag(v.threshold, 'threshold', (n) => n >= 0 && n <= 1, 'a probability from 0 to 1');
   let examples;
   try {
     examples = readColaTsv(dataFile);
@@ -70,19 +78,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       throw e;
     }
     const seconds = (performance.now() - t0) / 1000;
+    const threshold = chooseThreshold(explicitThreshold, service.model.calibration);
     const m = binaryMetrics(
       examples.map((e) => e.label),
-      predictions.map((p) => labelOf(p.pAcceptable)),
+      predictions.map((p) => labelOf(p.pAcceptable, threshold.value)),
     );
     const onnx = path.basename(service.model.onnxFile);
     if (v.json) {
-      writeLine(io.stdout, JSON.stringify({ n: m.n, mcc: m.mcc, accuracy: m.accuracy, confusion: m.confusion, onnx, seconds: Number(seconds.toFixed(3)) }));
+      writeLine(io.stdout, JSON.stringify({ n: m.n, mcc: m.mcc, accuracy: m.accuracy, confusion: m.confusion, onnx, threshold: threshold.value, seconds: Number(seconds.toFixed(3)) }));
     } else {
       const c = m.confusion;
-      const trainer = service.model.holdoutMcc === null ? '' : `   (trainer's holdout MCC, PyTorch: ${service.model.holdoutMcc.toFixed(4)})`;
-      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'})`);
+      const recorded = service.model.holdout === null ? '' : `   (recorded holdout MCC ${describeHoldout(service.model.holdout)})`;
+      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'}, temperature ${service.model.calibration.temperature})`);
       writeLine(io.stdout, `data       ${dataFile} (${m.n} sentences)`);
-      writeLine(io.stdout, `MCC        ${m.mcc.toFixed(4)}${trainer}`);
+      writeLine(io.stdout, `threshold  ${threshold.value} (${thresholdSourceText(threshold.source, service.model.calibration)})`);
+      writeLine(io.stdout, `MCC        ${m.mcc.toFixed(4)}${recorded}`);
       writeLine(io.stdout, `accuracy   ${m.accuracy.toFixed(4)}`);
       writeLine(io.stdout, `confusion  tp ${c.tp}  tn ${c.tn}  fp ${c.fp}  fn ${c.fn}   (positive = acceptable)`);
       writeLine(io.stdout, `speed      ${m.n} sentences in ${seconds.toFixed(2)} s (${Math.round(m.n / seconds)}/s)`);

@@ -10,9 +10,9 @@
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { LruCache } from './lru';
-import { chooseOnnx, holdoutMcc, ModelFolderError, readModelFolder } from './modelFolder';
+import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
 import { isWorkerToMain, type LoadRequest, type MainToWorker, type WorkerToMain } from './inferenceProtocol';
 
 export interface Prediction {
@@ -24,7 +24,10 @@ export interface ModelInfo {
   dir: string;
   name: string;
   baseModel: string;
-  holdoutMcc: number | null;
+  /** The holdout MCC of onnxFile, measured on that file when the folder records it (see HoldoutScore). */
+  holdout: HoldoutScore | null;
+  /** Temperature applied to the logits and the model's default threshold (cola-bert.json "calibration"). */
+  calibration: Calibration;
   onnxFile: string;
   quantized: boolean;
   maxLength: number;
@@ -104,8 +107,23 @@ interface Job {
   reject(reason: Error): void;
 }
 
+/**
+ * onnxruntime-node (1.30 on Linux) starts its telemetry client when the process creates its first session:
+ * the client reads /etc/machine-id and /proc/self/cmdline and walks the command line with a recursion about
+ * 290 bytes of stack deep per character. In a worker thread (4 MB stack) a command line over ~14,500
+ * characters, e.g. `cola-bert check` on a few hundred files with long paths, overflowed the stack and
+ * the process died with SIGSEGV (issue 17). A bigger stack only moves the limit (twice the stack, twice the
+ * characters), while Linux allows 2 MB of arguments. Native code reads the real environment, which only the
+ * main thread can change (a worker's process.env is a copy), so this runs before any worker starts. An
+ * explicit setting of the variable is left alone.
+ */
+export function disableOnnxRuntimeTelemetry(env: NodeJS.ProcessEnv = process.env): void {
+  if (isMainThread && !env.ORT_DISABLE_TELEMETRY) env.ORT_DISABLE_TELEMETRY = '1';
+}
+
 /** Starts the worker script: explicit, the bundled .js beside this file, or the .ts source under tsx. */
 function startWorker(explicit?: string): Worker {
+  disableOnnxRuntimeTelemetry();
   const candidates = explicit ? [explicit] : [path.join(__dirname, 'inferenceWorker.js'), path.join(__dirname, 'inferenceWorker.ts')];
   for (const script of candidates) {
     if (!existsSync(script)) continue;
@@ -200,7 +218,8 @@ export class InferenceService {
     } catch {
       // The key only needs to change when the file does; a missing file fails elsewhere.
     }
-    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}\u0000`;
+    // The temperature is part of the key: cola-bert.json can change while model.onnx stays the same.
+    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}/T${model.calibration.temperature}\u0000`;
     this.lanes = workers.map((worker) => ({ worker, job: null }));
     this.stats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, inferredPerWorker: workers.map(() => 0), cancelledRequests: 0, stoppedInWorker: 0 };
     for (const lane of this.lanes) {
@@ -219,7 +238,8 @@ export class InferenceService {
       dir: folder.dir,
       name: path.basename(folder.dir),
       baseModel: folder.metadata.base_model,
-      holdoutMcc: holdoutMcc(folder.metadata),
+      holdout: holdoutFor(folder.metadata, file),
+      calibration: calibrationOf(folder.metadata),
       onnxFile: file,
       quantized,
       maxLength: folder.metadata.max_length,
@@ -236,7 +256,7 @@ export class InferenceService {
     try {
       for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
       await Promise.all(
-        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize }, folder.tokenizerPath)),
+        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, temperature: model.calibration.temperature }, folder.tokenizerPath)),
       );
     } catch (e) {
       await Promise.all(started.map((w) => stopWorker(w)));

@@ -9,6 +9,8 @@ export interface LoadRequest {
   maxLength: number;
   threads: number;
   batchSize: number;
+  /** Logits are divided by it before the softmax (the model's calibration; 1 = none). */
+  temperature: number;
 }
 
 export interface PredictRequest {

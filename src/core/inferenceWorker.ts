@@ -11,6 +11,7 @@ interface Loaded {
   session: ort.InferenceSession;
   tokenizer: ColaTokenizer;
   batchSize: number;
+  temperature: number;
 }
 
 let loaded: Loaded | null = null;
@@ -49,7 +50,7 @@ async function load(req: LoadRequest): Promise<void> {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
-    loaded = { session, tokenizer, batchSize: req.batchSize };
+    loaded = { session, tokenizer, batchSize: req.batchSize, temperature: req.temperature };
     post({ type: 'loaded', id: req.id, inputNames: [...session.inputNames], outputNames: [...session.outputNames], loadMs: performance.now() - t0 });
   } catch (e) {
     post({ type: 'error', id: req.id, kind: 'load', message: `onnxruntime could not load ${req.onnxPath}: ${(e as Error).message}` });
@@ -72,7 +73,7 @@ async function predict(req: PredictRequest): Promise<void> {
     post({ type: 'error', id: req.id, kind: 'protocol', message: 'predict before the model was loaded' });
     return;
   }
-  const { session, tokenizer, batchSize } = loaded;
+  const { session, tokenizer, batchSize, temperature } = loaded;
   const t0 = performance.now();
   let encoded: EncodedSentence[];
   try {
@@ -111,9 +112,9 @@ async function predict(req: PredictRequest): Promise<void> {
       return;
     }
     rows.forEach((r, i) => {
-      // Softmax over two logits, computed stably in float64.
-      const a = logits[2 * i];
-      const b = logits[2 * i + 1];
+      // Softmax over two temperature-scaled logits, computed stably in float64.
+      const a = logits[2 * i] / temperature;
+      const b = logits[2 * i + 1] / temperature;
       const m = Math.max(a, b);
       const ea = Math.exp(a - m);
       const eb = Math.exp(b - m);

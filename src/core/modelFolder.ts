@@ -37,7 +37,22 @@ export interface ModelMetadata {
     epochs?: unknown[];
   };
   hyperparameters?: Record<string, unknown>;
+  /** Temperature scaling fitted by the trainer: P(acceptable) = softmax(logits / temperature)[1]. */
+  calibration?: { temperature: number; threshold: number; method?: string; fitted_on?: string; [key: string]: unknown };
+  /** The holdout scored by each exported ONNX file itself (the trainer's metrics.holdout is PyTorch's). */
+  holdout_by_file?: Record<string, FileHoldout>;
   created?: string;
+  [key: string]: unknown;
+}
+
+/** One ONNX file's holdout score, at the model's own temperature and threshold, one sentence per run. */
+export interface FileHoldout {
+  n: number;
+  mcc: number;
+  accuracy: number;
+  confusion: { tp: number; tn: number; fp: number; fn: number };
+  threshold: number;
+  temperature: number;
   [key: string]: unknown;
 }
 
@@ -92,7 +107,28 @@ export function metadataProblems(m: unknown): string[] {
   if (!Array.isArray(o.inputs) || !o.inputs.every((i) => typeof i === 'string') || !o.inputs.includes('input_ids')) {
     problems.push('"inputs" must be a list of input names including "input_ids"');
   }
+  problems.push(...calibrationProblems(o.calibration), ...holdoutByFileProblems(o.holdout_by_file));
   return problems;
+}
+
+const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function calibrationProblems(c: unknown): string[] {
+  if (c === undefined || c === null) return [];
+  if (!isPlainObject(c)) return ['"calibration" must be an object with "temperature" and "threshold"'];
+  const problems: string[] = [];
+  if (!isFiniteNumber(c.temperature) || c.temperature <= 0) problems.push(`"calibration.temperature" is ${JSON.stringify(c.temperature)}, expected a number > 0`);
+  if (!isFiniteNumber(c.threshold) || c.threshold < 0 || c.threshold > 1) problems.push(`"calibration.threshold" is ${JSON.stringify(c.threshold)}, expected a probability from 0 to 1`);
+  return problems;
+}
+
+function holdoutByFileProblems(h: unknown): string[] {
+  if (h === undefined || h === null) return [];
+  if (!isPlainObject(h)) return ['"holdout_by_file" must be an object keyed by ONNX file name'];
+  return Object.entries(h)
+    .filter(([, v]) => !isPlainObject(v) || !isFiniteNumber(v.mcc) || !isFiniteNumber(v.threshold) || !isFiniteNumber(v.temperature))
+    .map(([k]) => `"holdout_by_file.${k}" must have numeric "mcc", "threshold" and "temperature"`);
 }
 
 function nonEmptyFile(file: string): boolean {
@@ -159,8 +195,53 @@ export function chooseOnnx(folder: ModelFolder, preferInt8 = true): { file: stri
   return { file: folder.onnxInt8Path as string, quantized: true };
 }
 
-/** Holdout MCC recorded by the trainer, or null when the metadata has none. */
-export function holdoutMcc(meta: ModelMetadata): number | null {
+/** How inference turns logits into P(acceptable) and a flag; folders older than calibration get T = 1, threshold 0.5. */
+export interface Calibration {
+  temperature: number;
+  /** The model's default flagging threshold: flag when P(acceptable) < threshold. */
+  threshold: number;
+  /** False when cola-bert.json has no calibration block (the values above are then the uncalibrated defaults). */
+  fitted: boolean;
+  /** The share of clean sentences the threshold was chosen to flag at most, when the trainer recorded it. */
+  maxFalseAlarm?: number;
+  /** What the temperature was fitted on, in the trainer's words. */
+  fittedOn?: string;
+}
+
+export const UNCALIBRATED: Calibration = { temperature: 1, threshold: 0.5, fitted: false };
+
+export function calibrationOf(meta: ModelMetadata): Calibration {
+  const c = meta.calibration;
+  if (!c) return UNCALIBRATED;
+  return {
+    temperature: c.temperature,
+    threshold: c.threshold,
+    fitted: true,
+    ...(isFiniteNumber(c.max_false_alarm) ? { maxFalseAlarm: c.max_false_alarm } : {}),
+    ...(typeof c.fitted_on === 'string' && c.fitted_on ? { fittedOn: c.fitted_on } : {}),
+  };
+}
+
+/** A holdout MCC and what it was measured on: `file` names the ONNX file that scored it, null for the trainer's PyTorch run. */
+export interface HoldoutScore {
+  mcc: number;
+  file: string | null;
+}
+
+/**
+ * The holdout MCC of the ONNX file that runs: measured on that very file when the trainer recorded it
+ * (holdout_by_file), else the trainer's PyTorch number (older folders), else null.
+ */
+export function holdoutFor(meta: ModelMetadata, onnxFile: string): HoldoutScore | null {
+  const name = path.basename(onnxFile);
+  const own = meta.holdout_by_file?.[name];
+  if (own) return { mcc: own.mcc, file: name };
   const mcc = meta.metrics?.holdout?.mcc;
-  return typeof mcc === 'number' && Number.isFinite(mcc) ? mcc : null;
+  return isFiniteNumber(mcc) ? { mcc, file: null } : null;
+}
+
+/** "0.257 (measured on model.int8.onnx)" or "0.277 (the trainer's, PyTorch)": every place that shows the MCC says which. */
+export function describeHoldout(score: HoldoutScore | null): string {
+  if (!score) return 'n/a';
+  return `${score.mcc.toFixed(3)} (${score.file ? `measured on ${score.file}` : "the trainer's, PyTorch"})`;
 }

@@ -1,0 +1,176 @@
+// Calibration from cola-bert.json through the TypeScript inference path: P(acceptable) =
+// softmax(logits / temperature)[1], computed here from PyTorch's raw logits; the flagging threshold is the
+// user's when set, else the model's, else 0.5; and the holdout MCC shown is the one of the file that runs.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCheck, type CheckReport } from '../../src/cli/check';
+import { run as runEval } from '../../src/cli/eval';
+import { readColaTsv } from '../../src/core/cola';
+import { InferenceService } from '../../src/core/inference';
+import { binaryMetrics, labelOf } from '../../src/core/metrics';
+import { calibrationOf, describeHoldout, holdoutFor, ModelFolderError, readModelFolder, UNCALIBRATED, type ModelMetadata } from '../../src/core/modelFolder';
+import { chooseThreshold, userThreshold } from '../../src/core/threshold';
+import { colaDir, repoRoot, requirePython } from './helpers/python';
+
+const examples = readColaTsv(path.join(colaDir, 'out_of_domain_dev.tsv')).slice(0, 60);
+const sentences = examples.map((e) => e.sentence);
+const TEMPERATURE = 2.5;
+
+/** P(acceptable) from two raw logits at a temperature, in float64. */
+const calibrated = ([l0, l1]: number[], t: number) => 1 / (1 + Math.exp((l0 - l1) / t));
+
+function setMetadata(dir: string, patch: Record<string, unknown>): void {
+  const file = path.join(dir, 'cola-bert.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...patch }, null, 2));
+}
+
+async function evalJson(argv: string[]): Promise<{ mcc: number; threshold: number; confusion: unknown }> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const code = await runEval([...argv, '--json'], { stdout: out, stderr: new PassThrough(), stdin: new PassThrough(), env: process.env, cwd: repoRoot });
+  assert.equal(code, 0);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+async function checkJson(argv: string[]): Promise<CheckReport> {
+  const chunks: string[] = [];
+  await runCheck([...argv, '--all', '--json'], { stdout: { write: (s: string) => chunks.push(s) }, stderr: { write: () => true } });
+  return JSON.parse(chunks.join('')) as CheckReport;
+}
+
+describe('calibration: temperature and threshold from cola-bert.json', function () {
+  this.timeout(180_000);
+  let tmp: string;
+  let plain: string;
+  let calibratedDir: string;
+  let logits: number[][];
+  let modelThreshold: number;
+
+  before(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'cola-calibration-'));
+    plain = path.join(tmp, 'plain');
+    const list = path.join(tmp, 'sentences.json');
+    writeFileSync(list, JSON.stringify(sentences));
+    const r = spawnSync(requirePython(), [path.join(repoRoot, 'test', 'fixtures', 'make_onnx_model.py'), plain, list], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
+    if (r.status !== 0) throw new Error(`make_onnx_model.py failed: ${r.stderr}`);
+    logits = (JSON.parse(r.stdout.trim().split('\n').pop()!) as { logits: number[][] }).logits;
+    // A threshold between the calibrated probabilities, away from 0.5, so the model's and 0.5 flag different sentences.
+    const ps = logits.map((l) => calibrated(l, TEMPERATURE)).sort((a, b) => a - b);
+    modelThreshold = Number(ps[Math.floor(ps.length / 4)].toFixed(4)) + 1e-4;
+    calibratedDir = path.join(tmp, 'calibrated');
+    cpSync(plain, calibratedDir, { recursive: true });
+    setMetadata(calibratedDir, {
+      calibration: { temperature: TEMPERATURE, threshold: modelThreshold, method: 'temperature', fitted_on: 'test sentences', max_false_alarm: 0.03, ece_before: 0.2, ece_after: 0.05 },
+    });
+  });
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('P(acceptable) = softmax(logits / T)[1], from the raw logits', async () => {
+    const s = await InferenceService.open(calibratedDir, { preferInt8: false, cacheSize: 0 });
+    try {
+      assert.deepEqual(s.model.calibration, { temperature: TEMPERATURE, threshold: modelThreshold, fitted: true, maxFalseAlarm: 0.03, fittedOn: 'test sentences' });
+      const got = await s.predict(sentences);
+      let moved = 0;
+      got.forEach((p, i) => {
+        const want = calibrated(logits[i], TEMPERATURE);
+        assert.ok(Math.abs(p.pAcceptable - want) < 1e-5, `#${i}: ${p.pAcceptable} vs softmax(logits/T) ${want}`);
+        assert.ok(Math.abs(p.pUnacceptable - (1 - want)) < 1e-5, `#${i}`);
+        if (Math.abs(want - calibrated(logits[i], 1)) > 1e-3) moved++;
+      });
+      assert.ok(moved > sentences.length / 2, `the temperature must change most probabilities (changed ${moved})`);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  it('a folder without calibration keeps T = 1 and threshold 0.5', async () => {
+    const s = await InferenceService.open(plain, { preferInt8: false, cacheSize: 0 });
+    try {
+      assert.deepEqual(s.model.calibration, UNCALIBRATED);
+      const got = await s.predict(sentences.slice(0, 10));
+      got.forEach((p, i) => assert.ok(Math.abs(p.pAcceptable - calibrated(logits[i], 1)) < 1e-5, `#${i}`));
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  it('an unusable calibration block is a clear metadata error', () => {
+    for (const [calibration, message] of [
+      [{ temperature: 0, threshold: 0.5 }, /"calibration\.temperature" is 0, expected a number > 0/],
+      [{ temperature: 1.2, threshold: 1.5 }, /"calibration\.threshold" is 1\.5, expected a probability from 0 to 1/],
+      [{ temperature: '2', threshold: 0.4 }, /"calibration\.temperature" is "2"/],
+      [[1, 0.5], /"calibration" must be an object/],
+    ] as const) {
+      const dir = path.join(tmp, 'bad');
+      cpSync(plain, dir, { recursive: true });
+      setMetadata(dir, { calibration });
+      assert.throws(() => readModelFolder(dir), (e: unknown) => e instanceof ModelFolderError && e.code === 'invalid_metadata' && message.test(e.message));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("eval and check flag below the model's threshold unless one is given", async () => {
+    const tsv = path.join(tmp, 'sample.tsv');
+    writeFileSync(tsv, examples.map((e) => `${e.source}\t${e.label}\t\t${e.sentence}`).join('\n') + '\n');
+    const expected = (threshold: number) =>
+      binaryMetrics(
+        examples.map((e) => e.label),
+        logits.map((l) => labelOf(calibrated(l, TEMPERATURE), threshold)),
+      );
+    const byModel = await evalJson(['--model', calibratedDir, '--data', tsv, '--fp32']);
+    assert.equal(byModel.threshold, modelThreshold);
+    assert.deepEqual(byModel.confusion, expected(modelThreshold).confusion);
+    const given = await evalJson(['--model', calibratedDir, '--data', tsv, '--fp32', '--threshold', '0.5']);
+    assert.equal(given.threshold, 0.5);
+    assert.deepEqual(given.confusion, expected(0.5).confusion);
+    assert.notDeepEqual(given.confusion, byModel.confusion, 'the two thresholds must disagree on this sample for the test to mean anything');
+
+    const md = path.join(tmp, 'sample.md');
+    writeFileSync(md, sentences.join('\n\n') + '\n');
+    const flagged = (r: CheckReport) => r.files[0].sentences.filter((s) => s.flagged).length;
+    const modelReport = await checkJson([md, '--model', calibratedDir, '--fp32']);
+    const judged = modelReport.files[0].sentences;
+    assert.equal(flagged(modelReport), judged.filter((s) => s.pAcceptable < modelThreshold).length);
+    const halfReport = await checkJson([md, '--model', calibratedDir, '--fp32', '--threshold', '0.5']);
+    assert.equal(flagged(halfReport), judged.filter((s) => s.pAcceptable < 0.5).length);
+    assert.notEqual(flagged(halfReport), flagged(modelReport));
+  });
+
+  it('threshold order: the user\'s setting, then the model\'s, then 0.5', () => {
+    const fitted = { temperature: 1.7, threshold: 0.31, fitted: true };
+    assert.deepEqual(chooseThreshold(0.5, fitted), { value: 0.5, source: 'setting' }, 'an explicit 0.5 still wins');
+    assert.deepEqual(chooseThreshold(0.8, UNCALIBRATED), { value: 0.8, source: 'setting' });
+    assert.deepEqual(chooseThreshold(undefined, fitted), { value: 0.31, source: 'model' });
+    assert.deepEqual(chooseThreshold(undefined, UNCALIBRATED), { value: 0.5, source: 'default' });
+    // The setting's declared default is not a choice: only a value at some level counts.
+    assert.equal(userThreshold({}, 0.5), undefined);
+    assert.equal(userThreshold(undefined, 0.5), undefined);
+    assert.equal(userThreshold({ globalValue: 0.5 }, 0.5), 0.5);
+    assert.equal(userThreshold({ workspaceFolderLanguageValue: 0.7 }, 0.7), 0.7);
+    assert.equal(userThreshold({ workspaceValue: 3 }, 3), 1, 'clamped to a probability');
+  });
+
+  it('the holdout MCC shown is the one measured on the ONNX file that runs', () => {
+    const base = { format: 1, base_model: 'm', labels: ['unacceptable', 'acceptable'], max_length: 8, onnx: 'model.onnx', inputs: ['input_ids'] } as ModelMetadata;
+    const trainer = { ...base, metrics: { holdout: { n: 516, mcc: 0.277, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 } } } } as ModelMetadata;
+    const perFile = {
+      ...trainer,
+      holdout_by_file: {
+        'model.onnx': { n: 516, mcc: 0.2706, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 }, threshold: 0.5, temperature: 1 },
+        'model.int8.onnx': { n: 516, mcc: 0.2574, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 }, threshold: 0.5, temperature: 1 },
+      },
+    } as ModelMetadata;
+    assert.deepEqual(holdoutFor(perFile, '/x/model.int8.onnx'), { mcc: 0.2574, file: 'model.int8.onnx' });
+    assert.deepEqual(holdoutFor(perFile, '/x/model.onnx'), { mcc: 0.2706, file: 'model.onnx' });
+    assert.deepEqual(holdoutFor(trainer, '/x/model.int8.onnx'), { mcc: 0.277, file: null }, 'older folders: the trainer\'s number, labelled as such');
+    assert.equal(holdoutFor(base, '/x/model.onnx'), null);
+    assert.equal(describeHoldout(holdoutFor(perFile, 'model.int8.onnx')), '0.257 (measured on model.int8.onnx)');
+    assert.equal(describeHoldout(holdoutFor(trainer, 'model.int8.onnx')), "0.277 (the trainer's, PyTorch)");
+    assert.deepEqual(calibrationOf(base), UNCALIBRATED);
+  });
+});

@@ -5,6 +5,7 @@ import pkg from '../package.json';
 import { CliError, EXIT_CANCELLED, EXIT_ERROR, EXIT_OK, UsageError, writeLine, type CliCommand, type CliIo } from './cli/args';
 import { CHECK_USAGE, runCheck } from './cli/check';
 import { command as evalCommand } from './cli/eval';
+import { command as sentencesCommand } from './cli/sentences';
 import { command as tokenizeCommand } from './cli/tokenize';
 import { command as trainCommand } from './cli/train';
 
@@ -19,6 +20,7 @@ export const commands: Record<string, CliCommand> = {
   eval: evalCommand,
   check: checkCommand,
   tokenize: tokenizeCommand,
+  sentences: sentencesCommand,
 };
 
 export function mainUsage(): string {

@@ -1,0 +1,121 @@
+"""Honest probabilities and a threshold chosen for users.
+
+Temperature scaling: P(acceptable) = softmax(logits / T)[1], T fitted on validation logits by minimising the
+negative log-likelihood (a golden-section search over log T: one parameter, a convex objective in 1/T, no
+optimizer state). The flagging threshold is chosen on clean validation prose so that at most
+MAX_FALSE_ALARM of it is flagged (flag when P(acceptable) < threshold)."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .metrics import confusion, mcc_from_confusion
+
+MAX_FALSE_ALARM = 0.03
+DEFAULT_THRESHOLD = 0.5
+ECE_BINS = 15
+LOG_T_RANGE = (math.log(0.05), math.log(20.0))
+
+
+def p_acceptable(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    # softmax(z)[1] of two classes is the logistic of the difference, computed from exp(-|d|) so that no
+    # logit, however large, overflows.
+    d = z[:, 1] - z[:, 0]
+    e = np.exp(-np.abs(d))
+    return np.where(d >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(labels)), np.asarray(labels)].mean())
+
+
+def fit_temperature(logits: np.ndarray, labels: np.ndarray, iterations: int = 80) -> float:
+    """The T in [0.05, 20] with the least validation NLL."""
+    lo, hi = LOG_T_RANGE
+    golden = (math.sqrt(5) - 1) / 2
+    a, b = hi - golden * (hi - lo), lo + golden * (hi - lo)
+    fa, fb = nll(logits, labels, math.exp(a)), nll(logits, labels, math.exp(b))
+    for _ in range(iterations):
+        if fa <= fb:
+            hi, b, fb = b, a, fa
+            a = hi - golden * (hi - lo)
+            fa = nll(logits, labels, math.exp(a))
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + golden * (hi - lo)
+            fb = nll(logits, labels, math.exp(b))
+    return math.exp((lo + hi) / 2)
+
+
+def ece(p_accept: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:
+    """Expected calibration error of the predicted class: confidence max(P, 1-P) in equal-width bins,
+    |accuracy - mean confidence| weighted by the bin's share."""
+    p = np.asarray(p_accept, dtype=np.float64)
+    labels = np.asarray(labels)
+    if not len(p):
+        return 0.0
+    pred = (p >= 0.5).astype(np.int64)
+    conf = np.where(pred == 1, p, 1 - p)
+    correct = (pred == labels).astype(np.float64)
+    edges = np.linspace(0.5, 1.0, bins + 1)
+    which = np.clip(np.searchsorted(edges, conf, side="right") - 1, 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
+    return float(total)
+
+
+def false_alarm_threshold(p_clean: np.ndarray, max_false_alarm: float = MAX_FALSE_ALARM) -> float:
+    """The largest threshold that flags (P < threshold) at most `max_false_alarm` of these clean sentences."""
+    p = np.sort(np.asarray(p_clean, dtype=np.float64))
+    if not len(p):
+        return DEFAULT_THRESHOLD
+    allowed = int(math.floor(max_false_alarm * len(p)))
+    return float(p[min(allowed, len(p) - 1)])
+
+
+def flag_metrics(p_accept: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Detection of unacceptable sentences: predicted acceptable when P >= threshold."""
+    preds = (np.asarray(p_accept) >= threshold).astype(np.int64)
+    c = confusion(np.asarray(labels), preds)
+    return {"mcc": mcc_from_confusion(c), "accuracy": float(np.mean(preds == np.asarray(labels))) if len(preds) else 0.0,
+            "confusion": c}
+
+
+def prose_report(p_accept: np.ndarray, labels: np.ndarray, error_types: list[str], sources: list[str], threshold: float,
+                 clean: str = "clean") -> dict[str, Any]:
+    """Share of clean sentences flagged, detection MCC overall, per error type (each type's corruptions
+    against the clean sentences they were made from) and per source, and ECE."""
+    p = np.asarray(p_accept, dtype=np.float64)
+    labels = np.asarray(labels)
+    types = np.asarray(error_types)
+    srcs = np.asarray(sources)
+    is_clean = types == clean
+
+    def block(mask: np.ndarray) -> dict[str, Any]:
+        m = flag_metrics(p[mask], labels[mask], threshold)
+        clean_mask = mask & is_clean
+        dirty = mask & ~is_clean
+        return {"n_clean": int(clean_mask.sum()), "n_corrupted": int(dirty.sum()),
+                "clean_flagged": float((p[clean_mask] < threshold).mean()) if clean_mask.any() else 0.0,
+                "corrupted_flagged": float((p[dirty] < threshold).mean()) if dirty.any() else 0.0,
+                "mcc": m["mcc"], "ece": ece(p[mask], labels[mask])}
+
+    report = block(np.ones(len(p), dtype=bool))
+    # Rows come in pairs (clean, corrupted): a type's block is its corruptions and their originals.
+    pair_type = np.repeat(types[1::2], 2)
+    report["per_type"] = {}
+    for t in sorted(set(types[~is_clean].tolist())):
+        m = pair_type == t
+        b = block(m)
+        report["per_type"][t] = {"n": b["n_corrupted"], "detected": b["corrupted_flagged"], "mcc": b["mcc"]}
+    report["per_source"] = {s: block(srcs == s) for s in sorted(set(srcs.tolist()))}
+    return report

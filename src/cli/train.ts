@@ -4,6 +4,7 @@ import { startTraining, TrainerRunError, type TrainOptions } from '../core/train
 import type { StartedEvent, TrainerEvent } from '../core/trainerProtocol';
 import { cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, isTty, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
 import { optionKey, parseTrainArgValue, TRAIN_ARG_SPECS, trainArgSpec, type TrainArgName, type TrainArgSpec } from '../../protocol/trainArgs';
+import { describeFetch } from '../core/fetchProgress';
 import { describeDone, describeEvaluation, describeExported, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
 
 export const summary = 'Fine-tune a BERT model on CoLA and export it (ONNX fp32 + int8)';
@@ -118,6 +119,9 @@ function humanView(io: CliIo): { onEvent: (event: TrainerEvent) => void; clear: 
         bar?.update(renderBar(e, started?.epochs ?? 1, width, loss), e.step === e.total_steps);
         break;
       }
+      case 'fetch':
+        say(describeFetch(e));
+        break;
       case 'evaluation':
         say(describeEvaluation(e, started?.epochs ?? e.epoch));
         break;

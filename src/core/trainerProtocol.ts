@@ -64,6 +64,18 @@ export interface StartedEvent {
   output_dir: string;
 }
 
+export interface FetchEvent {
+  event: 'fetch';
+  v: 1;
+  model: string;
+  phase: 'download' | 'verify' | 'unpack' | 'ready';
+  done_bytes?: number;
+  total_bytes?: number;
+  path?: string;
+  cached?: boolean;
+  elapsed_s?: number;
+}
+
 export interface StepEvent {
   event: 'step';
   v: 1;
@@ -163,6 +175,7 @@ export interface ErrorEvent {
 export type TrainerEvent =
   | EnvironmentEvent
   | StartedEvent
+  | FetchEvent
   | StepEvent
   | EvaluationEvent
   | CheckpointEvent

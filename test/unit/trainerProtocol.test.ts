@@ -15,6 +15,7 @@ import {
   type ErrorEvent,
   type EvaluationEvent,
   type ExportedEvent,
+  type FetchEvent,
   type HoldoutEvent,
   type StartedEvent,
   type StepEvent,
@@ -79,6 +80,11 @@ spec<EvaluationEvent>(
     optional: { confusion: true, epoch_seconds: true },
   },
   { event: 'evaluation', v: 1, epoch: 1, step: 241, train_loss: 0.6, val_loss: 0.5, val_accuracy: 0.8, val_mcc: 0.4, confusion, best: true, epoch_seconds: 60, elapsed_s: 61 },
+);
+spec<FetchEvent>(
+  'fetch',
+  { required: { event: true, v: true, model: true, phase: true }, optional: { done_bytes: true, total_bytes: true, path: true, cached: true, elapsed_s: true } },
+  { event: 'fetch', v: 1, model: 'all-mpnet-base-v2', phase: 'ready', done_bytes: 1, total_bytes: 2, path: '/cache/all-mpnet-base-v2', cached: false, elapsed_s: 31.5 },
 );
 spec<CheckpointEvent>('checkpoint', { required: { event: true, v: true, epoch: true, step: true, path: true }, optional: {} }, { event: 'checkpoint', v: 1, epoch: 1, step: 241, path: '/out.checkpoint' });
 spec<HoldoutEvent>(

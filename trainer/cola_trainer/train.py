@@ -274,7 +274,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         torch.backends.cudnn.allow_tf32 = True
 
     # Output paths (rank 0 decides; the others only read them).
-    choice: ModelChoice = resolve_model(args.model.model)
+    choice: ModelChoice = resolve_model(args.model.model, progress=lambda **fields: proto.emit("fetch", **fields))
     if targs.learning_rate is None:  # resolved before anything records it: checkpoints, events, metadata
         targs.learning_rate = default_learning_rate(choice.base_model)
         log(f"learning rate {targs.learning_rate:g} (the default for {choice.base_model}; --learning-rate overrides it)")

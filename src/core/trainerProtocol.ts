@@ -160,6 +160,7 @@ export type TrainerErrorCode =
   | 'checkpoint_invalid'
   | 'export_failed'
   | 'dependency_missing'
+  | 'disk_full'
   | 'internal';
 
 export interface ErrorEvent {

@@ -145,7 +145,7 @@ describe('trainerProtocol', () => {
     it('enums agree: error codes, devices, precision', () => {
       const codes: Record<TrainerErrorCode, true> = {
         bad_arguments: true, data_missing: true, data_malformed: true, model_unavailable: true, offline: true, device_unavailable: true,
-        out_of_memory: true, checkpoint_invalid: true, export_failed: true, dependency_missing: true, internal: true,
+        out_of_memory: true, checkpoint_invalid: true, export_failed: true, dependency_missing: true, disk_full: true, internal: true,
       };
       assert.deepEqual(Object.keys(codes).sort(), [...(definitions.error.properties!.code.enum as string[])].sort());
       const devices: Record<StartedEvent['device'], true> = { cuda: true, cpu: true, mps: true };

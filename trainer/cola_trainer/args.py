@@ -164,22 +164,30 @@ class _Parser(argparse.ArgumentParser):
 GROUPS = (("model", ModelArguments), ("data", DataArguments), ("training", TrainingArguments))
 
 
+def flag(name: str) -> str:
+    """The command-line flag of an argument field. Hints name flags through this, so a renamed field cannot
+    leave a hint pointing at a flag that no longer exists (the TypeScript CLI passes these same flags)."""
+    if not any(f.name == name for _, cls in GROUPS for f in dataclasses.fields(cls)):
+        raise KeyError(f"no argument field {name!r}")
+    return "--" + name.replace("_", "-")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m cola_trainer train", description="Fine-tune a BERT-style encoder on CoLA and export ONNX.")
     for title, cls in GROUPS:
         group = parser.add_argument_group(title)
         hints = get_type_hints(cls)
         for f in dataclasses.fields(cls):
-            flag = "--" + f.name.replace("_", "-")
+            option = flag(f.name)
             meta = {k: v for k, v in f.metadata.items() if k not in _NOT_ARGPARSE}
             help_text = f.metadata["help"]
             kind = hints[f.name]
             if kind is bool:
-                group.add_argument(flag, dest=f.name, action="store_true", help=help_text)
+                group.add_argument(option, dest=f.name, action="store_true", help=help_text)
                 continue
             base = {Optional[int]: int, Optional[str]: str, Optional[float]: float}.get(kind, kind)
             default_text = "" if f.default is None else f" (default: {f.default})"
-            group.add_argument(flag, dest=f.name, type=base, default=f.default, help=help_text + default_text, **meta)
+            group.add_argument(option, dest=f.name, type=base, default=f.default, help=help_text + default_text, **meta)
     return parser
 
 

@@ -20,7 +20,7 @@ VERSION = 1
 ERROR_CODES = (
     "bad_arguments", "data_missing", "data_malformed", "model_unavailable", "offline",
     "device_unavailable", "out_of_memory", "checkpoint_invalid", "export_failed",
-    "dependency_missing", "internal",
+    "dependency_missing", "disk_full", "internal",
 )
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import inspect
 import json
 import math
 import os
+import pickle
 import random
 import re
 import shutil
@@ -20,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from . import batching
-from .args import RunArguments, default_learning_rate
+from .args import RunArguments, default_learning_rate, flag
 from .cancel import CancelFlag
 from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
@@ -30,7 +32,9 @@ from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
 
 EXIT_CANCELLED = 130
-CHECKPOINT_FORMAT = 1
+# 2: loadable with torch.load(weights_only=True), tensors, numbers, strings and containers only. Format 1 pickled
+# numpy objects and needed a full unpickle, which runs whatever code a crafted state.pt names.
+CHECKPOINT_FORMAT = 2
 EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
 RESUME_KEYS = ("model", "max_length", "validation_fraction", "max_train", "max_eval", "epochs", "batch_size",
@@ -92,15 +96,23 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state(device: torch.device) -> dict[str, Any]:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Every RNG's state as tensors, numbers and tuples only: what a weights-only checkpoint load accepts
+    (numpy's own state tuple holds an ndarray, which it refuses)."""
+    kind, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    state = {"python": random.getstate(),
+             "numpy": {"kind": str(kind), "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                       "has_gauss": int(has_gauss), "cached_gaussian": float(cached_gaussian)},
+             "torch": torch.get_rng_state()}
     if device.type == "cuda":
         state["cuda"] = torch.cuda.get_rng_state(device)
     return state
 
 
 def set_rng_state(state: dict[str, Any], device: torch.device) -> None:
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    version, internal, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    n = state["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
     torch.set_rng_state(state["torch"])
     if device.type == "cuda" and "cuda" in state:
         torch.cuda.set_rng_state(state["cuda"], device)
@@ -153,30 +165,106 @@ def fingerprint(args: RunArguments, precision: str, data: dict[str, str]) -> dic
     return {**{k: flat[k] for k in RESUME_KEYS}, "data_sha256": data}
 
 
+CHECKPOINT_KEYS = ("format", "args", "fingerprint", "model", "optimizer", "scheduler", "scaler", "state", "best_weights", "rng")
+# Beyond the tensors' bytes: the zip container's per-tensor records and the pickled numbers (RNG states, history).
+CHECKPOINT_OVERHEAD_BYTES = 256 << 10
+
+
+def tensor_bytes(value: Any) -> int:
+    """Bytes of the tensors inside nested dicts, lists and tuples: the bulk of a checkpoint file."""
+    if isinstance(value, torch.Tensor):
+        return value.numel() * value.element_size()
+    if isinstance(value, dict):
+        return sum(tensor_bytes(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(tensor_bytes(v) for v in value)
+    return 0
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _no_space(folder: Path, needed: int) -> TrainerError:
+    free = _free_bytes(folder)
+    free_text = f", {free / 1e6:.0f} MB free" if free is not None else ""
+    return TrainerError("disk_full", f"no space left on {folder} to save the checkpoint (needs about {math.ceil(needed / 1e6)} MB{free_text})",
+                        hint=f"free some space there, or choose an {flag('output_dir')} on another disk (the checkpoint is written beside it); "
+                             f"{flag('no_checkpoint')} trains without checkpoints")
+
+
+def _out_of_space(error: BaseException | None) -> bool:
+    """ENOSPC or EDQUOT anywhere in the exception chain: torch.save reports its file object's failed write as a
+    RuntimeError ("[enforce fail at inline_container.cc] unexpected pos ...") raised while handling the OSError."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str, Any]]) -> None:
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    torch.save({**payload, "rng": rank_rng}, tmp / "state.pt")
-    (tmp / "args.json").write_text(json.dumps({"args": payload["args"], "step": payload["state"]["global_step"],
-                                               "epoch": payload["state"]["epoch"]}, indent=2), encoding="utf-8")
+    content = {**payload, "rng": rank_rng}
+    needed = tensor_bytes(content) + CHECKPOINT_OVERHEAD_BYTES
+    free = _free_bytes(path.parent)
+    if free is not None and free < needed:  # refuse up front rather than fill the disk with a partial file
+        raise _no_space(path.parent, needed)
+    try:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        # Through our own file object, not a path: torch's C++ file writer reports a full disk only as "unexpected
+        # pos" (no errno), and the traceback keeps it, and so the deleted file's space, open until the process exits.
+        with open(tmp / CHECKPOINT_MARKER, "wb") as f:
+            torch.save(content, f)
+        (tmp / "args.json").write_text(json.dumps({"args": payload["args"], "step": payload["state"]["global_step"],
+                                                   "epoch": payload["state"]["epoch"]}, indent=2), encoding="utf-8")
+    except (OSError, RuntimeError) as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if _out_of_space(e):
+            raise _no_space(path.parent, needed) from e
+        raise
     replace_dir(tmp, path, CHECKPOINT_MARKER, "cola-bert checkpoint folder")
 
 
+def _unpickler_complaint(error: Exception) -> str:
+    """What torch's weights-only loader refused, without its advice to load with weights_only=False."""
+    text = str(error)
+    named = re.search(r"GLOBAL ([\w.]+)", text)
+    if named:
+        return f"it refers to {named.group(1)}"
+    detail = text.partition("WeightsUnpickler error:")[2].strip() or text.strip()
+    return detail.splitlines()[0] if detail else type(error).__name__
+
+
 def load_checkpoint(path: Path) -> dict[str, Any]:
-    file = path / "state.pt"
+    file = path / CHECKPOINT_MARKER
+    restart = f"delete {path} and run without --resume"
     if not file.is_file():
         raise TrainerError("checkpoint_invalid", f"no checkpoint to resume from at {path}",
                            hint="run without --resume to start over, or pass the --output-dir of the interrupted run")
     try:
-        # Our own file: it holds RNG states (numpy tuples), which the weights-only loader refuses.
-        data = torch.load(file, map_location="cpu", weights_only=False)
+        # weights_only: a checkpoint folder can come from anywhere (a cloned repository ships one as easily as a
+        # model), and a full unpickle runs any code the file names, before any check of ours could look at it.
+        data = torch.load(file, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise TrainerError("checkpoint_invalid", f"{file} was not loaded: {_unpickler_complaint(e)}, and a checkpoint holds only "
+                           "tensors, numbers and strings (loading other Python objects can run code)",
+                           hint=f"a checkpoint of an older cola-bert (format 1) or of another program cannot be resumed: {restart}") from e
     except Exception as e:
-        raise TrainerError("checkpoint_invalid", f"cannot read checkpoint {file}: {e}",
-                           hint="delete the .checkpoint folder and run without --resume") from e
-    if data.get("format") != CHECKPOINT_FORMAT:
-        raise TrainerError("checkpoint_invalid", f"{file} has checkpoint format {data.get('format')}, expected {CHECKPOINT_FORMAT}")
+        raise TrainerError("checkpoint_invalid", f"cannot read checkpoint {file}: {_unpickler_complaint(e)}", hint=restart) from e
+    if not isinstance(data, dict) or data.get("format") != CHECKPOINT_FORMAT:
+        found = data.get("format") if isinstance(data, dict) else type(data).__name__
+        raise TrainerError("checkpoint_invalid", f"{file} has checkpoint format {found!r}, expected {CHECKPOINT_FORMAT}", hint=restart)
+    missing = [k for k in CHECKPOINT_KEYS if k not in data]
+    if missing:
+        raise TrainerError("checkpoint_invalid", f"{file} lacks {', '.join(missing)}", hint=restart)
     return data
 
 
@@ -297,6 +385,9 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     ckpt_path = checkpoint_dir(out)
     run_id = out.name
     if targs.resume and not (ckpt_path / CHECKPOINT_MARKER).is_file():
+        if (out / MODEL_MARKER).is_file():  # the checkpoint is removed once the model is exported
+            raise TrainerError("checkpoint_invalid", f"nothing to resume: the run finished and its model is in {out}",
+                               hint="use that model; a run without --resume trains again and replaces it")
         raise TrainerError("checkpoint_invalid", f"no checkpoint to resume from at {ckpt_path}",
                            hint="run without --resume to start over, or pass the --output-dir of the interrupted run")
     if dist.main:  # before any training: a run must not end by refusing (or deleting) the user's folder

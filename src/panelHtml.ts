@@ -19,12 +19,14 @@ export function makeNonce(): string {
 const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 export function panelHtml({ cspSource, scriptUri, nonce }: PanelHtmlOptions): string {
-  // Styles come from <style nonce> elements the script creates and from the components' constructable
-  // stylesheets; images only as data: URIs (chart export). No remote content, no inline handlers.
+  // Styles come only from constructable stylesheets (the script's and the components'), so style-src needs
+  // no nonce and the nonce appears only in the CSP and on the one script tag: a page script that could read
+  // it from the document could use it to run more. Images only as data: URIs (chart export). No remote
+  // content, no inline handlers.
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource} 'nonce-${nonce}'`,
+    `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `img-src ${cspSource} data:`,
   ].join('; ');
@@ -34,7 +36,6 @@ export function panelHtml({ cspSource, scriptUri, nonce }: PanelHtmlOptions): st
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttr(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<meta name="cola-bert-nonce" content="${escapeAttr(nonce)}">
 <title>Fine-tune BERT on CoLA</title>
 </head>
 <body>

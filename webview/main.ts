@@ -44,14 +44,16 @@ declare function acquireVsCodeApi(): VsCodeApi;
 const vscode = acquireVsCodeApi();
 const post = (message: ToHost) => vscode.postMessage(message);
 
-// Styles are applied through <style nonce> elements: the CSP allows only the page's nonce.
-const nonce = document.querySelector<HTMLMetaElement>('meta[name="cola-bert-nonce"]')?.content ?? '';
-for (const css of [uplotCss, panelCss]) {
-  const style = document.createElement('style');
-  style.nonce = nonce;
-  style.textContent = css;
-  document.head.append(style);
-}
+// Constructable stylesheets, as the components use: the CSP's style-src does not govern them, so the page
+// needs no <style nonce> elements and the nonce never has to be readable from the document.
+document.adoptedStyleSheets = [
+  ...document.adoptedStyleSheets,
+  ...[uplotCss, panelCss].map((css) => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    return sheet;
+  }),
+];
 
 // ----------------------------------------------------------------------------------------------
 // State

@@ -170,6 +170,10 @@ describe('training panel webview (headless Chromium)', function () {
   it('loads under the CSP and says ready', async () => {
     assert.deepEqual(await waitForPosted('ready'), { type: 'ready' });
     await page.waitForSelector('#field-epochs');
+    // panel.css applies without a nonce, and no element but the CSP's carries one for page scripts to read.
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.sr-only')!).position), 'absolute');
+    const carriers = await page.evaluate(() => [...document.querySelectorAll('meta')].filter((m) => !m.httpEquiv && /nonce/i.test(m.outerHTML)).length);
+    assert.equal(carriers, 0);
   });
 
   it('shows the environment and the chapter defaults', async () => {

@@ -40,7 +40,15 @@ export interface Disposable {
 }
 
 export type RunResult =
-  | { status: 'done'; done: DoneEvent; started?: StartedEvent; holdout?: HoldoutEvent; exported?: ExportedEvent; exitCode: number | null }
+  | {
+      status: 'done';
+      /** null when the trainer stopped after `exported` but before `done`: the model folder is complete all the same. */
+      done: DoneEvent | null;
+      started?: StartedEvent;
+      holdout?: HoldoutEvent;
+      exported?: ExportedEvent;
+      exitCode: number | null;
+    }
   | {
       status: 'cancelled';
       /** The trainer's own cancelled event; null when it had to be killed before it could write one. */
@@ -361,6 +369,14 @@ class Run implements TrainerRun {
     if (cancelled) return { status: 'cancelled', cancelled, checkpoint: cancelled.checkpoint ?? checkpoint, started, exitCode: code, signal };
     const done = this.last('done');
     if (done && (code === 0 || this.stoppedAfterDone)) return { status: 'done', done, started, holdout: this.last('holdout'), exported: this.last('exported'), exitCode: code };
+    const exported = this.last('exported');
+    if (exported) {
+      // `exported` means the model folder is complete and in place (written aside, renamed when whole) and the
+      // checkpoint is gone: a trainer stopped before `done` has still produced the run's result, and calling it a
+      // failure would send the user to a --resume that has nothing to resume.
+      this.options.logger?.(`[cola-bert] the trainer ${describeExit(code, signal)} after it exported ${exported.path}; that model folder is the run's result`);
+      return { status: 'done', done: done ?? null, started, holdout: this.last('holdout'), exported, exitCode: code };
+    }
     // Stopped on request without a word: killed after the grace period, or interrupted (Ctrl-C in a terminal
     // reaches the whole process group, and Python exits 130 before its own handler is installed).
     if (this.cancelRequested && (signal === 'SIGTERM' || signal === 'SIGKILL' || signal === 'SIGINT' || code === 130)) {

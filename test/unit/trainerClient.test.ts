@@ -207,6 +207,17 @@ describe('trainerClient', function () {
       assert.match(e.message, /A checkpoint was saved in \/tmp\/fake-out\.checkpoint: run again with --resume/);
     });
 
+    it('killed after "exported" but before "done": the exported model folder is the result, not a crash', async () => {
+      const { r, logs } = run('exported-then-killed');
+      const result = await r.result;
+      assert.equal(result.status, 'done');
+      if (result.status !== 'done') return;
+      assert.equal(result.done, null);
+      assert.equal(result.exported?.path, '/tmp/fake-out');
+      assert.equal(result.holdout?.mcc, 0.5);
+      assert.ok(logs.some((l) => l.includes('was killed by SIGKILL after it exported /tmp/fake-out')), logs.join('\n'));
+    });
+
     it('exit 130 without an event after a cancel (Ctrl-C reached Python first) is a cancel, not a crash', async () => {
       const { r } = run('interrupted-on-cancel');
       r.onEvent((e) => e.event === 'started' && r.cancel());

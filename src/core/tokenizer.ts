@@ -25,6 +25,20 @@ interface PostProcessorLike {
   post_process(tokens: string[]): { tokens: string[]; token_type_ids?: number[] };
 }
 
+/**
+ * The pad token as Python's tokenizer finds it: tokenizer_config.json's pad_token (a string, or an AddedToken
+ * object in newer exports), else tokenizer.json's padding, else BERT's [PAD]. MPNet has a [PAD] too (id 4)
+ * besides its real pad <pad> (id 1), so guessing [PAD] would pad its batches with the wrong id.
+ */
+function padToken(tokenizerJson: object, tokenizerConfig: object): string {
+  const configured = (tokenizerConfig as { pad_token?: unknown }).pad_token;
+  if (typeof configured === 'string') return configured;
+  const content = (configured as { content?: unknown } | null | undefined)?.content;
+  if (typeof content === 'string') return content;
+  const padding = (tokenizerJson as { padding?: { pad_token?: unknown } | null }).padding;
+  return typeof padding?.pad_token === 'string' ? padding.pad_token : '[PAD]';
+}
+
 export class ColaTokenizer {
   private readonly specialCount: number;
   readonly padId: number;
@@ -32,16 +46,16 @@ export class ColaTokenizer {
   private constructor(
     private readonly tokenizer: Tokenizer,
     readonly maxLength: number,
+    padToken: string,
   ) {
     this.specialCount = tokenizer.encode('', { add_special_tokens: true }).ids.length;
     if (maxLength <= this.specialCount) throw new Error(`max_length ${maxLength} leaves no room for text next to ${this.specialCount} special tokens`);
-    const json = (tokenizer as unknown as { config?: { pad_token?: string } }).config;
-    this.padId = tokenizer.token_to_id(json?.pad_token ?? '[PAD]') ?? 0;
+    this.padId = tokenizer.token_to_id(padToken) ?? 0;
   }
 
   /** Builds a tokenizer from parsed tokenizer.json (and tokenizer_config.json when available). */
   static fromJson(tokenizerJson: object, tokenizerConfig: object, maxLength: number): ColaTokenizer {
-    return new ColaTokenizer(new Tokenizer(tokenizerJson, tokenizerConfig), maxLength);
+    return new ColaTokenizer(new Tokenizer(tokenizerJson, tokenizerConfig), maxLength, padToken(tokenizerJson, tokenizerConfig));
   }
 
   /** Loads `tokenizer.json` (and `tokenizer_config.json` beside it, if any) from a model folder. */

@@ -172,7 +172,7 @@ describe('training panel webview (headless Chromium)', function () {
     await page.waitForSelector('#field-epochs');
     // panel.css applies without a nonce, and no element but the CSP's carries one for page scripts to read.
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.sr-only')!).position), 'absolute');
-    const carriers = await page.evaluate(() => [...document.querySelectorAll('meta')].filter((m) => !m.httpEquiv && /nonce/i.test(m.outerHTML)).length);
+    const carriers = await page.evaluate(() => Array.from(document.querySelectorAll('meta')).filter((m) => !m.httpEquiv && /nonce/i.test(m.outerHTML)).length);
     assert.equal(carriers, 0);
   });
 

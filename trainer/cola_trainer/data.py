@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .args import flag
 from .protocol import TrainerError, log
 
 TRAIN_FILE = "in_domain_train.tsv"
@@ -28,8 +29,7 @@ TOKENIZED_SHA256 = {
     TRAIN_FILE: "6b79f1dee9e885c73d47f1657e2776f44b587c0cfba2cafdcdc6f05a7acbc160",
     HOLDOUT_FILE: "c726f804e97a2be70464e384ac9795b91c42b3959c3ada177cef31afcf9aaa3e",
 }
-DATA_HINT = ("pass a folder holding in_domain_train.tsv and out_of_domain_dev.tsv: '--data DIR' (cola-bert CLI) or "
-             "'--data-dir DIR' (python -m cola_trainer), or set COLA_DIR")
+DATA_HINT = f"pass a folder holding in_domain_train.tsv and out_of_domain_dev.tsv with {flag('data_dir')} DIR, or set COLA_DIR"
 
 
 @dataclass(frozen=True)
@@ -224,10 +224,18 @@ def load_cola(folder: Path, fraction: float, seed: int, max_train: int | None, m
         counts = {label: sum(e.label == label for e in full) for label in (0, 1)}
         raise TrainerError("data_malformed", f"{TRAIN_FILE} has {len(full)} rows ({counts[0]} labelled 0, {counts[1]} labelled 1): "
                            f"too few for a {1 - fraction:.0%}/{fraction:.0%} train/validation split (validation {len(val)}, "
-                           f"training {len(train)})", hint="use the full CoLA file, or a larger --validation-fraction",
-                           file=folder / TRAIN_FILE)
+                           f"training {len(train)})", hint=_split_hint(max(counts.values())), file=folder / TRAIN_FILE)
     return ColaData(folder, subsample(train, max_train, seed), subsample(val, max_eval, seed + 1),
                     subsample(holdout, max_eval, seed + 2))
+
+
+def _split_hint(largest_class: int) -> str:
+    """What makes the split work. Validation takes round(fraction * n) rows of each label, and the fraction stays
+    below 0.5, so only a label with at least 2 rows can give it one: from a fraction just above 0.5 / n."""
+    if largest_class < 2:
+        return "use the full CoLA file: the split needs at least 2 rows with the same label"
+    fraction = (50 // largest_class) / 100 + 0.01
+    return f"use the full CoLA file, or {flag('validation_fraction')} {fraction:.2f} (or more, below 0.5) to give validation a row"
 
 
 def subsample(examples: list[Example], limit: int | None, seed: int) -> list[Example]:

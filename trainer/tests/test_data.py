@@ -168,6 +168,32 @@ def test_too_few_rows_for_the_split_is_a_clear_error(tmp_path):
     assert "3 rows (1 labelled 0, 2 labelled 1): too few for a 90%/10% train/validation split" in info.value.message
 
 
+def _flags_in(text: str) -> list[str]:
+    import re
+    return re.findall(r"--[a-z][a-z-]*", text)
+
+
+@pytest.mark.parametrize("rows, fixable", [("a\t1\t\tOne.\n", False), ("a\t1\t\tOne.\na\t0\t*\tTwo.\na\t1\t\tThree.\n", True)])
+def test_too_few_rows_hint_names_real_flags_with_a_value_that_works(tmp_path, rows, fixable):
+    """The hint names only flags the trainer's parser (which the TypeScript CLI mirrors) accepts, and only advice that
+    works: a larger validation fraction cannot help a file without 2 rows of one label."""
+    import re
+    from cola_trainer.args import build_parser
+    write(tmp_path, rows)
+    write(tmp_path, "a\t1\t\tFine.\n", name="out_of_domain_dev.tsv")
+    with pytest.raises(TrainerError) as info:
+        data.load_cola(tmp_path, 0.1, 42, None, None)
+    hint = info.value.hint
+    known = build_parser()._option_string_actions
+    assert all(f in known for f in _flags_in(hint) + _flags_in(data.DATA_HINT)), (hint, data.DATA_HINT)
+    assert ("--validation-fraction" in hint) == fixable, hint
+    suggested = re.search(r"--validation-fraction (0\.\d+)", hint)
+    assert bool(suggested) == fixable, hint
+    if suggested:
+        cola = data.load_cola(tmp_path, float(suggested.group(1)), 42, None, None)
+        assert cola.train and cola.validation
+
+
 def test_fetch_release_extracts_raw_and_tokenized_with_checksums(tmp_path, monkeypatch, cola):
     archive = tmp_path / "release.zip"
     with zipfile.ZipFile(archive, "w") as z:

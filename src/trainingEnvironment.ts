@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { findPython, pythonCandidates, venvPython, whichOnPath, type PythonEnv } from './core/pythonEnv';
+import { isolatedModuleArgs } from './core/pythonIsolation';
 import { probeEnvironment } from './core/trainerClient';
 import type { EnvironmentEvent } from './core/trainerProtocol';
 import type { EnvironmentView } from '../webview/protocol';
@@ -21,6 +22,9 @@ const SOURCE_LABEL: Record<PythonEnv['source'], string> = {
 
 /** The torch pin, installed alone before the rest (a resolver left free can pull a multi-GB build). */
 export const TORCH_REQUIREMENT = 'torch==2.13.0';
+
+/** `python -m pip`, without importing from the working folder. */
+const PIP = isolatedModuleArgs('pip', []);
 
 export class TrainingEnvironment {
   readonly venvDir: string;
@@ -77,7 +81,7 @@ export class TrainingEnvironment {
       return { status: 'missing', message: (e as Error).message, trusted: s.ignoredUntrusted ? false : undefined };
     }
     try {
-      const environment = await probeEnvironment(python, { trainerDir: this.trainerDir, signal, logger: (l) => this.log.debug(`[env] ${l}`) });
+      const environment = await probeEnvironment(python, { trainerDir: this.trainerDir, cwd: this.trainerDir, signal, logger: (l) => this.log.debug(`[env] ${l}`) });
       this.current = { python, environment };
       this.log.info(`training environment: ${python.python} (${python.source}), torch ${environment.torch}, CUDA ${environment.cuda ?? 'none'}`);
       return this.view(python, environment, s.ignoredUntrusted);
@@ -134,14 +138,14 @@ export class TrainingEnvironment {
       }
       if (!exists) {
         report(`Creating a virtual environment with ${base}…`, 2);
-        await this.exec(base, ['-m', 'venv', this.venvDir], abort.signal);
+        await this.exec(base, isolatedModuleArgs('venv', [this.venvDir]), abort.signal);
       }
       report('Upgrading pip…', 5);
-      await this.exec(python, ['-m', 'pip', 'install', '--upgrade', 'pip'], abort.signal);
+      await this.exec(python, [...PIP, 'install', '--upgrade', 'pip'], abort.signal);
       report(`Installing ${TORCH_REQUIREMENT} (the largest download; can take several minutes)…`, 10);
-      await this.exec(python, ['-m', 'pip', 'install', '--progress-bar', 'off', TORCH_REQUIREMENT], abort.signal, (line) => report(`torch: ${line}`));
+      await this.exec(python, [...PIP, 'install', '--progress-bar', 'off', TORCH_REQUIREMENT], abort.signal, (line) => report(`torch: ${line}`));
       report('Installing transformers, onnx, onnxruntime and the offline model…', 70);
-      await this.exec(python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', path.join(this.trainerDir, 'requirements.txt')], abort.signal, (line) => report(line));
+      await this.exec(python, [...PIP, 'install', '--progress-bar', 'off', '-r', path.join(this.trainerDir, 'requirements.txt')], abort.signal, (line) => report(line));
       report('Checking the new environment…', 95);
     } finally {
       sub.dispose();
@@ -152,7 +156,9 @@ export class TrainingEnvironment {
   private exec(command: string, args: string[], signal: AbortSignal, onLine?: (line: string) => void): Promise<void> {
     this.log.info(`$ ${command} ${args.join(' ')}`);
     return new Promise((resolve, reject) => {
-      const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], signal, windowsHide: true, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
+      // Our own folder as the working folder: pip and venv run there, never in whatever folder the host has.
+      const cwd = path.dirname(this.venvDir);
+      const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], signal, windowsHide: true, env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PYTHONSAFEPATH: '1' } });
       const tail: string[] = [];
       const onData = (chunk: Buffer) => {
         for (const line of chunk.toString('utf8').split(/\r?\n/)) {

@@ -4,23 +4,19 @@
 // No `vscode` import: unit-tested in plain mocha (test/unit/trainingSession.test.ts).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startTraining, TrainerRunError, type PythonInterpreter, type TrainOptions } from './core/trainerClient';
+import { runVerdict, startTraining, type PythonInterpreter, type RunVerdict, type TrainOptions } from './core/trainerClient';
 import type { TrainerEvent } from './core/trainerProtocol';
 import { formOptions, type RunOutcome, type RunSnapshot, type TrainForm } from '../webview/protocol';
 
-/** How the trainer process ended, as the trainer client reports it. */
+/** How a run ended: the trainer client's verdict (core/trainerClient's RunVerdict), in the panel's terms. */
 export interface RunExit {
-  exitCode: number | null;
-  signal?: string | null;
-  /** Last stderr lines (for a crash without an error event). */
+  outcome: Exclude<RunOutcome, 'running'>;
+  /** For error and crashed: what to show. */
+  failure?: RunSnapshot['failure'];
+  /** The newest checkpoint (Resume continues from it); null when none was written. */
+  checkpoint: string | null;
+  /** Last stderr lines of a crash, kept in the run's log. */
   stderrTail: string[];
-  /** Set when the client itself failed (spawn error, protocol violation). */
-  clientError?: string;
-  /**
-   * The client's verdict when the events alone do not tell: 'cancelled' for a trainer stopped on request
-   * without a word (killed after the grace period, or interrupted), 'done' for one stopped after `done`.
-   */
-  status?: 'done' | 'cancelled';
 }
 
 /** The parts of a running trainer the session needs (src/core/trainerClient's TrainerRun, adapted). */
@@ -142,16 +138,10 @@ export class TrainingSession {
     const run = this.run!;
     const handle = this.starter({ id: run.id, form: run.form, outputDir: run.outputDir, resume });
     this.handle = handle;
-    let checkpoint: string | null = null;
-    const lastOf = { done: false, cancelled: null as null | { checkpoint: string | null }, error: null as null | { message: string; hint?: string; code: string } };
     handle.onEvent((e) => {
       if (this.handle !== handle) return;
       run.events.push(e);
       this.pendingEvents.push(e);
-      if (e.event === 'checkpoint') checkpoint = e.path;
-      else if (e.event === 'done') lastOf.done = true;
-      else if (e.event === 'cancelled') lastOf.cancelled = { checkpoint: e.checkpoint };
-      else if (e.event === 'error') lastOf.error = { message: e.message, hint: e.hint, code: e.code };
       this.schedule();
     });
     handle.onLog((line) => {
@@ -162,42 +152,24 @@ export class TrainingSession {
       this.schedule();
     });
     handle.exit.then(
-      (exit) => this.finish(handle, exit, lastOf, checkpoint),
-      (err: unknown) => this.finish(handle, { exitCode: null, stderrTail: [], clientError: err instanceof Error ? err.message : String(err) }, lastOf, checkpoint),
+      (exit) => this.finish(handle, exit),
+      (err: unknown) => this.finish(handle, { outcome: 'crashed', failure: { message: err instanceof Error ? err.message : String(err) }, checkpoint: null, stderrTail: [] }),
     );
     const snap = this.snapshot!;
     this.emit({ kind: 'started', run: snap });
     return snap;
   }
 
-  private finish(
-    handle: RunHandle,
-    exit: RunExit,
-    last: { done: boolean; cancelled: null | { checkpoint: string | null }; error: null | { message: string; hint?: string; code: string } },
-    checkpoint: string | null,
-  ): void {
+  private finish(handle: RunHandle, exit: RunExit): void {
     if (this.handle !== handle) return;
     this.flush();
     this.handle = null;
     const run = this.run!;
-    let outcome: Exclude<RunOutcome, 'running'>;
-    let failure: RunSnapshot['failure'];
-    if (exit.status === 'done' || (last.done && exit.exitCode === 0)) outcome = 'done';
-    else if (last.cancelled || exit.status === 'cancelled') outcome = 'cancelled';
-    else if (last.error) {
-      outcome = 'error';
-      failure = last.error;
-    } else {
-      outcome = 'crashed';
-      const how = exit.clientError ?? (exit.signal ? `the trainer was killed by ${exit.signal}` : `the trainer exited with code ${exit.exitCode} without reporting an error`);
-      const tail = exit.stderrTail.filter((l) => l.trim()).slice(-1)[0];
-      failure = { message: tail ? `${how}. Last log line: ${tail}` : `${how}.` };
-      for (const line of exit.stderrTail) if (!run.log.includes(line)) run.log.push(line);
-    }
-    run.outcome = outcome;
-    run.failure = failure;
-    run.resumable = outcome !== 'done' && (last.cancelled?.checkpoint ?? checkpoint) !== null;
-    this.emit({ kind: 'ended', id: run.id, outcome, failure, resumable: run.resumable });
+    if (exit.outcome === 'crashed') for (const line of exit.stderrTail) if (!run.log.includes(line)) run.log.push(line);
+    run.outcome = exit.outcome;
+    run.failure = exit.failure;
+    run.resumable = exit.outcome !== 'done' && exit.checkpoint !== null;
+    this.emit({ kind: 'ended', id: run.id, outcome: exit.outcome, failure: exit.failure, resumable: run.resumable });
   }
 
   private schedule(): void {
@@ -230,6 +202,25 @@ export class TrainingSession {
   }
 }
 
+/** The client's verdict as the session shows it (the verdict decides; this only words it). */
+export function sessionExit(verdict: RunVerdict): RunExit {
+  switch (verdict.outcome) {
+    case 'done':
+    case 'cancelled':
+      return { outcome: verdict.outcome, checkpoint: verdict.checkpoint, stderrTail: [] };
+    case 'error': {
+      const e = verdict.error.event!;
+      return { outcome: 'error', failure: { message: e.message, hint: e.hint, code: e.code }, checkpoint: verdict.checkpoint, stderrTail: [...verdict.error.stderrTail] };
+    }
+    case 'crashed': {
+      // The client's message ends with the log tail, which the panel shows in its log view already.
+      const how = verdict.error.message.split('\n--- last lines of')[0];
+      const tail = verdict.error.stderrTail.filter((l) => l.trim()).slice(-1)[0];
+      return { outcome: 'crashed', failure: { message: tail ? `${how} Last log line: ${tail}` : how }, checkpoint: verdict.checkpoint, stderrTail: [...verdict.error.stderrTail] };
+    }
+  }
+}
+
 /** Adapts the core trainer client to the session's RunHandle. */
 export function trainerStarter(python: () => PythonInterpreter | undefined, trainerDir: string, log: (line: string) => void, extra: Partial<TrainOptions> = {}): RunStarter {
   return ({ form, outputDir, resume }) => {
@@ -247,16 +238,7 @@ export function trainerStarter(python: () => PythonInterpreter | undefined, trai
         for (const l of logListeners) l(line);
       },
     });
-    const exit: Promise<RunExit> = run.result.then(
-      (r) => ({ exitCode: r.exitCode, signal: r.status === 'cancelled' ? r.signal : null, stderrTail: [], status: r.status }),
-      (e: unknown) => {
-        if (e instanceof TrainerRunError) {
-          const clientError = e.code === 'spawn' || e.code === 'protocol' ? e.message : undefined;
-          return { exitCode: e.exitCode, signal: e.signal, stderrTail: [...e.stderrTail], clientError };
-        }
-        return { exitCode: null, stderrTail: [], clientError: e instanceof Error ? e.message : String(e) };
-      },
-    );
+    const exit = runVerdict(run).then(sessionExit);
     return {
       onEvent: (l: (e: TrainerEvent) => void) => void run.onEvent(l),
       onLog: (l: (line: string) => void) => void logListeners.push(l),

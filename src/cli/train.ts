@@ -1,6 +1,6 @@
 // `cola-bert train`: runs the Python trainer through the same client the extension uses and shows its
 // progress: a bar on a terminal, a line per epoch otherwise, or the protocol events verbatim with --json.
-import { startTraining, TrainerRunError, type TrainOptions } from '../core/trainerClient';
+import { runVerdict, startTraining, type TrainOptions } from '../core/trainerClient';
 import type { StartedEvent, TrainerEvent } from '../core/trainerProtocol';
 import { cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, isTty, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
 import { optionKey, parseTrainArgValue, TRAIN_ARG_SPECS, trainArgSpec, type TrainArgName, type TrainArgSpec } from '../../protocol/trainArgs';
@@ -178,24 +178,27 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   };
   const stopListening = io.onInterrupt?.(onInterrupt);
   try {
-    const result = await run.result;
-    if (result.status === 'done') return EXIT_OK;
-    if (!json && !result.cancelled) {
-      view?.clear();
-      writeLine(
-        io.stdout,
-        result.checkpoint
-          ? `Cancelled (the trainer was stopped before it could report the step). Last checkpoint: ${result.checkpoint} (continue with --resume).`
-          : 'Cancelled before the first checkpoint: nothing to resume.',
-      );
+    const verdict = await runVerdict(run);
+    switch (verdict.outcome) {
+      case 'done':
+        return EXIT_OK;
+      case 'cancelled':
+        if (!json && !verdict.result.cancelled) {
+          view?.clear();
+          writeLine(
+            io.stdout,
+            verdict.checkpoint
+              ? `Cancelled (the trainer was stopped before it could report the step). Last checkpoint: ${verdict.checkpoint} (continue with --resume).`
+              : 'Cancelled before the first checkpoint: nothing to resume.',
+          );
+        }
+        return EXIT_CANCELLED;
+      default:
+        view?.clear();
+        // In --json mode the error event itself was already printed; stderr gets the readable version.
+        writeLine(io.stderr, `cola-bert train: ${verdict.error.message}`);
+        return INPUT_ERRORS.has(verdict.error.code) ? EXIT_ERROR : EXIT_FAILED;
     }
-    return EXIT_CANCELLED;
-  } catch (e) {
-    if (!(e instanceof TrainerRunError)) throw e;
-    view?.clear();
-    // In --json mode the error event itself was already printed; stderr gets the readable version.
-    writeLine(io.stderr, `cola-bert train: ${e.message}`);
-    return INPUT_ERRORS.has(e.code) ? EXIT_ERROR : EXIT_FAILED;
   } finally {
     stopListening?.();
   }

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { DROP_CWD_FROM_PATH } from './pythonIsolation';
 
 export type PythonSource = 'setting' | 'workspace-setting' | 'extension' | 'workspace' | 'path';
 
@@ -119,7 +120,7 @@ export function pythonCandidates(options: FindPythonOptions): PythonCandidate[] 
 
 // Imports (or only locates) each package; prints JSON. Importing catches a broken install here rather
 // than minutes into training.
-const CHECK_SCRIPT = `
+const CHECK_SCRIPT = `${DROP_CWD_FROM_PATH}
 import importlib, importlib.util, importlib.metadata, json, sys
 deep = sys.argv[1] == "import"
 out = {"python": sys.version.split()[0], "packages": {}, "missing": {}}
@@ -149,7 +150,8 @@ function run(python: string, args: string[], env: NodeJS.ProcessEnv | undefined,
     let stderr = '';
     let child;
     try {
-      child = spawn(python, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, signal, timeout: timeoutMs });
+      // The root folder: the check must not depend on (or run code from) wherever the host happens to be.
+      child = spawn(python, args, { cwd: path.parse(process.cwd()).root, env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true, signal, timeout: timeoutMs });
     } catch (e) {
       resolve({ code: null, stdout, stderr, error: e as Error });
       return;

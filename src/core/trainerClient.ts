@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { trainArgv, type TrainOptions } from '../../protocol/trainArgs';
+import { isolatedModuleArgs } from './pythonIsolation';
 import { encodeCommand, parseTrainerLine, ProtocolError, type CancelledEvent, type DoneEvent, type EnvironmentEvent, type ErrorEvent, type ExportedEvent, type HoldoutEvent, type StartedEvent, type TrainerErrorCode, type TrainerEvent } from './trainerProtocol';
 
 /** The interpreter to run; a PythonEnv from pythonEnv.ts fits. */
@@ -14,6 +15,7 @@ export interface PythonInterpreter {
 export interface TrainerProcessOptions {
   /** Folder holding the `cola_trainer` package (the repo's `trainer/`, or the extension's copy); put on PYTHONPATH. */
   trainerDir: string;
+  /** Working folder of the trainer (relative paths resolve there); default trainerDir. Never a source of modules. */
   cwd?: string;
   /** Environment for the child (default process.env); PYTHONPATH is prefixed with trainerDir. */
   env?: NodeJS.ProcessEnv;
@@ -105,7 +107,8 @@ export const trainArgs = (options: TrainOptions): string[] => trainArgv(options)
 
 function childEnv(trainerDir: string, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const pythonPath = [path.resolve(trainerDir), env.PYTHONPATH].filter(Boolean).join(path.delimiter);
-  return { ...env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' };
+  // PYTHONSAFEPATH (3.11+) keeps the working folder off sys.path for Pythons the trainer starts in turn.
+  return { ...env, PYTHONPATH: pythonPath, PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8', PYTHONSAFEPATH: '1' };
 }
 
 /**
@@ -182,7 +185,7 @@ class Run implements TrainerRun {
   ) {
     const log = options.logger ?? (() => undefined);
     this.child = spawn(python, args, {
-      cwd: options.cwd,
+      cwd: options.cwd ?? path.resolve(options.trainerDir),
       env: childEnv(options.trainerDir, options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
@@ -387,14 +390,38 @@ class Run implements TrainerRun {
   }
 }
 
+/**
+ * How a run ended: the one classification of a run. The CLI (exit code, message) and the panel's session
+ * (outcome, failure, resume) both read it instead of looking at events and exit codes again.
+ * 'error': the trainer reported an error event; 'crashed': it died, broke the protocol, or never started.
+ */
+export type RunVerdict =
+  | { outcome: 'done'; result: Extract<RunResult, { status: 'done' }>; checkpoint: null }
+  | { outcome: 'cancelled'; result: Extract<RunResult, { status: 'cancelled' }>; checkpoint: string | null }
+  | { outcome: 'error' | 'crashed'; error: TrainerRunError; checkpoint: string | null };
+
+export function verdictOf(settled: RunResult | unknown): RunVerdict {
+  if (settled instanceof TrainerRunError) return { outcome: settled.event ? 'error' : 'crashed', error: settled, checkpoint: settled.checkpoint };
+  const r = settled as RunResult;
+  if (r && r.status === 'done') return { outcome: 'done', result: r, checkpoint: null };
+  if (r && r.status === 'cancelled') return { outcome: 'cancelled', result: r, checkpoint: r.checkpoint };
+  const message = settled instanceof Error ? settled.message : String(settled);
+  return { outcome: 'crashed', error: new TrainerRunError(`the trainer client failed: ${message}`, 'crashed', null, null, []), checkpoint: null };
+}
+
+/** The run's verdict once it has settled; never rejects. */
+export function runVerdict(run: Pick<TrainerRun, 'result'>): Promise<RunVerdict> {
+  return run.result.then(verdictOf, verdictOf);
+}
+
 /** Starts `python -m cola_trainer train …`. Attach listeners synchronously to see every event. */
 export function startTraining(python: PythonInterpreter, options: TrainOptions, proc: TrainerProcessOptions): TrainerRun {
-  return new Run(python.python, ['-m', 'cola_trainer', 'train', ...trainArgs(options)], proc);
+  return new Run(python.python, isolatedModuleArgs('cola_trainer', ['train', ...trainArgs(options)]), proc);
 }
 
 /** Runs `python -m cola_trainer env` and returns its environment event (handshake: versions, devices). */
 export async function probeEnvironment(python: PythonInterpreter, proc: TrainerProcessOptions): Promise<EnvironmentEvent> {
-  const run = new Run(python.python, ['-m', 'cola_trainer', 'env'], proc);
+  const run = new Run(python.python, isolatedModuleArgs('cola_trainer', ['env']), proc);
   let outcome: RunResult | TrainerRunError;
   try {
     outcome = await run.result;

@@ -68,7 +68,7 @@ function collect(session: TrainingSession): SessionUpdate[] {
   return updates;
 }
 
-const ok: RunExit = { exitCode: 0, stderrTail: [] };
+const ok: RunExit = { outcome: 'done', checkpoint: null, stderrTail: [] };
 
 describe('TrainingSession', () => {
   it('delivers every recorded event in order, batched into far fewer updates', async () => {
@@ -134,7 +134,7 @@ describe('TrainingSession', () => {
       if (!r.resume) {
         return new ReplayRun([...untilCheckpoint, ...recorded.slice(firstCheckpoint + 3)], ok, 2, (run) => {
           run.emit({ event: 'cancelled', v: 1, step: checkpoint.step + 2, checkpoint: checkpoint.path });
-          run.end({ exitCode: 130, stderrTail: [] });
+          run.end({ outcome: 'cancelled', checkpoint: checkpoint.path, stderrTail: [] });
         });
       }
       const started = recorded.find((e) => e.event === 'started')!;
@@ -157,7 +157,8 @@ describe('TrainingSession', () => {
 
   it('error event: ends as error with the trainer message and hint', async () => {
     const events: TrainerEvent[] = [recorded[0], { event: 'error', v: 1, code: 'out_of_memory', message: 'CUDA out of memory', hint: 'lower the batch size' }];
-    const session = new TrainingSession(() => new ReplayRun(events, { exitCode: 1, stderrTail: ['Traceback …'] }, 1));
+    const failure = { message: 'CUDA out of memory', hint: 'lower the batch size', code: 'out_of_memory' };
+    const session = new TrainingSession(() => new ReplayRun(events, { outcome: 'error', failure, checkpoint: null, stderrTail: ['Traceback …'] }, 1));
     const updates = collect(session);
     session.start('run-e', DEFAULT_FORM, '/tmp/e');
     await session.idle();
@@ -166,7 +167,9 @@ describe('TrainingSession', () => {
 
   it('crash without an error event: ends as crashed with the exit code and stderr tail; resumable after a checkpoint', async () => {
     const firstCheckpoint = recorded.findIndex((e) => e.event === 'checkpoint');
-    const session = new TrainingSession(() => new ReplayRun(recorded.slice(0, firstCheckpoint + 5), { exitCode: null, signal: 'SIGKILL', stderrTail: ['Killed'] }, 1));
+    const checkpoint = (recorded[firstCheckpoint] as Extract<TrainerEvent, { event: 'checkpoint' }>).path;
+    const failure = { message: 'The trainer was killed by SIGKILL. Last log line: Killed' };
+    const session = new TrainingSession(() => new ReplayRun(recorded.slice(0, firstCheckpoint + 5), { outcome: 'crashed', failure, checkpoint, stderrTail: ['Killed'] }, 1));
     const updates = collect(session);
     session.start('run-k', DEFAULT_FORM, '/tmp/k');
     await session.idle();
@@ -179,7 +182,8 @@ describe('TrainingSession', () => {
 
   it('a trainer the client stopped on request without a word (killed after the grace period) ends as cancelled, resumable', async () => {
     const firstCheckpoint = recorded.findIndex((e) => e.event === 'checkpoint');
-    const session = new TrainingSession(() => new ReplayRun(recorded.slice(0, firstCheckpoint + 5), { exitCode: null, signal: 'SIGKILL', stderrTail: [], status: 'cancelled' }, 1));
+    const checkpoint = (recorded[firstCheckpoint] as Extract<TrainerEvent, { event: 'checkpoint' }>).path;
+    const session = new TrainingSession(() => new ReplayRun(recorded.slice(0, firstCheckpoint + 5), { outcome: 'cancelled', checkpoint, stderrTail: [] }, 1));
     const updates = collect(session);
     session.start('run-c', DEFAULT_FORM, '/tmp/c');
     await session.idle();

@@ -64,9 +64,52 @@ export const TRAIN_ARGS = {
       "group": "data",
       "type": "int",
       "default": null,
-      "help": "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests).",
+      "help": "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests); also caps --prose-val and --prose-test.",
       "metavar": "N",
       "minimum": 1
+    },
+    {
+      "name": "data_mix",
+      "flag": "--data-mix",
+      "group": "data",
+      "type": "string",
+      "default": "cola",
+      "help": "Training data. cola: CoLA's training split only (the chapter's recipe). cola+prose: CoLA plus sentences of well-edited prose (the committed corpus of PEPs and Open Source Guides), each clean (acceptable) and once with one injected error (unacceptable); see --prose-ratio and docs/trainer.md.",
+      "choices": [
+        "cola",
+        "cola+prose"
+      ]
+    },
+    {
+      "name": "prose_ratio",
+      "flag": "--prose-ratio",
+      "group": "data",
+      "type": "float",
+      "default": 1.0,
+      "help": "With --data-mix cola+prose: prose training rows per CoLA training row, half clean sentences drawn at random (seeded) from the training documents, half their corruptions.",
+      "metavar": "X",
+      "exclusiveMinimum": 0.0,
+      "maximum": 20.0
+    },
+    {
+      "name": "prose_val",
+      "flag": "--prose-val",
+      "group": "data",
+      "type": "int",
+      "default": 500,
+      "help": "Clean sentences of the prose validation documents (each also corrupted once) scored after every epoch, in every run; calibration and the flagging threshold are fitted on them.",
+      "metavar": "N",
+      "minimum": 20
+    },
+    {
+      "name": "prose_test",
+      "flag": "--prose-test",
+      "group": "data",
+      "type": "int",
+      "default": 1000,
+      "help": "Clean sentences of the prose test documents (each also corrupted once) for the final report (false alarms, detection MCC per error type and source, ECE), in every run.",
+      "metavar": "N",
+      "minimum": 20
     },
     {
       "name": "output_dir",

@@ -377,10 +377,15 @@ const eventChecks: Record<TrainerEvent['event'], Check> = {
     const o = v as Record<string, unknown>;
     return num(o.mcc, `${w}.mcc`) ?? num(o.accuracy, `${w}.accuracy`) ?? int(o.n, `${w}.n`) ?? confusionCheck(o.confusion, `${w}.confusion`);
   },
+  quality: (v, w) => {
+    const o = v as Record<string, unknown>;
+    return num(o.threshold, `${w}.threshold`) ?? num(o.temperature, `${w}.temperature`) ?? oneOf('cola', 'cola+prose')(o.data_mix, `${w}.data_mix`);
+  },
   exported: (v, w) => str()((v as Record<string, unknown>).path, `${w}.path`),
   done: (v, w) => str()((v as Record<string, unknown>).output_dir, `${w}.output_dir`),
   cancelled: (v, w) => nullable(str())((v as Record<string, unknown>).checkpoint, `${w}.checkpoint`),
   error: (v, w) => str()((v as Record<string, unknown>).message, `${w}.message`),
+  warning: (v, w) => str()((v as Record<string, unknown>).message, `${w}.message`),
 };
 const trainerEvent: Check = (v, w) => {
   if (!isObject(v)) return `${w} must be an object`;

@@ -101,6 +101,10 @@ export interface EvaluationEvent {
   val_mcc: number;
   confusion?: Confusion;
   best: boolean;
+  /** Detection MCC on the prose validation documents at P < 0.5, before calibration. */
+  prose_val_mcc?: number;
+  /** Share of the clean prose validation sentences with P < 0.5, before calibration. */
+  prose_val_clean_flagged?: number;
   epoch_seconds?: number;
   elapsed_s: number;
 }
@@ -122,6 +126,43 @@ export interface HoldoutEvent {
   loss?: number;
   best_epoch?: number;
   confusion: Confusion;
+}
+
+/** cola-bert.json's "calibration": P(acceptable) = softmax(logits / temperature)[1]; flag when P < threshold. */
+export interface Calibration {
+  temperature: number;
+  threshold: number;
+  method: 'temperature';
+  fitted_on: string;
+  max_false_alarm: number;
+  ece_before: number;
+  ece_after: number;
+}
+
+export interface ProseBlock {
+  n_clean: number;
+  n_corrupted: number;
+  clean_flagged: number;
+  corrupted_flagged: number;
+  mcc: number;
+  ece: number;
+}
+
+/** Held-out quality after training, with the calibrated P and threshold (also cola-bert.json's "quality"). */
+export interface QualityEvent {
+  event: 'quality';
+  v: 1;
+  calibration: Calibration;
+  data_mix: 'cola' | 'cola+prose';
+  threshold: number;
+  temperature: number;
+  prose_corpus_sha256?: string;
+  prose_test: ProseBlock & {
+    ece_uncalibrated: number;
+    per_type: Record<string, { n: number; detected: number; mcc: number }>;
+    per_source: Record<string, ProseBlock>;
+  };
+  cola_holdout: { n: number; mcc: number; accuracy: number; confusion: Confusion; ece: number; mcc_at_0_5?: number };
 }
 
 export interface ExportedEvent {
@@ -181,6 +222,7 @@ export type TrainerEvent =
   | EvaluationEvent
   | CheckpointEvent
   | HoldoutEvent
+  | QualityEvent
   | ExportedEvent
   | DoneEvent
   | CancelledEvent

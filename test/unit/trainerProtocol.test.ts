@@ -18,6 +18,9 @@ import {
   type FetchEvent,
   type HoldoutEvent,
   type StartedEvent,
+  type Calibration,
+  type ProseBlock,
+  type QualityEvent,
   type StepEvent,
   type TrainerCommand,
   type TrainerErrorCode,
@@ -77,9 +80,29 @@ spec<EvaluationEvent>(
   'evaluation',
   {
     required: { event: true, v: true, epoch: true, step: true, train_loss: true, val_loss: true, val_accuracy: true, val_mcc: true, best: true, elapsed_s: true },
-    optional: { confusion: true, epoch_seconds: true },
+    optional: { confusion: true, epoch_seconds: true, prose_val_mcc: true, prose_val_clean_flagged: true },
   },
-  { event: 'evaluation', v: 1, epoch: 1, step: 241, train_loss: 0.6, val_loss: 0.5, val_accuracy: 0.8, val_mcc: 0.4, confusion, best: true, epoch_seconds: 60, elapsed_s: 61 },
+  { event: 'evaluation', v: 1, epoch: 1, step: 241, train_loss: 0.6, val_loss: 0.5, val_accuracy: 0.8, val_mcc: 0.4, confusion, best: true, prose_val_mcc: 0.3, prose_val_clean_flagged: 0.05, epoch_seconds: 60, elapsed_s: 61 },
+);
+const calibration: Calibration = { temperature: 1.3, threshold: 0.42, method: 'temperature', fitted_on: 'CoLA validation', max_false_alarm: 0.03, ece_before: 0.08, ece_after: 0.02 };
+spec<Calibration>(
+  'calibration',
+  { required: { temperature: true, threshold: true, method: true, fitted_on: true, max_false_alarm: true, ece_before: true, ece_after: true }, optional: {} },
+  calibration,
+);
+const proseBlock: ProseBlock = { n_clean: 100, n_corrupted: 100, clean_flagged: 0.03, corrupted_flagged: 0.6, mcc: 0.62, ece: 0.04 };
+spec<ProseBlock>('proseBlock', { required: { n_clean: true, n_corrupted: true, clean_flagged: true, corrupted_flagged: true, mcc: true, ece: true }, optional: {} }, proseBlock);
+spec<QualityEvent>(
+  'quality',
+  {
+    required: { event: true, v: true, calibration: true, data_mix: true, threshold: true, temperature: true, prose_test: true, cola_holdout: true },
+    optional: { prose_corpus_sha256: true },
+  },
+  {
+    event: 'quality', v: 1, calibration, data_mix: 'cola+prose', threshold: 0.42, temperature: 1.3, prose_corpus_sha256: 'ab',
+    prose_test: { ...proseBlock, ece_uncalibrated: 0.07, per_type: { a_an: { n: 10, detected: 0.9, mcc: 0.8 } }, per_source: { peps: proseBlock } },
+    cola_holdout: { n: 516, mcc: 0.3, accuracy: 0.7, confusion, ece: 0.05, mcc_at_0_5: 0.3 },
+  },
 );
 spec<FetchEvent>(
   'fetch',

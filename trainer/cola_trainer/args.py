@@ -93,8 +93,20 @@ class DataArguments:
     validation_fraction: float = _opt(0.1, "Share of in_domain_train.tsv held out (stratified by label) for per-epoch validation.",
                                       metavar="X", exclusive_minimum=0.0, exclusive_maximum=0.5)
     max_train: Optional[int] = _opt(None, "Use only a seeded random sample of N training rows (quick runs and tests).", metavar="N", minimum=1)
-    max_eval: Optional[int] = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests).",
+    max_eval: Optional[int] = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests); "
+                                         "also caps --prose-val and --prose-test.",
                                    metavar="N", minimum=1)
+    data_mix: str = _opt("cola", "Training data. cola: CoLA's training split only (the chapter's recipe). cola+prose: CoLA plus "
+                                 "sentences of well-edited prose (the committed corpus of PEPs and Open Source Guides), each clean "
+                                 "(acceptable) and once with one injected error (unacceptable); see --prose-ratio and docs/trainer.md.",
+                         choices=("cola", "cola+prose"))
+    prose_ratio: float = _opt(1.0, "With --data-mix cola+prose: prose training rows per CoLA training row, half clean sentences "
+                                   "drawn at random (seeded) from the training documents, half their corruptions.",
+                              metavar="X", exclusive_minimum=0.0, maximum=20.0)
+    prose_val: int = _opt(500, "Clean sentences of the prose validation documents (each also corrupted once) scored after every "
+                               "epoch, in every run; calibration and the flagging threshold are fitted on them.", metavar="N", minimum=20)
+    prose_test: int = _opt(1000, "Clean sentences of the prose test documents (each also corrupted once) for the final report "
+                                 "(false alarms, detection MCC per error type and source, ECE), in every run.", metavar="N", minimum=20)
 
     def __post_init__(self) -> None:
         if self.data_dir is not None and not self.data_dir.strip():

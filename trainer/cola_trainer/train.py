@@ -30,6 +30,7 @@ from .export import MODEL_MARKER, check_replaceable, check_writable, export_mode
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
+from .quality import calibrate, load_prose, prose_epoch_fields, report as quality_report, selection_score
 
 EXIT_CANCELLED = 130
 # 2: loadable with torch.load(weights_only=True), tensors, numbers, strings and containers only. Format 1 pickled
@@ -37,7 +38,8 @@ EXIT_CANCELLED = 130
 CHECKPOINT_FORMAT = 2
 EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
-RESUME_KEYS = ("model", "max_length", "validation_fraction", "max_train", "max_eval", "epochs", "batch_size",
+RESUME_KEYS = ("model", "max_length", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "prose_val",
+               "epochs", "batch_size",
                "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision")
 
 
@@ -307,6 +309,7 @@ def evaluate(model: torch.nn.Module, data: Encoded, collate: batching.Collator, 
     model.eval()
     order = np.argsort(-data.lengths, kind="stable")
     preds = np.zeros(len(order), dtype=np.int64)
+    all_logits = np.zeros((len(order), 2), dtype=np.float32)
     loss_sum = 0.0
     for start in range(0, len(order), EVAL_BATCH):
         if should_stop is not None and should_stop():
@@ -320,11 +323,12 @@ def evaluate(model: torch.nn.Module, data: Encoded, collate: batching.Collator, 
             logits = model(**batch).logits
         logits = logits.float()
         loss_sum += float(F.cross_entropy(logits, labels, reduction="sum"))
-        preds[idx] = logits.argmax(-1).cpu().numpy()
+        all_logits[idx] = logits.cpu().numpy()
+        preds[idx] = all_logits[idx].argmax(-1)
     model.train(was_training)
     c = confusion(data.labels, preds)
     return {"loss": loss_sum / max(1, len(order)), "accuracy": accuracy(data.labels, preds), "mcc": mcc_from_confusion(c),
-            "confusion": c, "n": int(len(order))}
+            "confusion": c, "n": int(len(order)), "logits": all_logits}
 
 
 # ---------------------------------------------------------------------------------------------- the run
@@ -405,7 +409,8 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     if not dist.main:
         folder = resolve_data_dir(args.data.data_dir, allow_download=False)
     cola: ColaData = load_cola(folder, args.data.validation_fraction, targs.seed, args.data.max_train, args.data.max_eval)
-    data_sha256 = data_fingerprint(folder)
+    prose = load_prose(args.data, len(cola.train), targs.seed)
+    data_sha256 = {**data_fingerprint(folder), "prose": prose.sha256}
     log(f"data from {folder}: train {len(cola.train)}, validation {len(cola.validation)}, holdout {len(cola.holdout)} "
         "(stratified seeded split of in_domain_train.tsv; holdout = out_of_domain_dev.tsv)")
 
@@ -416,7 +421,9 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     on_gpu = device.type == "cuda"
     collate = batching.Collator(pad_id, "token_type_ids" in inputs, multiple_of=16 if on_gpu else 1,
                                 max_width=getattr(model.config, "max_position_embeddings", None), pin=on_gpu)
-    train_enc = encode(tokenizer, cola.train, args.model.max_length)
+    train_enc = encode(tokenizer, cola.train + prose.train.examples, args.model.max_length)
+    prose_val_enc = encode(tokenizer, prose.validation.examples, args.model.max_length)
+    prose_test_enc = encode(tokenizer, prose.test.examples, args.model.max_length)
     val_enc = encode(tokenizer, cola.validation, args.model.max_length)
     hold_enc = encode(tokenizer, cola.holdout, args.model.max_length)
     log(f"mean tokens per training sentence: {train_enc.lengths.mean():.1f} (max {train_enc.lengths.max()}); "
@@ -581,18 +588,22 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
             # and under DDP (ranks agree on stopping only at training steps).
             stop_validation = None if dist.enabled or epoch + 1 == targs.epochs else cancel.is_set
             val = evaluate(unwrap(train_model), val_enc, collate, device, precision, stop_validation)
+            prose_fields = prose_epoch_fields(prose.validation, evaluate(unwrap(train_model), prose_val_enc, collate, device,
+                                                                          precision, stop_validation)["logits"])
             train_loss = state.epoch_loss_sum / max(1, state.epoch_loss_count)
-            is_best = state.best is None or val["mcc"] > state.best["mcc"]
+            score = selection_score(val["mcc"], prose_fields["prose_val_mcc"] if prose.in_mix else None)
+            is_best = state.best is None or score > state.best.get("score", state.best["mcc"])
             if is_best:
-                state.best = {"epoch": epoch + 1, "mcc": val["mcc"], "accuracy": val["accuracy"], "loss": val["loss"]}
+                state.best = {"epoch": epoch + 1, "mcc": val["mcc"], "accuracy": val["accuracy"], "loss": val["loss"], "score": score}
                 best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
             state.history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val["loss"],
-                                  "val_accuracy": val["accuracy"], "val_mcc": val["mcc"]})
+                                  "val_accuracy": val["accuracy"], "val_mcc": val["mcc"], **prose_fields})
             proto.emit("evaluation", epoch=epoch + 1, step=state.global_step, train_loss=train_loss, val_loss=val["loss"],
-                       val_accuracy=val["accuracy"], val_mcc=val["mcc"], confusion=val["confusion"], best=is_best,
+                       val_accuracy=val["accuracy"], val_mcc=val["mcc"], confusion=val["confusion"], best=is_best, **prose_fields,
                        epoch_seconds=time.monotonic() - epoch_started, elapsed_s=time.monotonic() - t_start)
             log(f"epoch {epoch + 1}/{targs.epochs}: train loss {train_loss:.4f}, validation loss {val['loss']:.4f}, "
-                f"accuracy {val['accuracy']:.4f}, MCC {val['mcc']:.4f}{' (best so far)' if is_best else ''}")
+                f"accuracy {val['accuracy']:.4f}, MCC {val['mcc']:.4f}; prose validation MCC {prose_fields['prose_val_mcc']:.4f}, "
+                f"clean flagged {prose_fields['prose_val_clean_flagged']:.1%}{' (best so far)' if is_best else ''}")
             state.epoch, state.batch_in_epoch = epoch + 1, 0
             state.epoch_loss_sum, state.epoch_loss_count = 0.0, 0
             eval_seconds += time.monotonic() - eval_started
@@ -618,6 +629,18 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     proto.emit("holdout", n=hold["n"], mcc=hold["mcc"], accuracy=hold["accuracy"], loss=hold["loss"], best_epoch=best_epoch,
                confusion=hold["confusion"])
     log(f"holdout ({hold['n']} sentences, epoch {best_epoch} weights): MCC {hold['mcc']:.4f}, accuracy {hold['accuracy']:.4f}")
+    # Calibration on the validation logits of the exported weights, then the held-out report with it.
+    calibration = calibrate(prose, cola.validation, evaluate(model, val_enc, collate, device, precision)["logits"],
+                            evaluate(model, prose_val_enc, collate, device, precision)["logits"])
+    quality = quality_report(prose, calibration, evaluate(model, prose_test_enc, collate, device, precision)["logits"],
+                             cola.holdout, hold["logits"], args.data.data_mix)
+    proto.emit("quality", calibration=calibration, **quality)
+    pt = quality["prose_test"]
+    log(f"calibration: temperature {calibration['temperature']:.3f}, threshold {calibration['threshold']:.3f} "
+        f"(validation ECE {calibration['ece_before']:.4f} -> {calibration['ece_after']:.4f})")
+    log(f"prose test documents ({pt['n_clean']} clean + {pt['n_corrupted']} corrupted): clean flagged {pt['clean_flagged']:.1%}, "
+        f"detection MCC {pt['mcc']:.4f}, ECE {pt['ece']:.4f}; per type: "
+        + ", ".join(f"{t} {m['mcc']:.2f}" for t, m in pt["per_type"].items()))
     if dist.main:
         metadata = {
             "base_model": choice.base_model, "model_resolved": choice.resolved, "labels": ["unacceptable", "acceptable"],
@@ -629,7 +652,12 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
             "world_size": dist.world_size, "training_seconds": round(state.training_seconds, 3),
             "versions": library_versions(),
             "data": {"folder": str(folder), "train": len(train_enc.ids), "validation": len(val_enc.ids),
-                     "holdout": len(hold_enc.ids), "split": "stratified by label, seeded"},
+                     "holdout": len(hold_enc.ids), "split": "stratified by label, seeded", "mix": args.data.data_mix,
+                     "prose_train": len(prose.train), "prose_ratio": args.data.prose_ratio if prose.in_mix else None,
+                     "prose_validation": len(prose.validation), "prose_test": len(prose.test),
+                     "prose_split": "by document, fixed seed (trainer/cola_trainer/prose_corpus.py)"},
+            "calibration": calibration,
+            "quality": quality,
         }
         if not targs.no_export:
             exported = export_model_folder(model, tokenizer, out, inputs, metadata, int8=not targs.no_int8)

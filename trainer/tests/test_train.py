@@ -31,7 +31,7 @@ def test_event_sequence(full_run):
     run, out = full_run
     kinds = [e["event"] for e in run.events]
     assert kinds[0] == "environment" and kinds[1] == "started"
-    assert kinds[-3:] == ["holdout", "exported", "done"]
+    assert kinds[-4:] == ["holdout", "quality", "exported", "done"]
     started = run.one("started")
     assert started["train_size"] == 320 and started["validation_size"] == 64 and started["holdout_size"] == 64
     assert started["steps_per_epoch"] == 10 and started["total_steps"] == 30 and started["start_step"] == 0
@@ -41,6 +41,40 @@ def test_event_sequence(full_run):
     assert [e["epoch"] for e in run.of("evaluation")] == [1, 2, 3]
     assert len(run.of("checkpoint")) == 3
     assert run.one("done")["output_dir"] == str(out)
+
+
+def test_cola_only_run_measures_prose_and_keeps_the_default_threshold(full_run):
+    run, out = full_run
+    assert all("prose_val_mcc" in e and "prose_val_clean_flagged" in e for e in run.of("evaluation"))
+    quality = run.one("quality")
+    assert quality["data_mix"] == "cola" and quality["threshold"] == 0.5
+    # --max-eval 64 caps the held-out prose too: 64 clean sentences, each with one corruption.
+    assert quality["prose_test"]["n_clean"] == quality["prose_test"]["n_corrupted"] == 64
+    assert set(quality["prose_test"]["per_source"]) == {"opensource-guide", "peps"}
+    meta = json.loads((out / "cola-bert.json").read_text())
+    for key, value in quality["calibration"].items():  # the event rounds floats to 6 digits
+        assert meta["calibration"][key] == (pytest.approx(value, rel=1e-5) if isinstance(value, float) else value)
+    assert meta["calibration"]["threshold"] == 0.5 and "CoLA only" in meta["calibration"]["fitted_on"]
+    assert meta["quality"]["prose_test"]["mcc"] == pytest.approx(quality["prose_test"]["mcc"], abs=1e-5)
+    assert meta["data"]["mix"] == "cola" and meta["data"]["prose_train"] == 0
+
+
+def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validation_prose(tiny_model, cola, tmp_path, validator):
+    out = tmp_path / "mix"
+    run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "1", "--data-mix", "cola+prose", "--prose-ratio", "0.5",
+                                 "--no-int8", "--no-checkpoint"), validator)
+    assert run.returncode == 0, run.stderr[-3000:]
+    # 320 CoLA rows + 160 prose rows (80 sentences, each clean and corrupted).
+    assert run.one("started")["train_size"] == 480
+    calibration = run.one("quality")["calibration"]
+    assert set(calibration) == {"temperature", "threshold", "method", "fitted_on", "max_false_alarm", "ece_before", "ece_after"}
+    assert calibration["method"] == "temperature" and calibration["max_false_alarm"] == 0.03
+    assert "prose validation" in calibration["fitted_on"]
+    meta = json.loads((out / "cola-bert.json").read_text())
+    assert meta["calibration"]["fitted_on"] == calibration["fitted_on"]
+    assert meta["calibration"]["threshold"] == pytest.approx(calibration["threshold"], rel=1e-5)
+    assert meta["quality"]["data_mix"] == "cola+prose"
+    assert meta["hyperparameters"] is not None and meta["data"]["prose_train"] == 160
 
 
 def test_loss_falls(full_run):

@@ -1,0 +1,105 @@
+"""The run's quality stage on real prose, next to CoLA: which prose rows a run trains and is measured on,
+per-epoch prose validation, and after training the calibration (temperature, threshold) and the held-out
+report that go into the `quality` event and cola-bert.json."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import calibration as cal
+from .args import DataArguments
+from .data import Example
+from .prose_corpus import CORPUS_PATH, load
+from .prose_data import ProseSet, held_out_pairs, training_pairs
+from .protocol import log
+
+MIXES_WITH_PROSE = ("cola+prose",)
+
+
+@dataclass
+class ProseData:
+    train: ProseSet          # empty unless the mix has prose
+    validation: ProseSet
+    test: ProseSet
+    sha256: str
+
+    @property
+    def in_mix(self) -> bool:
+        return bool(self.train.examples)
+
+
+def load_prose(data: DataArguments, cola_train_rows: int, seed: int) -> ProseData:
+    corpus = load(CORPUS_PATH)
+    sha = hashlib.sha256(CORPUS_PATH.read_bytes()).hexdigest()
+    train = ProseSet([], [], [])
+    if data.data_mix in MIXES_WITH_PROSE:
+        train = training_pairs(corpus, int(round(data.prose_ratio * cola_train_rows)), seed)
+    # --max-eval (quick runs and tests) caps the held-out prose like CoLA's validation and holdout.
+    cap = (lambda n: n if data.max_eval is None else min(n, data.max_eval))
+    prose = ProseData(train, held_out_pairs(corpus, "validation", cap(data.prose_val)),
+                      held_out_pairs(corpus, "test", cap(data.prose_test)), sha)
+    log(f"prose ({CORPUS_PATH.name}): training {len(prose.train)} rows (clean and corrupted pairs), validation {len(prose.validation)}, "
+        f"test {len(prose.test)}; split by document")
+    return prose
+
+
+def prose_epoch_fields(prose_val: ProseSet, logits: np.ndarray) -> dict[str, float]:
+    """What the per-epoch `evaluation` event adds: detection MCC and false alarms at the untuned 0.5."""
+    labels = np.array([e.label for e in prose_val.examples])
+    p = cal.p_acceptable(logits)
+    m = cal.flag_metrics(p, labels, cal.DEFAULT_THRESHOLD)
+    return {"prose_val_mcc": m["mcc"], "prose_val_clean_flagged": float((p[labels == 1] < cal.DEFAULT_THRESHOLD).mean())}
+
+
+def selection_score(cola_mcc: float, prose_mcc: float | None) -> float:
+    """Which epoch is exported: CoLA validation MCC alone, or with prose in the mix its mean with the prose
+    validation MCC, so neither domain is traded away for the other."""
+    return cola_mcc if prose_mcc is None else (cola_mcc + prose_mcc) / 2
+
+
+def _labels(examples: list[Example]) -> np.ndarray:
+    return np.array([e.label for e in examples], dtype=np.int64)
+
+
+def calibrate(prose: ProseData, cola_val: list[Example], cola_val_logits: np.ndarray, prose_val_logits: np.ndarray) -> dict[str, Any]:
+    """Temperature on the validation logits (CoLA validation, plus prose validation when prose is in the mix),
+    threshold on the clean prose validation sentences (or 0.5 with CoLA alone: no prose was learned, so a
+    threshold tuned to prose would only trade CoLA's errors for fewer prose flags)."""
+    logits, labels = cola_val_logits, _labels(cola_val)
+    fitted_on = f"CoLA validation ({len(cola_val)} sentences)"
+    if prose.in_mix:
+        logits = np.concatenate([logits, prose_val_logits])
+        labels = np.concatenate([labels, _labels(prose.validation.examples)])
+        fitted_on += f" + prose validation documents ({len(prose.validation)} sentences, clean and corrupted)"
+    temperature = cal.fit_temperature(logits, labels)
+    threshold = cal.DEFAULT_THRESHOLD
+    if prose.in_mix:
+        p_val = cal.p_acceptable(prose_val_logits, temperature)
+        threshold = cal.false_alarm_threshold(p_val[_labels(prose.validation.examples) == 1], cal.MAX_FALSE_ALARM)
+        fitted_on += f"; threshold: at most {cal.MAX_FALSE_ALARM:.0%} of the clean prose validation sentences flagged"
+    else:
+        fitted_on += "; threshold: 0.5 (CoLA only: no prose in the training mix)"
+    return {"temperature": temperature, "threshold": threshold, "method": "temperature", "fitted_on": fitted_on,
+            "max_false_alarm": cal.MAX_FALSE_ALARM,
+            "ece_before": cal.ece(cal.p_acceptable(logits), labels), "ece_after": cal.ece(cal.p_acceptable(logits, temperature), labels)}
+
+
+def report(prose: ProseData, calibration: dict[str, Any], prose_test_logits: np.ndarray, holdout: list[Example],
+           holdout_logits: np.ndarray, data_mix: str) -> dict[str, Any]:
+    """Held-out quality with the calibrated P and the chosen threshold: the prose test documents and CoLA's
+    out_of_domain_dev."""
+    t, thr = calibration["temperature"], calibration["threshold"]
+    p_test = cal.p_acceptable(prose_test_logits, t)
+    test = prose.test
+    prose_report = cal.prose_report(p_test, _labels(test.examples), test.error_types, test.sources, thr)
+    prose_report["ece_uncalibrated"] = cal.ece(cal.p_acceptable(prose_test_logits), _labels(test.examples))
+    hold_labels = _labels(holdout)
+    p_hold = cal.p_acceptable(holdout_logits, t)
+    m = cal.flag_metrics(p_hold, hold_labels, thr)
+    cola = {"n": int(len(hold_labels)), "mcc": m["mcc"], "accuracy": m["accuracy"], "confusion": m["confusion"],
+            "ece": cal.ece(p_hold, hold_labels), "mcc_at_0_5": cal.flag_metrics(p_hold, hold_labels, 0.5)["mcc"]}
+    return {"data_mix": data_mix, "threshold": thr, "temperature": t, "prose_corpus_sha256": prose.sha256,
+            "prose_test": prose_report, "cola_holdout": cola}

@@ -5,6 +5,7 @@ import { CHECKED_SCHEMES, type DiagnosticsController } from './diagnostics';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, type Log } from './log';
 import type { ModelManager } from './modelManager';
+import { NO_MODEL_MESSAGE, QUICK_START } from './noModelPrompt';
 
 export interface CommandDeps {
   models: ModelManager;
@@ -36,11 +37,11 @@ export class NoModelPrompt {
     this.shown = true;
     this.log.info('No model folder found: cola-bert.modelPath is empty, and no fine-tuned model exists in global storage or <workspace>/models.');
     const choice = await vscode.window.showInformationMessage(
-      'cola-bert needs a fine-tuned model before it can check prose. Fine-tune one on CoLA (a few minutes with the small default model) or choose an exported model folder.',
+      NO_MODEL_MESSAGE,
       FINE_TUNE,
       CHOOSE,
     );
-    if (choice === FINE_TUNE) await run(this.log, 'cola-bert.fineTune');
+    if (choice === FINE_TUNE) await run(this.log, 'cola-bert.fineTune', QUICK_START);
     if (choice === CHOOSE) await run(this.log, 'cola-bert.chooseModel');
   }
 }
@@ -139,7 +140,7 @@ export function registerCommands(deps: CommandDeps, prompt: NoModelPrompt): vsco
     vscode.commands.registerCommand('cola-bert.showMenu', async () => {
       if (models.state.kind === 'none') {
         const choice = await vscode.window.showQuickPick([FINE_TUNE, CHOOSE], { title: 'cola-bert: no model yet' });
-        if (choice === FINE_TUNE) await run(log, 'cola-bert.fineTune');
+        if (choice === FINE_TUNE) await run(log, 'cola-bert.fineTune', QUICK_START);
         if (choice === CHOOSE) await chooseModel();
         return;
       }

@@ -34,6 +34,7 @@ export class TrainingController implements vscode.Disposable {
   private envCheck: Promise<EnvironmentView> | undefined;
   private runStartedAt = new Date();
   private pendingTab: 'train' | 'history' | undefined;
+  private pendingForm: Partial<TrainForm> | undefined;
   private inference: { dir: string; service: Promise<InferenceService> } | undefined;
   private progress: { report(v: { message?: string; increment?: number }): void; done(): void; lastPct: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
@@ -61,12 +62,14 @@ export class TrainingController implements vscode.Disposable {
     );
   }
 
-  /** The command: opens the panel, or reveals it when it is already open. */
-  show(tab?: 'train' | 'history'): void {
+  /** The command: opens the panel, or reveals it when it is already open; `form` presets fields (the no-model prompt's quick start). */
+  show(tab?: 'train' | 'history', form?: Partial<TrainForm>): void {
     if (tab) this.pendingTab = tab;
+    this.pendingForm = form;
     if (this.panel) {
       this.panel.reveal();
       if (tab) this.post({ type: 'showTab', tab });
+      if (form?.model && !this.session.running) this.post({ type: 'folderChosen', field: 'model', path: form.model });
       return;
     }
     const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Fine-tune BERT on CoLA', vscode.ViewColumn.Active, this.webviewOptions());
@@ -213,8 +216,9 @@ export class TrainingController implements vscode.Disposable {
   }
 
   private async sendInit(): Promise<void> {
-    const form = this.context.globalState.get<TrainForm>(FORM_KEY) ?? DEFAULT_FORM;
-    this.post({ type: 'init', form: { ...DEFAULT_FORM, ...form }, environment: this.envView, run: this.session.snapshot, history: await this.historyEntries() });
+    const form = { ...DEFAULT_FORM, ...this.context.globalState.get<TrainForm>(FORM_KEY), ...this.pendingForm };
+    this.pendingForm = undefined;
+    this.post({ type: 'init', form, environment: this.envView, run: this.session.snapshot, history: await this.historyEntries() });
   }
 
   private async historyEntries() {
@@ -483,7 +487,10 @@ export function registerTrainingPanel(context: vscode.ExtensionContext, deps: Tr
   };
   context.subscriptions.push(
     controller,
-    vscode.commands.registerCommand('cola-bert.fineTune', () => controller.show()),
+    // A menu passes the document's Uri; only a form preset (the no-model prompt's quick start) is taken.
+    vscode.commands.registerCommand('cola-bert.fineTune', (preset?: unknown) =>
+      controller.show(undefined, preset && typeof (preset as Partial<TrainForm>).model === 'string' ? { model: (preset as TrainForm).model, learningRate: (preset as TrainForm).learningRate ?? null } : undefined),
+    ),
     vscode.commands.registerCommand('cola-bert.showRunHistory', () => controller.show('history')),
     // Resolves to the environment check after the setup (undefined when the setup failed or was cancelled).
     vscode.commands.registerCommand('cola-bert.setupTrainingEnvironment', () => {

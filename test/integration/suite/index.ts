@@ -3,7 +3,8 @@ import Mocha from 'mocha';
 import path from 'node:path';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: true, timeout: 120_000 });
+  // Above the tests' state deadlines (STATE_DEADLINE_MS, several in a test), which say what was missing.
+  const mocha = new Mocha({ ui: 'bdd', color: true, timeout: 10 * 60_000 });
   mocha.addFile(path.join(__dirname, 'extension.test.js'));
   mocha.addFile(path.join(__dirname, 'training.test.js'));
   return new Promise((resolve, reject) => {

@@ -428,6 +428,7 @@ function renderProgress(): void {
       ['Batch', `${st.batch_size} · lr ${num(st.learning_rate)}`],
     ];
     if (st.parameters) facts.push(['Parameters', `${(st.parameters / 1e6).toFixed(1)} M`]);
+    for (const warning of s.warnings ?? []) facts.push(['Warning', warning]);
     replaceChildren(runFacts, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
   }
   renderCharts();

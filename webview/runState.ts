@@ -28,6 +28,8 @@ export interface RunState {
   done?: { outputDir: string; elapsedS: number };
   cancelled?: { step: number; checkpoint: string | null };
   error?: { code: string; message: string; hint?: string };
+  /** The trainer's warnings, each once (a resumed run repeats them). */
+  warnings?: string[];
 }
 
 export function emptyRunState(): RunState {
@@ -82,6 +84,10 @@ export function applyEvents(state: RunState, events: readonly TrainerEvent[]): R
         break;
       case 'error':
         state.error = { code: e.code, message: e.message, hint: e.hint };
+        break;
+      case 'warning':
+        state.warnings ??= [];
+        if (!state.warnings.includes(e.message)) state.warnings.push(e.message);
         break;
       case 'environment':
         break;

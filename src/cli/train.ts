@@ -140,6 +140,9 @@ function humanView(io: CliIo): { onEvent: (event: TrainerEvent) => void; clear: 
       case 'error':
         bar?.clear();
         break;
+      case 'warning':
+        say(`Warning: ${e.message}`);
+        break;
       case 'environment':
       case 'checkpoint':
         break;

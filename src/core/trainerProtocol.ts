@@ -214,6 +214,14 @@ export interface ErrorEvent {
   line?: number;
 }
 
+/** Something the user should know that does not stop the run (the CLI and the panel show the message). */
+export interface WarningEvent {
+  event: 'warning';
+  v: 1;
+  code: 'single_class';
+  message: string;
+}
+
 export type TrainerEvent =
   | EnvironmentEvent
   | StartedEvent
@@ -226,7 +234,8 @@ export type TrainerEvent =
   | ExportedEvent
   | DoneEvent
   | CancelledEvent
-  | ErrorEvent;
+  | ErrorEvent
+  | WarningEvent;
 
 export type TrainerEventName = TrainerEvent['event'];
 export type TrainerEventOf<N extends TrainerEventName> = Extract<TrainerEvent, { event: N }>;

@@ -13,6 +13,7 @@ import {
   type EnvironmentDevice,
   type EnvironmentEvent,
   type ErrorEvent,
+  type WarningEvent,
   type EvaluationEvent,
   type ExportedEvent,
   type FetchEvent,
@@ -130,6 +131,11 @@ spec<ErrorEvent>(
   'error',
   { required: { event: true, v: true, code: true, message: true }, optional: { hint: true, file: true, line: true } },
   { event: 'error', v: 1, code: 'data_malformed', message: 'bad row', hint: 'fix it', file: 'x.tsv', line: 3 },
+);
+spec<WarningEvent>(
+  'warning',
+  { required: { event: true, v: true, code: true, message: true }, optional: {} },
+  { event: 'warning', v: 1, code: 'single_class', message: 'every training row (40) is labelled acceptable: …' },
 );
 spec<TrainerCommand>('command', { required: { command: true }, optional: {} }, { command: 'cancel' });
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .args import flag
+from .models import ID2LABEL
 from .protocol import TrainerError, log
 
 TRAIN_FILE = "in_domain_train.tsv"
@@ -227,6 +228,25 @@ def load_cola(folder: Path, fraction: float, seed: int, max_train: int | None, m
                            f"training {len(train)})", hint=_split_hint(max(counts.values())), file=folder / TRAIN_FILE)
     return ColaData(folder, subsample(train, max_train, seed), subsample(val, max_eval, seed + 1),
                     subsample(holdout, max_eval, seed + 2))
+
+
+def single_class_warnings(splits: dict[str, list[Example]]) -> list[str]:
+    """MCC needs both labels in the truth: on a split with one label it is 0 whatever the model predicts, and a
+    model trained on one label learns to give that answer to every sentence. Such data is legal, so this warns."""
+    warnings = []
+    for name, rows in splits.items():
+        labels = {e.label for e in rows}
+        if len(labels) != 1:
+            continue
+        label = ID2LABEL[labels.pop()]
+        every = f"every {name} row ({len(rows)}) is labelled {label}"
+        if name == "training":
+            warnings.append(f"{every}: the model can only learn to call every sentence {label} (a degenerate model) "
+                            "and its MCC will be 0; train on data with both labels")
+        else:
+            warnings.append(f"{every}: MCC on the {name} rows is 0 whatever the model predicts"
+                            + (", so they cannot pick the best epoch" if name == "validation" else ""))
+    return warnings
 
 
 def _split_hint(largest_class: int) -> str:

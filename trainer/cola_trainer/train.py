@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from . import batching
 from .args import RunArguments, default_learning_rate, flag
 from .cancel import CancelFlag
-from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir
+from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir, single_class_warnings
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
 from .metrics import accuracy, confusion, mcc_from_confusion
@@ -480,6 +480,10 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
                holdout_size=len(hold_enc.ids), epochs=targs.epochs, batch_size=targs.batch_size, learning_rate=targs.learning_rate,
                warmup_steps=warmup_steps, max_length=args.model.max_length, steps_per_epoch=steps_per_epoch, total_steps=total_steps,
                start_step=state.global_step, seed=targs.seed, output_dir=str(out))
+    for message in single_class_warnings({"training": cola.train + prose.train.examples, "validation": cola.validation,
+                                          "holdout": cola.holdout}):
+        log(f"WARNING: {message}")
+        proto.emit("warning", code="single_class", message=message)
 
     def write_checkpoint() -> str:
         state.training_seconds = base_training_seconds + (time.monotonic() - session_start)

@@ -456,6 +456,19 @@ function renderFailure(): void {
 
 // ----------------------------------------------------------------------------------------------
 // Result
+/** The holdout MCC of the ONNX file the editor runs (int8 unless cola-bert.preferInt8 is off), measured on that file. */
+function editorFileNote(s: RunState): HTMLElement | null {
+  const e = s.exported;
+  const file = e?.onnxInt8 ?? e?.onnx;
+  const m = file ? e?.holdoutByFile?.[file] : undefined;
+  if (!file || !m) return null;
+  return h(
+    'p',
+    { class: 'muted', id: 'editor-file-mcc' },
+    `The editor runs ${file}: holdout MCC ${m.mcc.toFixed(3)}, measured on that file (flagging below P(acceptable) ${m.threshold.toFixed(2)}, the model's threshold; at argmax ${m.argmax.mcc.toFixed(3)}). The number above is PyTorch's.`,
+  );
+}
+
 
 const REFERENCE = 'The chapter reports a holdout MCC of about 0.52–0.55 for bert-base-uncased (4 epochs, batch 32, lr 2e-5).';
 const predictionsList = h('ul', { class: 'predictions', id: 'predictions', 'aria-live': 'polite' });
@@ -523,6 +536,7 @@ function renderResult(): void {
           h('div', { class: 'metric' }, h('span', { class: 'metric-value small' }, ho.bestEpoch ? String(ho.bestEpoch) : '–'), h('span', { class: 'metric-label' }, 'best epoch')),
         )
       : null,
+    editorFileNote(s),
     ho ? h('p', { class: 'muted reference' }, REFERENCE, s.started && s.started.model !== 'bert-base-uncased' ? ` This run used ${s.started.model}, so expect a different number.` : '') : null,
     h('div', { class: 'result-tables' }, cm, table),
     exported

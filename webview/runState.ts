@@ -1,6 +1,6 @@
 // What a run looks like after a sequence of trainer events. Pure: the webview renders it, the host's
 // run history summarizes it, and both see the same numbers.
-import type { Confusion, FetchEvent, StartedEvent, TrainerEvent } from '../src/core/trainerProtocol';
+import type { Confusion, FetchEvent, FileHoldout, StartedEvent, TrainerEvent } from '../src/core/trainerProtocol';
 
 export interface EpochRow {
   epoch: number;
@@ -24,7 +24,7 @@ export interface RunState {
   epochs: EpochRow[];
   checkpoint?: { path: string; step: number; epoch: number };
   holdout?: { n: number; mcc: number; accuracy: number; confusion: Confusion; bestEpoch?: number };
-  exported?: { path: string; onnx: string; onnxInt8?: string | null };
+  exported?: { path: string; onnx: string; onnxInt8?: string | null; holdoutByFile?: Record<string, FileHoldout> | null };
   done?: { outputDir: string; elapsedS: number };
   cancelled?: { step: number; checkpoint: string | null };
   error?: { code: string; message: string; hint?: string };
@@ -74,7 +74,7 @@ export function applyEvents(state: RunState, events: readonly TrainerEvent[]): R
         state.holdout = { n: e.n, mcc: e.mcc, accuracy: e.accuracy, confusion: e.confusion, bestEpoch: e.best_epoch };
         break;
       case 'exported':
-        state.exported = { path: e.path, onnx: e.onnx, onnxInt8: e.onnx_int8 };
+        state.exported = { path: e.path, onnx: e.onnx, onnxInt8: e.onnx_int8, holdoutByFile: e.holdout_by_file };
         break;
       case 'done':
         state.done = { outputDir: e.output_dir, elapsedS: e.elapsed_s };

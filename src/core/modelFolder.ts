@@ -3,6 +3,7 @@
 // and says what to do, so editors and the CLI can show it as is.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { FileHoldout } from './trainerProtocol';
 
 export const METADATA_FILE = 'cola-bert.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -45,16 +46,6 @@ export interface ModelMetadata {
   [key: string]: unknown;
 }
 
-/** One ONNX file's holdout score, at the model's own temperature and threshold, one sentence per run. */
-export interface FileHoldout {
-  n: number;
-  mcc: number;
-  accuracy: number;
-  confusion: { tp: number; tn: number; fp: number; fn: number };
-  threshold: number;
-  temperature: number;
-  [key: string]: unknown;
-}
 
 export interface ModelFolder {
   dir: string;

@@ -165,6 +165,19 @@ export interface QualityEvent {
   cola_holdout: { n: number; mcc: number; accuracy: number; confusion: Confusion; ece: number; mcc_at_0_5?: number };
 }
 
+/** One ONNX file scored on the holdout, one sentence per run, at the model's temperature and threshold (schema: fileHoldout). */
+export interface FileHoldout {
+  n: number;
+  mcc: number;
+  accuracy: number;
+  confusion: Confusion;
+  threshold: number;
+  temperature: number;
+  batch_size: 1;
+  /** The trainer's argmax rule, to compare with its PyTorch holdout. */
+  argmax: { mcc: number; confusion: Confusion };
+}
+
 export interface ExportedEvent {
   event: 'exported';
   v: 1;
@@ -172,6 +185,8 @@ export interface ExportedEvent {
   onnx: string;
   onnx_int8?: string | null;
   files?: string[];
+  /** The holdout scored by each ONNX file itself, as cola-bert.json stores it. */
+  holdout_by_file?: Record<string, FileHoldout> | null;
   seconds?: number;
 }
 

@@ -62,7 +62,8 @@ describe('cola-bert CLI end to end (real trainer, tiny model)', function () {
   });
 
   it('eval --fp32 reproduces the trainer holdout MCC within 0.005 and the identical confusion', () => {
-    const r = cola(['eval', '--model', modelDir, '--data', holdoutFile, '--json', '--fp32']);
+    // --threshold 0.5: the trainer's holdout is its argmax; the model's calibrated threshold may differ.
+    const r = cola(['eval', '--model', modelDir, '--data', holdoutFile, '--json', '--fp32', '--threshold', '0.5']);
     assert.equal(r.status, 0, r.stderr);
     const m = JSON.parse(r.stdout);
     console.log(`      (trainer MCC ${holdout.mcc}, eval MCC ${m.mcc}; confusion ${JSON.stringify(m.confusion)})`);

@@ -158,11 +158,13 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
   it('the holdout MCC shown is the one measured on the ONNX file that runs', () => {
     const base = { format: 1, base_model: 'm', labels: ['unacceptable', 'acceptable'], max_length: 8, onnx: 'model.onnx', inputs: ['input_ids'] } as ModelMetadata;
     const trainer = { ...base, metrics: { holdout: { n: 516, mcc: 0.277, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 } } } } as ModelMetadata;
+    const confusion = { tp: 1, tn: 1, fp: 1, fn: 1 };
+    const scored = { n: 516, accuracy: 0.7, confusion, threshold: 0.5, temperature: 1, batch_size: 1 as const, argmax: { mcc: 0.27, confusion } };
     const perFile = {
       ...trainer,
       holdout_by_file: {
-        'model.onnx': { n: 516, mcc: 0.2706, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 }, threshold: 0.5, temperature: 1 },
-        'model.int8.onnx': { n: 516, mcc: 0.2574, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 }, threshold: 0.5, temperature: 1 },
+        'model.onnx': { ...scored, mcc: 0.2706 },
+        'model.int8.onnx': { ...scored, mcc: 0.2574 },
       },
     } as ModelMetadata;
     assert.deepEqual(holdoutFor(perFile, '/x/model.int8.onnx'), { mcc: 0.2574, file: 'model.int8.onnx' });

@@ -51,7 +51,8 @@ async function evalMcc(model: string, tsv: string, fp32: boolean): Promise<numbe
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  const code = await runEval(['--model', model, '--data', tsv, '--json', ...(fp32 ? ['--fp32'] : [])], {
+  // 0.5 because the comparison below labels check's probabilities with labelOf's default; a calibrated model's own threshold would differ.
+  const code = await runEval(['--model', model, '--data', tsv, '--json', '--threshold', '0.5', ...(fp32 ? ['--fp32'] : [])], {
     stdout: out,
     stderr: new PassThrough(),
     stdin: new PassThrough(),

@@ -16,6 +16,7 @@ import {
   type WarningEvent,
   type EvaluationEvent,
   type ExportedEvent,
+  type FileHoldout,
   type FetchEvent,
   type HoldoutEvent,
   type StartedEvent,
@@ -116,10 +117,16 @@ spec<HoldoutEvent>(
   { required: { event: true, v: true, n: true, mcc: true, accuracy: true, confusion: true }, optional: { loss: true, best_epoch: true } },
   { event: 'holdout', v: 1, n: 516, mcc: 0.45, accuracy: 0.8, loss: 0.5, best_epoch: 3, confusion },
 );
+const fileHoldout: FileHoldout = { n: 516, mcc: 0.26, accuracy: 0.7, confusion, threshold: 0.41, temperature: 1.3, batch_size: 1, argmax: { mcc: 0.27, confusion } };
+spec<FileHoldout>(
+  'fileHoldout',
+  { required: { n: true, mcc: true, accuracy: true, confusion: true, threshold: true, temperature: true, batch_size: true, argmax: true }, optional: {} },
+  fileHoldout,
+);
 spec<ExportedEvent>(
   'exported',
-  { required: { event: true, v: true, path: true, onnx: true }, optional: { onnx_int8: true, files: true, seconds: true } },
-  { event: 'exported', v: 1, path: '/out', onnx: 'model.onnx', onnx_int8: null, files: ['model.onnx'], seconds: 3 },
+  { required: { event: true, v: true, path: true, onnx: true }, optional: { onnx_int8: true, files: true, holdout_by_file: true, seconds: true } },
+  { event: 'exported', v: 1, path: '/out', onnx: 'model.onnx', onnx_int8: null, files: ['model.onnx'], holdout_by_file: { 'model.onnx': fileHoldout }, seconds: 3 },
 );
 spec<DoneEvent>(
   'done',

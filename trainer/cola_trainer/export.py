@@ -113,6 +113,54 @@ def quantize_int8(source: Path, target: Path) -> dict[str, Any]:
             "fp32_matmuls": len(keep)}
 
 
+def onnx_logits(path: Path, tokenizer, sentences: list[str], inputs: list[str], max_length: int) -> np.ndarray:
+    """Logits of one ONNX file, one sentence per run. Dynamic int8 quantization scales each activation tensor by
+    its own range, so a batched sentence's score depends on its batch neighbours and their padding; alone, a
+    sentence gets the score the editor gives it when it is checked by itself (a re-check after an edit), and
+    `cola-bert eval --batch-size 1` reproduces it. One intra-op thread, like each inference worker."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    out = np.zeros((len(sentences), 2), dtype=np.float32)
+    for i, sentence in enumerate(sentences):
+        ids = np.asarray([tokenizer(sentence, truncation=True, max_length=max_length)["input_ids"]], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        out[i] = session.run(["logits"], {name: feed[name] for name in inputs})[0][0]
+    return out
+
+
+def file_holdout(logits: np.ndarray, labels: np.ndarray, temperature: float, threshold: float) -> dict[str, Any]:
+    """The holdout as the editor scores it with this file: acceptable when softmax(logits / T)[1] > threshold,
+    the rule of `cola-bert eval`; "argmax" is the trainer's own rule, to set beside its PyTorch numbers."""
+    from .calibration import p_acceptable
+    from .metrics import confusion, mcc_from_confusion
+
+    preds = (p_acceptable(logits, temperature) > threshold).astype(np.int64)
+    c = confusion(labels, preds)
+    argmax = confusion(labels, logits.argmax(-1))
+    return {"n": int(len(labels)), "mcc": mcc_from_confusion(c), "accuracy": float(np.mean(preds == labels)) if len(labels) else 0.0,
+            "confusion": c, "threshold": threshold, "temperature": temperature, "batch_size": 1,
+            "argmax": {"mcc": mcc_from_confusion(argmax), "confusion": argmax}}
+
+
+def measure_holdout_by_file(folder: Path, files: list[str], tokenizer, holdout: list[tuple[str, int]], inputs: list[str],
+                            max_length: int, calibration: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each exported ONNX file scored on the holdout by itself, so what the editor shows is the MCC of the file it
+    runs, not PyTorch's (bf16 training and int8 both move it)."""
+    from .calibration import DEFAULT_THRESHOLD
+
+    temperature = float(calibration["temperature"]) if calibration else 1.0
+    threshold = float(calibration["threshold"]) if calibration else DEFAULT_THRESHOLD
+    sentences = [s for s, _ in holdout]
+    labels = np.asarray([label for _, label in holdout], dtype=np.int64)
+    return {name: file_holdout(onnx_logits(folder / name, tokenizer, sentences, inputs, max_length), labels, temperature, threshold)
+            for name in files}
+
+
 MODEL_MARKER = "cola-bert.json"
 
 
@@ -172,7 +220,9 @@ def replace_dir(tmp: Path, final: Path, marker: str = MODEL_MARKER, what: str = 
 
 
 def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: list[str], metadata: dict[str, Any],
-                        int8: bool) -> dict[str, Any]:
+                        int8: bool, holdout: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """`holdout` (sentence, label) pairs: each ONNX file is scored on them and the result is stored per file
+    ("holdout_by_file"), at the temperature and threshold of metadata["calibration"] when there is one."""
     started = time.monotonic()
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
     try:
@@ -193,12 +243,20 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
                 onnx_int8 = "model.int8.onnx"
             except Exception as e:  # the fp32 model is still usable
                 log(f"WARNING: int8 quantization failed, exporting without model.int8.onnx: {e}")
+        holdout_by_file = None
+        if holdout:
+            started_holdout = time.monotonic()
+            holdout_by_file = measure_holdout_by_file(tmp, [n for n in ("model.onnx", onnx_int8) if n], tokenizer, holdout, inputs,
+                                                      metadata["max_length"], metadata.get("calibration"))
+            log("holdout MCC per ONNX file, one sentence per run: " + ", ".join(
+                f"{name} {m['mcc']:.4f} (argmax {m['argmax']['mcc']:.4f})" for name, m in holdout_by_file.items())
+                + f" [{time.monotonic() - started_holdout:.1f} s]")
         meta = {"format": 1, **metadata, "onnx": "model.onnx", "onnx_int8": onnx_int8, "int8_quantization": quantization,
-                "inputs": inputs,
+                "inputs": inputs, "holdout_by_file": holdout_by_file,
                 "onnx_max_abs_diff": diff,
                 "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         order = ["format", "base_model", "model_resolved", "labels", "max_length", "onnx", "onnx_int8", "int8_quantization", "inputs",
-                 "hyperparameters", "best_epoch", "metrics", "device", "device_name", "precision", "training_seconds",
+                 "hyperparameters", "best_epoch", "metrics", "holdout_by_file", "device", "device_name", "precision", "training_seconds",
                  "versions", "created"]
         meta = {**{k: meta[k] for k in order if k in meta}, **{k: v for k, v in meta.items() if k not in order}}
         (tmp / "cola-bert.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -215,4 +273,4 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
         shutil.rmtree(tmp, ignore_errors=True)
         raise TrainerError("export_failed", f"export to {out} failed: {type(e).__name__}: {e}") from e
     return {"path": str(out), "onnx": "model.onnx", "onnx_int8": onnx_int8, "files": files,
-            "seconds": time.monotonic() - started}
+            "holdout_by_file": holdout_by_file, "seconds": time.monotonic() - started}

@@ -1,21 +1,21 @@
 // `npm run setup`: everything a fresh clone needs, idempotent and fast when already done.
 //   1. node_modules from package-lock.json (npm ci), skipped when the lock file is unchanged;
-//   2. .venv with trainer/requirements*.txt, torch pinned and installed first, skipped when unchanged.
+//   2. .venv with trainer/requirements*.txt (torch, pinned there, installed first: src/core/pythonInstall.mjs),
+//      skipped when unchanged.
 // A stamp is removed before its step runs and written only after the step succeeded, so an interrupted
 // install is redone next time instead of being taken for complete.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { npmCommand } from './npm.mjs';
+import { pipInstallSteps, torchIndexArgs } from '../src/core/pythonInstall.mjs';
 
 // fileURLToPath, not URL.pathname: the latter keeps %20 and %C3%A9 in folder names (and gives /C:/… on Windows).
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stampDir = path.join(root, '.cache', 'stamps');
 mkdirSync(stampDir, { recursive: true });
-const TORCH = 'torch==2.13.0';
 const MIN_PYTHON = [3, 10];
 
 function fail(message) {
@@ -50,37 +50,6 @@ function stamp(name, files) {
   };
 }
 
-/** Whether a TCP connection to host:443 opens within `ms` (no request is made). */
-function reachable(host, ms = 3000) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port: 443, timeout: ms });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
-}
-
-function onPath(exe) {
-  return spawnSync(process.platform === 'win32' ? 'where' : 'which', [exe], { stdio: 'ignore' }).status === 0;
-}
-
-/**
- * Extra pip arguments for torch: on a machine without an NVIDIA GPU, PyPI's Linux torch wheel would still
- * bring several GB of CUDA libraries; PyTorch's CPU index has the same version without them. Only when that
- * index answers and the user has not configured pip's indexes (a local mirror, as on this project's CI).
- */
-async function torchIndexArgs() {
-  if (process.platform !== 'linux' || onPath('nvidia-smi')) return [];
-  if (process.env.PIP_INDEX_URL || process.env.PIP_EXTRA_INDEX_URL || process.env.PIP_FIND_LINKS) return [];
-  if (!(await reachable('download.pytorch.org'))) return [];
-  console.log('[setup] no NVIDIA GPU: torch comes from the CPU index (no CUDA libraries)');
-  return ['--extra-index-url', 'https://download.pytorch.org/whl/cpu'];
-}
-
 /** The interpreter that creates .venv: $COLA_BERT_SETUP_PYTHON, else python3 (python on Windows); 3.10 or newer. */
 function basePython() {
   const base = process.env.COLA_BERT_SETUP_PYTHON || (process.platform === 'win32' ? 'python' : 'python3');
@@ -110,7 +79,7 @@ if (!nodeStamp.fresh || !existsSync(path.join(root, 'node_modules'))) {
 // 2. Python environment.
 const venv = path.join(root, '.venv');
 const py = process.platform === 'win32' ? path.join(venv, 'Scripts', 'python.exe') : path.join(venv, 'bin', 'python');
-const pyStamp = stamp('venv', ['trainer/requirements.txt', 'trainer/requirements-dev.txt', 'scripts/setup.mjs']);
+const pyStamp = stamp('venv', ['trainer/requirements.txt', 'trainer/requirements-dev.txt', 'scripts/setup.mjs', 'src/core/pythonInstall.mjs']);
 if (!pyStamp.fresh || !existsSync(py)) {
   pyStamp.clear();
   // A .venv whose creation failed half-way (no pip: python3-venv was missing) is made again, not reused.
@@ -119,9 +88,11 @@ if (!pyStamp.fresh || !existsSync(py)) {
     rmSync(venv, { recursive: true, force: true });
   }
   if (!existsSync(py)) run(basePython(), ['-m', 'venv', venv]);
-  const pip = [py, '-m', 'pip', 'install', '--disable-pip-version-check', '--progress-bar', 'off'];
-  // torch first and alone: installed after its dependents, pip could pick another build of it.
-  run(pip[0], [...pip.slice(1), ...(await torchIndexArgs()), TORCH]);
-  run(pip[0], [...pip.slice(1), '-r', 'trainer/requirements.txt', '-r', 'trainer/requirements-dev.txt']);
+  // The same steps as the extension's "Set up training environment" (src/core/pythonInstall.mjs).
+  const indexArgs = await torchIndexArgs();
+  if (indexArgs.length) console.log('[setup] no NVIDIA GPU: torch comes from the CPU index (no CUDA libraries)');
+  for (const step of pipInstallSteps({ requirementsFile: 'trainer/requirements.txt', extra: ['trainer/requirements-dev.txt'], indexArgs })) {
+    run(py, ['-m', 'pip', ...step.args]);
+  }
   pyStamp.mark();
 } else console.log('[setup] .venv up to date');

@@ -1,5 +1,5 @@
 // Which Python runs the trainer, what it can do, and "Set up training environment": a venv in the
-// extension's global storage with trainer/requirements.txt (torch==2.13.0 first, on its own).
+// extension's global storage with trainer/requirements.txt (its torch pin first, on its own).
 // Workspace Trust: an interpreter named in workspace settings is never run in an untrusted workspace
 // (pythonEnv.ts drops such candidates when `trusted` is false; we pass vscode.workspace.isTrusted).
 import { spawn } from 'node:child_process';
@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { findPython, pythonCandidates, venvPython, whichOnPath, type PythonEnv } from './core/pythonEnv';
+import { pipInstallSteps, torchIndexArgs } from './core/pythonInstall.mjs';
 import { isolatedModuleArgs } from './core/pythonIsolation';
 import { probeEnvironment } from './core/trainerClient';
 import type { EnvironmentEvent } from './core/trainerProtocol';
@@ -20,8 +21,6 @@ const SOURCE_LABEL: Record<PythonEnv['source'], string> = {
   path: 'PATH',
 };
 
-/** The torch pin, installed alone before the rest (a resolver left free can pull a multi-GB build). */
-export const TORCH_REQUIREMENT = 'torch==2.13.0';
 
 /** `python -m pip`, without importing from the working folder. */
 const PIP = isolatedModuleArgs('pip', []);
@@ -142,10 +141,12 @@ export class TrainingEnvironment {
       }
       report('Upgrading pip…', 5);
       await this.exec(python, [...PIP, 'install', '--upgrade', 'pip'], abort.signal);
-      report(`Installing ${TORCH_REQUIREMENT} (the largest download; can take several minutes)…`, 10);
-      await this.exec(python, [...PIP, 'install', '--progress-bar', 'off', TORCH_REQUIREMENT], abort.signal, (line) => report(`torch: ${line}`));
+      // The steps of `npm run setup` too (core/pythonInstall.mjs): torch pinned and alone first, from the CPU index without a GPU.
+      const [torch, rest] = pipInstallSteps({ requirementsFile: path.join(this.trainerDir, 'requirements.txt'), indexArgs: await torchIndexArgs() });
+      report(`Installing ${torch.what} (the largest download; can take several minutes)…`, 10);
+      await this.exec(python, [...PIP, ...torch.args], abort.signal, (line) => report(`torch: ${line}`));
       report('Installing transformers, onnx, onnxruntime and the offline model…', 70);
-      await this.exec(python, [...PIP, 'install', '--progress-bar', 'off', '-r', path.join(this.trainerDir, 'requirements.txt')], abort.signal, (line) => report(line));
+      await this.exec(python, [...PIP, ...rest.args], abort.signal, (line) => report(line));
       report('Checking the new environment…', 95);
     } finally {
       sub.dispose();

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { torchRequirement } from './pythonInstall.mjs';
 import { DROP_CWD_FROM_PATH } from './pythonIsolation';
 
 export type PythonSource = 'setting' | 'workspace-setting' | 'extension' | 'workspace' | 'path';
@@ -194,10 +195,19 @@ export async function checkPython(python: string, options: { env?: NodeJS.Proces
   }
 }
 
+/** The torch pin of trainer/requirements.txt (found from the bundle in dist/ or from src/core under tsx); 'torch' without it. */
+function pinnedTorch(): string {
+  for (let dir = __dirname, i = 0; i < 4; i++, dir = path.dirname(dir)) {
+    const file = path.join(dir, 'trainer', 'requirements.txt');
+    if (existsSync(file)) return torchRequirement(file);
+  }
+  return 'torch';
+}
+
 export function fixHint(python: string, settingLabel = '`cola-bert.pythonPath`'): string {
   return (
     'To fix: in the cola-bert repository run `npm run setup`; in VS Code run "cola-bert: Set up training environment"; ' +
-    `or install the packages into this interpreter: \`${python} -m pip install torch==2.13.0 transformers onnx onnxruntime\` ` +
+    `or install the packages into this interpreter: \`${python} -m pip install ${pinnedTorch()} transformers onnx onnxruntime\` ` +
     `(or point ${settingLabel} at an interpreter that has them).`
   );
 }

@@ -77,7 +77,7 @@ def environment_event() -> dict[str, Any]:
         import torch
     except ImportError as e:
         raise TrainerError("dependency_missing", f"PyTorch is not installed in {sys.executable}: {e}",
-                           hint="run 'npm run setup' or 'pip install torch==2.13.0 -r trainer/requirements.txt'") from e
+                           hint="run 'npm run setup', or 'pip install -r trainer/requirements.txt' (it pins torch)") from e
     try:
         import transformers
     except ImportError as e:

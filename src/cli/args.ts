@@ -73,10 +73,20 @@ export function intFlag(value: string | undefined, name: string, min = 1, max = 
   return n;
 }
 
+/** Decimal notation only: Number() also reads '0x1', '0b1', '0o1' and 'Infinity', and '' as 0. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A finite decimal number (surrounding spaces allowed), else NaN: hex, words, '' and overflow (1e400) included. */
+export function parseDecimal(value: string): number {
+  const trimmed = value.trim();
+  const n = DECIMAL.test(trimmed) ? Number(trimmed) : NaN;
+  return Number.isFinite(n) ? n : NaN;
+}
+
 export function numberFlag(value: string | undefined, name: string, check?: (n: number) => boolean, range?: string): number | undefined {
   if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!value.trim() || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${value}'`);
+  const n = parseDecimal(value);
+  if (Number.isNaN(n)) throw new UsageError(`--${name} must be a decimal number, got '${value}'`);
   if (check && !check(n)) throw new UsageError(`--${name} must be ${range}, got ${n}`);
   return n;
 }

@@ -4,9 +4,13 @@ import path from 'node:path';
 import { ColaFormatError, readColaTsv } from '../core/cola';
 import { InferenceError, InferenceService } from '../core/inference';
 import { binaryMetrics, labelOf } from '../core/metrics';
+import { checkRegularFile, TextFileError } from '../core/textFile';
 import { describeHoldout, ModelFolderError } from '../core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from '../core/threshold';
 import { CliError, EXIT_ERROR, EXIT_OK, intFlag, MAX_THREADS, numberFlag, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
+
+/** Far above any CoLA-style file; it only stops a runaway read. */
+const MAX_DATA_BYTES = 256 * 1024 * 1024;
 
 export const summary = 'Evaluate an exported model on a CoLA TSV file (MCC, accuracy, confusion)';
 
@@ -52,10 +56,16 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   const explicitThreshold = numberFlag(v.threshold, 'threshold', (n) => n >= 0 && n <= 1, 'a probability from 0 to 1');
   let examples;
   try {
+    // Type and size first: reading a FIFO would block forever, a folder would surface as a raw EISDIR.
+    checkRegularFile(dataFile, { maxBytes: MAX_DATA_BYTES, folderHint: 'pass the TSV file in it, e.g. DIR/out_of_domain_dev.tsv' });
     examples = readColaTsv(dataFile);
   } catch (e) {
-    if (e instanceof ColaFormatError) throw new CliError(e.message, EXIT_ERROR);
+    if (e instanceof ColaFormatError || e instanceof TextFileError) throw new CliError(e.message, EXIT_ERROR);
     throw e;
+  }
+  const withNul = examples.find((x) => x.sentence.includes('\u0000'));
+  if (withNul) {
+    throw new CliError(`${path.basename(dataFile)} line ${withNul.line}: the sentence contains a NUL character (U+0000), which \`check\` and \`tokenize\` refuse too; remove it (binary data, or UTF-16 saved without a byte order mark?).`, EXIT_ERROR);
   }
   let service: InferenceService;
   try {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli';
-import type { CliIo } from '../../src/cli/args';
+import { parseDecimal, type CliIo } from '../../src/cli/args';
 import { describeDone, describeEvaluation, formatDuration, LossSmoother, renderBar } from '../../src/cli/progress';
 import { parseTrainArgs, trainUsage, usage } from '../../src/cli/train';
 import { TRAIN_ARG_SPECS, trainArgv, type TrainArgSpec } from '../../protocol/trainArgs';
@@ -119,9 +119,43 @@ describe('CLI pieces', () => {
         assert.match(a.err(), /Model folder .*none does not exist\. Choose a folder written by `cola-bert train`/);
         const b = io();
         assert.equal(await main(['eval', '--model', dir, '--data', path.join(dir, 'missing.tsv')], b), 2);
-        assert.match(b.err(), /CoLA file not found/);
+        assert.match(b.err(), /missing\.tsv does not exist\./);
       } finally {
         rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    it('eval --data: a folder, a FIFO or a NUL in a sentence is a clear error (exit 2), before the model loads', async function () {
+      this.timeout(20_000);
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-cli-data-'));
+      try {
+        const fifo = path.join(dir, 'fifo.tsv');
+        const fifoMade = process.platform !== 'win32' && spawnSync('mkfifo', [fifo]).status === 0;
+        const nul = path.join(dir, 'nul.tsv');
+        writeFileSync(nul, 'src\t1\t\tFine.\nsrc\t0\t*\tThe cat\u0000 sat.\n');
+        const noModel = path.join(dir, 'no-model');
+        for (const [data, message] of [
+          [dir, /cola-bert eval: .*cola-cli-data-\w+ is a folder, not a file \(pass the TSV file in it, e\.g\. DIR\/out_of_domain_dev\.tsv\)\.\n$/],
+          [nul, /cola-bert eval: nul\.tsv line 2: the sentence contains a NUL character \(U\+0000\), which `check` and `tokenize` refuse too/],
+          ...(fifoMade ? [[fifo, /fifo\.tsv is a named pipe \(FIFO\), not a regular file/] as const] : []),
+        ] as const) {
+          const a = io();
+          assert.equal(await main(['eval', '--model', noModel, '--data', data], a), 2, data);
+          assert.match(a.err(), message);
+          assert.doesNotMatch(a.err(), /EISDIR|\n\s+at /, 'no raw errno or stack');
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+    it('number flags take decimals only: 0x1, 0b1, Infinity, 1e400 and an empty value are usage errors', async () => {
+      assert.equal(parseDecimal('0.25'), 0.25);
+      assert.equal(parseDecimal(' .5 '), 0.5);
+      assert.equal(parseDecimal('-2e-3'), -0.002);
+      for (const bad of ['0x1', '0b1', '0o7', 'Infinity', '1e400', '', ' ', '1_000', '1,5', '0.5.1', 'NaN']) assert.ok(Number.isNaN(parseDecimal(bad)), bad);
+      for (const bad of ['0x1', '1e400', '']) {
+        const a = io();
+        assert.equal(await main(['eval', '--model', 'm', '--data', 'd.tsv', '--threshold', bad], a), 2, bad);
+        assert.match(a.err(), new RegExp(`--threshold must be a decimal number, got '${bad}'`));
       }
     });
     it('tokenize: clear errors for a missing folder and invalid UTF-8; a folder without ONNX files is fine', async () => {

@@ -1,11 +1,12 @@
 // Reading prose files as editors do (src/core/textFile.ts), and extraction when a document starts with a
 // byte order mark: positions must be the ones VS Code and LSP clients count.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CHECK_OPTIONS, extractOptionsOf, extractSentences } from '../../src/core/documentChecker';
-import { decodeText, readTextFile, TextFileError } from '../../src/core/textFile';
+import { checkRegularFile, decodeText, DEFAULT_MAX_FILE_BYTES, readRegularFile, readStreamLimited, readTextFile, TextFileError } from '../../src/core/textFile';
 
 const BOM = '\uFEFF';
 
@@ -47,10 +48,53 @@ describe('text files', () => {
       writeFileSync(path.join(dir, 'ok.md'), `${BOM}Fine.`);
       assert.deepEqual(readTextFile(path.join(dir, 'ok.md')), { text: 'Fine.', encoding: 'utf-8' });
       assert.throws(() => readTextFile(path.join(dir, 'nope.md')), /nope\.md does not exist\./);
-      assert.throws(() => readTextFile(path.join(dir, 'docs')), /docs is a folder, not a file/);
+      assert.throws(() => readTextFile(path.join(dir, 'docs')), /docs is a folder, not a file \(pass the files in it, e\.g\. docs\/\*\.md\)\./);
+      assert.throws(() => checkRegularFile(path.join(dir, 'docs'), { folderHint: 'pass the TSV in it' }), /docs is a folder, not a file \(pass the TSV in it\)\./);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads regular files only: a FIFO or a device fails at once instead of blocking or growing', function () {
+    if (process.platform === 'win32') this.skip();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-textfile-special-'));
+    try {
+      const fifo = path.join(dir, 'fifo.md');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+      // Opening a FIFO without O_NONBLOCK waits for a writer forever (and blocks this thread with it).
+      assert.throws(() => readTextFile(fifo), (e: unknown) => e instanceof TextFileError && e.file === fifo && /fifo\.md is a named pipe \(FIFO\), not a regular file/.test(e.message));
+      assert.throws(() => readTextFile('/dev/zero'), /\/dev\/zero is a device, not a regular file\./);
+      assert.throws(() => checkRegularFile('/dev/null'), /\/dev\/null is a device/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('caps the size: 10 MiB by default, the message says how to raise it', () => {
+    assert.equal(DEFAULT_MAX_FILE_BYTES, 10 * 1024 * 1024);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-textfile-size-'));
+    try {
+      const file = path.join(dir, 'big.md');
+      writeFileSync(file, Buffer.alloc(3 * 1024 * 1024 + 1, 0x61));
+      assert.throws(() => readRegularFile(file, { maxBytes: 3 * 1024 * 1024, raiseWith: '--max-file-mb' }), /big\.md is 3\.0 MiB, over the 3\.0 MiB limit for one file; if it really is one document, raise the limit with --max-file-mb 4\./);
+      assert.equal(readRegularFile(file, { maxBytes: 4 * 1024 * 1024 }).length, 3 * 1024 * 1024 + 1);
+      assert.equal(readRegularFile(file).length, 3 * 1024 * 1024 + 1, 'under the default');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops reading a stream at the limit (an endless stdin ends with an error, not out of memory)', async () => {
+    let produced = 0;
+    async function* endless() {
+      for (;;) {
+        produced += 65536;
+        yield Buffer.alloc(65536);
+      }
+    }
+    await assert.rejects(readStreamLimited(endless(), 'standard input', { maxBytes: 1024 * 1024, raiseWith: '--max-file-mb' }), /standard input holds more than the 1\.0 MiB limit for one file; if it really is one document, raise the limit with --max-file-mb\./);
+    assert.ok(produced <= 1024 * 1024 + 65536, `read ${produced} bytes`);
+    assert.deepEqual(await readStreamLimited((async function* () { yield Buffer.from('ab'); yield 'c'; })(), 'stdin'), Buffer.from('abc'));
   });
 });
 

@@ -1,22 +1,28 @@
 // `cola-bert check FILE... --model DIR [--threshold P] [--all] [--json]`: the editor's check on files,
 // for CI. Same extraction (src/core/sentences.ts), same checker and same inference service as the
 // extension, so a CI run flags what the editor flags. Exit 1 when anything is flagged, 0 when clean,
-// 2 on errors (bad arguments, unusable model, unreadable file).
-import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckOptions, type SkippedPart } from '../core/documentChecker';
-import { InferenceService } from '../core/inference';
+// 2 on errors (bad arguments, unusable model, unreadable file, a file that could not be checked). One
+// file's failure is its own: the others are still checked and reported.
+import { createExtractor, DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckOptions, type Extractor, type SkippedPart } from '../core/documentChecker';
+import { InferenceError, InferenceService } from '../core/inference';
 import { UNCALIBRATED } from '../core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from '../core/threshold';
 import { proseLanguageOf } from '../core/prose';
 import { LineIndex, type Range } from '../core/positions';
-import { decodeText, readTextFile, TextFileError } from '../core/textFile';
-import { MAX_THREADS, readAll, UsageError } from './args';
+import { decodeText, DEFAULT_MAX_FILE_BYTES, readStreamLimited, readTextFile, TextFileError, type ReadLimit } from '../core/textFile';
+import { MAX_THREADS, parseDecimal, UsageError } from './args';
+
+const MIB = 1024 * 1024;
+/** V8 strings end at 2^29 characters (512 Mi), and extraction needs several times the text in memory. */
+const MAX_FILE_MB = 256;
 
 export const CHECK_USAGE = `Usage: cola-bert check FILE... --model DIR [options]
 
 Flags sentences in Markdown (.md, .markdown, .mdx) and plain-text files that the fine-tuned model judges
 unacceptable. FILE - reads stdin (plain text unless --language). Files are UTF-8, or UTF-16 with a byte
 order mark. Exit code: 1 when anything is flagged, 0 when clean, 2 on errors (bad arguments, unusable
-model, a file that is missing, a folder, binary or not valid text). Parts that are not checked (lines over
+model, a file that is missing, not a regular file, too large, binary or not valid text: nothing is checked
+then; a file whose checking fails: the others are still reported). Parts that are not checked (lines over
 10,000 characters, sentences over 1,000) are listed on stderr and under "skipped" in --json.
 
 Options:
@@ -32,11 +38,14 @@ Options:
   --threads N        onnxruntime threads in all (default: up to 4)
   --workers N        inference worker threads sharing them (default 2, 1 when --threads 1)
   --language L       markdown or plaintext for every file (default: by file extension)
+  --max-file-mb N    largest file (and stdin) read, in MiB (default ${DEFAULT_MAX_FILE_BYTES / MIB}, at most ${MAX_FILE_MB})
   --                 everything after it is a file name
   -h, --help         this text`;
 
 export interface CheckArgs {
   files: string[];
+  /** Largest file read, in bytes (--max-file-mb). */
+  maxFileBytes: number;
   model: string;
   /** Undefined unless --threshold was given: the model's own threshold applies then. */
   threshold?: number;
@@ -52,14 +61,14 @@ export interface CheckArgs {
 }
 
 function numberArg(flag: string, value: string | undefined, check: (n: number) => boolean, what: string): number {
-  // Number('') is 0: an empty value (`--threshold=$UNSET`) must not quietly mean 0.
-  const n = value === undefined || !value.trim() ? NaN : Number(value);
+  // parseDecimal, not Number(): '' (`--threshold=$UNSET`) would quietly mean 0 and '0x1' would mean 1.
+  const n = value === undefined ? NaN : parseDecimal(value);
   if (!Number.isFinite(n) || !check(n)) throw new UsageError(`${flag} needs ${what}, got ${value === undefined ? 'nothing' : JSON.stringify(value)}`);
   return n;
 }
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
-  const a: Partial<CheckArgs> & { files: string[] } = { files: [], all: false, json: false, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
+  const a: Partial<CheckArgs> & { files: string[] } = { files: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES, all: false, json: false, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
   let filesOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -96,6 +105,9 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
         break;
       case '--workers':
         a.workers = numberArg('--workers', value(), (n) => Number.isInteger(n) && n >= 1 && n <= MAX_THREADS, `a whole number from 1 to ${MAX_THREADS}`);
+        break;
+      case '--max-file-mb':
+        a.maxFileBytes = MIB * numberArg('--max-file-mb', value(), (n) => Number.isInteger(n) && n >= 1 && n <= MAX_FILE_MB, `a whole number of MiB from 1 to ${MAX_FILE_MB}`);
         break;
       case '--language': {
         const l = value();
@@ -142,7 +154,8 @@ export interface SkippedJson {
 }
 
 export interface CheckReport {
-  files: { path: string; sentences: CheckedSentenceJson[]; skipped?: SkippedJson[] }[];
+  /** `error`: why the file could not be checked (its sentences are then empty). */
+  files: { path: string; sentences: CheckedSentenceJson[]; skipped?: SkippedJson[]; error?: string }[];
 }
 
 export interface CheckIo {
@@ -155,23 +168,51 @@ export interface CheckIo {
 /** The name `-` in reports. */
 const STDIN = '-';
 
-async function readStdin(stdin: AsyncIterable<unknown> | undefined): Promise<string> {
+async function readStdin(stdin: AsyncIterable<unknown> | undefined, limit: ReadLimit): Promise<string> {
   if (!stdin) throw new TextFileError(STDIN, 'standard input is not available here; pass file names.');
-  return decodeText(await readAll(stdin), 'standard input').text;
+  return decodeText(await readStreamLimited(stdin, 'standard input', limit), 'standard input').text;
 }
 
 /** Every file's text, read before the model loads, so a typo in a path fails at once. */
-export async function readInputs(files: readonly string[], stdin?: AsyncIterable<unknown>): Promise<Map<string, string>> {
+export async function readInputs(files: readonly string[], stdin?: AsyncIterable<unknown>, maxBytes = DEFAULT_MAX_FILE_BYTES): Promise<Map<string, string>> {
+  const limit: ReadLimit = { maxBytes, raiseWith: '--max-file-mb' };
   const texts = new Map<string, string>();
   for (const file of files) {
     if (texts.has(file)) continue;
-    texts.set(file, file === STDIN ? await readStdin(stdin) : readTextFile(file).text);
+    texts.set(file, file === STDIN ? await readStdin(stdin, limit) : readTextFile(file, limit).text);
   }
   return texts;
 }
 
-/** Checks every file with one inference service; `all` keeps unflagged sentences in the report. */
-export async function checkFiles(args: CheckArgs, service: InferenceService, texts: ReadonlyMap<string, string>): Promise<{ report: CheckReport; flagged: number; judged: number }> {
+/** The inference service died under `check`: nothing after it can be checked, so the command stops. */
+export class CheckStoppedError extends Error {
+  override readonly name = 'CheckStoppedError';
+}
+
+function stopped(file: string, e: unknown, done: number, total: number): CheckStoppedError {
+  const why = e instanceof InferenceError ? e.detail : e instanceof Error ? e.message : String(e);
+  return new CheckStoppedError(
+    `the inference worker stopped while checking ${file}: ${why}. ${done} of ${total} file(s) had been checked; no report is printed. ` +
+      'Run again; if it stops on the same file again, please report it with that file.',
+  );
+}
+
+/** Why one file could not be checked, for its report entry. */
+function failureText(e: unknown): string {
+  const why = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
+  return e instanceof InferenceError ? `inference failed (${why})` : `its sentences could not be extracted (${why})`;
+}
+
+/**
+ * Checks every file with one inference service; `all` keeps unflagged sentences in the report. A file whose
+ * checking throws gets an `error` entry and the next file is checked; a dead inference service stops the run.
+ */
+export async function checkFiles(
+  args: CheckArgs,
+  service: InferenceService,
+  texts: ReadonlyMap<string, string>,
+  newExtractor: () => Extractor = createExtractor,
+): Promise<{ report: CheckReport; flagged: number; judged: number }> {
   const report: CheckReport = { files: [] };
   let flagged = 0;
   let judged = 0;
@@ -187,7 +228,14 @@ export async function checkFiles(args: CheckArgs, service: InferenceService, tex
       minWords: args.minWords,
       maxSentencesPerPass: Number.MAX_SAFE_INTEGER,
     };
-    const result = await new DocumentChecker(service).check(text, options);
+    let result;
+    try {
+      result = await new DocumentChecker(service, newExtractor()).check(text, options);
+    } catch (e) {
+      if (!service.alive) throw stopped(file, e, report.files.length, args.files.length);
+      report.files.push({ path: file, sentences: [], error: failureText(e) });
+      continue;
+    }
     judged += result.sentences.length;
     const sentences = result.sentences
       .filter((s) => args.all || s.flagged)
@@ -203,10 +251,11 @@ export async function checkFiles(args: CheckArgs, service: InferenceService, tex
   return { report, flagged, judged };
 }
 
-/** One stderr line per part left unchecked: silence would read as "clean" in CI. */
+/** One stderr line per file or part left unchecked: silence would read as "clean" in CI. */
 function formatSkipped(report: CheckReport): string {
   const lines: string[] = [];
   for (const f of report.files) {
+    if (f.error) lines.push(`${f.path}: not checked: ${f.error}`);
     for (const k of f.skipped ?? []) lines.push(`${f.path}:${k.range.start.line + 1}:${k.range.start.character + 1}: not checked: ${k.detail}`);
   }
   return lines.length ? lines.join('\n') + '\n' : '';
@@ -221,6 +270,11 @@ function formatText(report: CheckReport): string {
     }
   }
   return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+/** A file that could not be checked outranks "flagged": CI must not read a partial run as a verdict. */
+export function checkExitCode(report: CheckReport, flagged: number): number {
+  return report.files.some((f) => f.error) ? 2 : flagged > 0 ? 1 : 0;
 }
 
 /** The `check` subcommand; resolves to the process exit code. */
@@ -239,9 +293,10 @@ export async function runCheck(argv: readonly string[], io: CheckIo = process): 
   let service: InferenceService | undefined;
   try {
     const t0 = performance.now();
-    const texts = await readInputs(args.files, io.stdin);
+    const texts = await readInputs(args.files, io.stdin, args.maxFileBytes);
     service = await InferenceService.open(args.model, { preferInt8: !args.fp32, threads: args.threads, workers: args.workers });
     const { report, flagged, judged } = await checkFiles(args, service, texts);
+    const failed = report.files.filter((f) => f.error).length;
     const seconds = (performance.now() - t0) / 1000;
     io.stderr.write(formatSkipped(report));
     if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
@@ -250,11 +305,11 @@ export async function runCheck(argv: readonly string[], io: CheckIo = process): 
       const model = `${service.model.name}${service.model.quantized ? ' (int8)' : ''}`;
       const threshold = chooseThreshold(args.threshold, service.model.calibration);
       io.stderr.write(
-        `${flagged} of ${judged} sentences flagged in ${args.files.length} file(s) by ${model} in ${seconds.toFixed(2)} s ` +
+        `${flagged} of ${judged} sentences flagged in ${args.files.length} file(s)${failed ? ` (${failed} could not be checked)` : ''} by ${model} in ${seconds.toFixed(2)} s ` +
           `(P(acceptable) below ${threshold.value}: ${thresholdSourceText(threshold.source, service.model.calibration)})\n`,
       );
     }
-    return flagged > 0 ? 1 : 0;
+    return checkExitCode(report, flagged);
   } catch (e) {
     io.stderr.write(`cola-bert check: ${(e as Error).message}\n`);
     return 2;

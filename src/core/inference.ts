@@ -76,6 +76,8 @@ export class InferenceError extends Error {
   constructor(
     readonly code: InferenceErrorCode,
     message: string,
+    /** What happened, without the advice for the editor that `message` may add. */
+    readonly detail: string = message,
   ) {
     super(message);
   }
@@ -463,7 +465,7 @@ export class InferenceService {
 
   private crash(message: string): void {
     if (this.disposed || this.failure) return;
-    this.failure = new InferenceError('crashed', `${message}. Reopen the model to continue.`);
+    this.failure = new InferenceError('crashed', `${message}. Reopen the model to continue.`, message);
     this.failAll(this.failure);
     // The other workers' sessions would only hold memory now.
     for (const { worker } of this.lanes) void stopWorker(worker);

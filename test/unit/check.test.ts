@@ -2,32 +2,26 @@
 // and fidelity: CoLA out_of_domain_dev rendered as Markdown (code blocks between the paragraphs) gives the
 // same MCC through `check --all` as `cola-bert eval` on the TSV, and nothing inside code is judged.
 //
-// The model is a small random BERT exported by test/fixtures/make_onnx_model.py (cached in the OS temp
-// folder). Set COLA_BERT_TEST_MODEL to a fine-tuned model folder to run the fidelity test on it as well.
+// The model is a small random BERT exported by test/fixtures/make_onnx_model.py (helpers/tinyModel.ts).
+// Set COLA_BERT_TEST_MODEL to a fine-tuned model folder to run the fidelity test on it as well.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parseCheckArgs, runCheck, type CheckReport } from '../../src/cli/check';
+import { checkExitCode, checkFiles, CheckStoppedError, parseCheckArgs, runCheck, type CheckArgs, type CheckReport } from '../../src/cli/check';
+import { createExtractor, type Extractor } from '../../src/core/documentChecker';
+import { InferenceService } from '../../src/core/inference';
 import { run as runEval } from '../../src/cli/eval';
 import { readColaTsv, type ColaExample } from '../../src/core/cola';
 import { binaryMetrics, labelOf } from '../../src/core/metrics';
+import { CRASH_SENTENCE } from './helpers/crashSentence';
+import { tinyModel } from './helpers/tinyModel';
 
 const root = path.resolve(__dirname, '..', '..');
 const fixtures = path.join(root, 'test', 'fixtures', 'markdown');
 const colaDir = process.env.COLA_DIR ?? path.resolve(root, '..', 'shared', 'datasets', 'cola', 'raw');
-
-/** The small exported model, built once per machine (about 30 s) and reused. */
-function tinyModel(): string {
-  const dir = path.join(os.tmpdir(), 'cola-bert-test-models', 'tiny-random-bert');
-  if (existsSync(path.join(dir, 'cola-bert.json'))) return dir;
-  const python = path.join(root, '.venv', 'bin', 'python');
-  const r = spawnSync(python, [path.join(root, 'test', 'fixtures', 'make_onnx_model.py'), dir], { encoding: 'utf8', env: { ...process.env, HF_HUB_OFFLINE: '1' } });
-  if (r.status !== 0) throw new Error(`make_onnx_model.py failed (${r.status}):\n${r.stderr}`);
-  return dir;
-}
 
 function writeText(dir: string, name: string, bytes: Buffer): string {
   const file = path.join(dir, name);
@@ -125,10 +119,56 @@ describe('cola-bert check: arguments', () => {
       [['a.md', '--model', 'm', '--min-words='], /--min-words needs a whole number ≥ 0, got ""/],
       [['a.md', '--model', '--json'], /--model needs a folder/],
       [['a.md', '--model', 'm', '--json=no'], /--json takes no value/],
+      // Number() reads hex, binary and octal literals and overflows to Infinity: only decimals are numbers here.
+      [['a.md', '--model', 'm', '--threshold', '0x1'], /--threshold needs a probability between 0 and 1, got "0x1"/],
+      [['a.md', '--model', 'm', '--threshold', '0b1'], /got "0b1"/],
+      [['a.md', '--model', 'm', '--threshold', '1e400'], /got "1e400"/],
+      [['a.md', '--model', 'm', '--min-words', '0x10'], /--min-words needs a whole number ≥ 0, got "0x10"/],
+      [['a.md', '--model', 'm', '--max-file-mb', '0'], /--max-file-mb needs a whole number of MiB from 1 to 256, got "0"/],
+      [['a.md', '--model', 'm', '--max-file-mb', '1.5'], /--max-file-mb needs a whole number/],
     ] as const) {
       const r = await check([...argv]);
       assert.equal(r.code, 2);
       assert.match(r.stderr, message);
+    }
+  });
+
+  it('reads decimal thresholds and --max-file-mb in MiB', () => {
+    for (const [value, expected] of [['0.25', 0.25], ['.5', 0.5], ['1', 1], ['5e-1', 0.5], [' 0.3 ', 0.3]] as const) {
+      const a = parseCheckArgs(['a.md', '--model', 'm', '--threshold', value]);
+      assert.ok(a !== 'help');
+      assert.equal(a.threshold, expected, value);
+    }
+    const a = parseCheckArgs(['a.md', '--model', 'm']);
+    const b = parseCheckArgs(['a.md', '--model', 'm', '--max-file-mb', '64']);
+    assert.ok(a !== 'help' && b !== 'help');
+    assert.equal(a.maxFileBytes, 10 * 1024 * 1024);
+    assert.equal(b.maxFileBytes, 64 * 1024 * 1024);
+  });
+
+  it('refuses a FIFO, a device and a file over --max-file-mb at once, naming it, before loading the model', async function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(20_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-check-special-'));
+    try {
+      const fifo = path.join(dir, 'fifo.md');
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+      const big = path.join(dir, 'big.md');
+      writeFileSync(big, 'A sentence of prose. '.repeat(60_000)); // 1.2 MiB
+      const noModel = path.join(dir, 'no-model');
+      for (const [argv, message] of [
+        [[fifo], /fifo\.md is a named pipe \(FIFO\), not a regular file/],
+        [['/dev/zero'], /\/dev\/zero is a device, not a regular file/],
+        [[big, '--max-file-mb', '1'], /big\.md is 1\.2 MiB, over the 1\.0 MiB limit for one file; if it really is one document, raise the limit with --max-file-mb 2\./],
+      ] as const) {
+        const t0 = Date.now();
+        const r = await check([...argv, '--model', noModel]);
+        assert.equal(r.code, 2, argv[0]);
+        assert.match(r.stderr, message);
+        assert.ok(Date.now() - t0 < 5_000, `${argv[0]} answered in ${Date.now() - t0} ms`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -264,6 +304,78 @@ describe('cola-bert check: with a model', function () {
       const fromStdin = JSON.parse(stdout.text()) as CheckReport;
       assert.equal(fromStdin.files[0].path, '-');
       assert.deepEqual(ranges(stdout.text()), ranges(expected));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("one file's failure is its own: the others are reported, the failed one is named, exit 2", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-check-isolation-'));
+    try {
+      const ok = writeText(dir, 'ok.md', Buffer.from('The cat sat on the mat. Him go store yesterday.\n'));
+      // Deep nesting made extraction overflow the stack (issue 14, item 7); whatever the extractor does with it
+      // now, a RangeError thrown for this file must stay this file's.
+      const deep = '> '.repeat(10_000) + 'Deep text.\n';
+      const q = writeText(dir, 'q.md', Buffer.from(deep));
+      const throwing = (): Extractor => {
+        const real = createExtractor();
+        return (text, options) => {
+          if (text === deep) throw new RangeError('Maximum call stack size exceeded');
+          return real(text, options);
+        };
+      };
+      const args = parseCheckArgs([ok, q, ok, '--model', model, '--all']) as CheckArgs;
+      const service = await InferenceService.open(model, { workers: 1, threads: 1 });
+      try {
+        const texts = new Map([
+          [ok, readFileSync(ok, 'utf8')],
+          [q, deep],
+        ]);
+        const { report, flagged } = await checkFiles(args, service, texts, throwing);
+        assert.deepEqual(
+          report.files.map((f) => f.path),
+          [ok, q, ok],
+        );
+        assert.equal(report.files[0].sentences.length, 2, "ok.md's sentences are reported");
+        assert.deepEqual(report.files[2].sentences, report.files[0].sentences, 'and the file after the failure is checked too');
+        assert.equal(report.files[1].error, 'its sentences could not be extracted (RangeError: Maximum call stack size exceeded)');
+        assert.deepEqual(report.files[1].sentences, []);
+        assert.equal(checkExitCode(report, flagged), 2, 'a failed file outranks flagged and clean');
+        assert.equal(checkExitCode({ files: [report.files[0]] }, flagged), flagged > 0 ? 1 : 0);
+      } finally {
+        await service.dispose();
+      }
+      // Through the command: the failure is named on stderr and in --json, the other file's results are printed.
+      const r = await check([ok, q, '--model', model, '--all', '--json']);
+      const parsed = JSON.parse(r.stdout) as CheckReport;
+      assert.equal(parsed.files[0].sentences.length, 2);
+      if (parsed.files[1].error) {
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /q\.md: not checked: /);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a worker that dies stops the run with exit 2, naming the file being checked', async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-check-crash-'));
+    try {
+      const files = [writeText(dir, 'a.md', Buffer.from('The cat sat on the mat.\n')), writeText(dir, 'b.md', Buffer.from(`Fine words here. ${CRASH_SENTENCE}\n`)), writeText(dir, 'c.md', Buffer.from('Not reached at all.\n'))];
+      const args = parseCheckArgs([...files, '--model', model]) as CheckArgs;
+      const service = await InferenceService.open(model, { workers: 1, threads: 1, cacheSize: 0, workerScript: path.join(__dirname, 'helpers', 'crashingInferenceWorker.ts') });
+      try {
+        const texts = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
+        await assert.rejects(checkFiles(args, service, texts), (e: unknown) => {
+          assert.ok(e instanceof CheckStoppedError, String(e));
+          assert.match(e.message, /^the inference worker stopped while checking .*b\.md: the inference worker crashed: simulated crash in the inference worker\. 1 of 3 file\(s\) had been checked; no report is printed\./);
+          assert.doesNotMatch(e.message, /Reopen the model/, 'no editor advice in the CLI');
+          return true;
+        });
+      } finally {
+        await service.dispose();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

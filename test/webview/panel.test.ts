@@ -208,6 +208,17 @@ describe('training panel webview (headless Chromium)', function () {
     assert.match(await page.locator('#field-learningRate-help').innerText(), /2e-5/);
   });
 
+  it('offers the chapter model and the offline encoders as choices that fill the model field', async () => {
+    const choices = await page.locator('[role="group"][aria-label="Base model: common choices"] vscode-button').allInnerTexts();
+    assert.deepEqual(choices.map((c) => c.trim()), ['bert-base-uncased', 'all-minilm-l6-v2', 'all-mpnet-base-v2']);
+    await page.locator('[aria-label="Base model: common choices"] vscode-button', { hasText: 'all-mpnet-base-v2' }).click();
+    assert.equal(await page.locator('#field-model').evaluate((el) => (el as unknown as { value: string }).value), 'all-mpnet-base-v2');
+    await page.waitForFunction(() => document.getElementById('field-learningRate')?.getAttribute('placeholder')?.includes('all-mpnet-base-v2'));
+    assert.equal(await page.locator('#field-learningRate').getAttribute('placeholder'), "2e-5 (the trainer's default for all-mpnet-base-v2)");
+    await page.locator('[aria-label="Base model: common choices"] vscode-button', { hasText: 'bert-base-uncased' }).click();
+    assert.equal(await page.locator('#field-model').evaluate((el) => (el as unknown as { value: string }).value), 'bert-base-uncased');
+  });
+
   it('explains an invalid value and does not start; starts once it is fixed', async () => {
     await posted();
     const epochs = page.locator('#field-epochs');
@@ -231,6 +242,19 @@ describe('training panel webview (headless Chromium)', function () {
     await page.keyboard.press('Enter');
     const start = (await waitForPosted('start')) as Extract<ToHost, { type: 'start' }>;
     assert.deepEqual(start.form, DEFAULT_FORM);
+  });
+
+  it('shows an offline encoder being fetched before the trainer starts', async () => {
+    const id = 'run-20261130T050000-fetch';
+    await send({ type: 'runStarted', run: { id, form: { ...DEFAULT_FORM, model: 'all-mpnet-base-v2' }, outcome: 'running', events: [], log: [], resumable: false } });
+    const fetch = (phase: 'download' | 'verify', done: number, total: number): TrainerEvent => ({ event: 'fetch', v: 1, model: 'all-mpnet-base-v2', phase, done_bytes: done, total_bytes: total });
+    await send({ type: 'runEvents', id, events: [fetch('download', 94_387_430, 404_534_822)], log: [] });
+    await page.waitForFunction(() => /downloaded/.test(document.getElementById('progress-text')?.textContent ?? ''));
+    assert.equal(await page.locator('#progress-text').innerText(), 'all-mpnet-base-v2 (fetched once per machine): downloaded 94 of 405 MB');
+    await send({ type: 'runEvents', id, events: [fetch('verify', 404_421_332, 404_421_332)], log: [] });
+    await page.waitForFunction(() => /joined and hashed 404 of 404 MB/.test(document.getElementById('progress-text')?.textContent ?? ''));
+    await send({ type: 'runEvents', id, events: [{ event: 'fetch', v: 1, model: 'all-mpnet-base-v2', phase: 'ready', path: '/cache/all-mpnet-base-v2', cached: false, elapsed_s: 33 }], log: [] });
+    await page.waitForFunction(() => /^Starting the trainer/.test(document.getElementById('progress-text')?.textContent ?? ''));
   });
 
   it('replays the recorded run: progress, loss chart points, validation chart, log tail', async () => {

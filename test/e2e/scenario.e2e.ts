@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Context } from 'mocha';
 import { createProfile, findFiles, installExtension, machineSettingsFile, startCodeServer, tail, type RunningCodeServer } from './harness/codeServer';
 import { Workbench } from './harness/workbench';
+import { STATE_DEADLINE_MS } from './harness/deadlines';
 import { cliCheck, ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
 import { fixtureLayout, lineOf } from './harness/fixture';
 // @ts-expect-error plain ESM script without type declarations
@@ -29,6 +30,8 @@ export const expectedUnacceptable = [
 export const expectedAcceptable = ['The cat sat on the mat.', 'John read the letter yesterday.', 'Mary has written three novels.'];
 /** Typed in step 6: one unacceptable and one acceptable sentence. */
 const typedParagraph = 'Them the was goes ran ran book quickly the. The dog slept in the sun.';
+/** The panel's tiny training run (step 5): about 1–2 minutes idle, several on a CPU shared with other work. */
+const TRAINING_DEADLINE_MS = 15 * 60_000;
 
 describe('cola-bert in a real VS Code workbench (code-server)', function () {
   this.timeout(10 * 60_000);
@@ -45,6 +48,9 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   let trainedModel: string | undefined;
 
   before(async function () {
+    // Once per machine: the tools' cold install (about 4 minutes idle) and the diagnostics model's
+    // fine-tune (about 7 minutes idle), both cached; far longer on a CPU shared with other work.
+    this.timeout(90 * 60_000);
     const unsupported = e2eUnsupported();
     if (unsupported) {
       console.log(`      e2e: SKIPPED — ${unsupported}.`);
@@ -114,7 +120,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   }
 
   /** Waits until cola-bert's status bar item says it is ready with the model folder `dir`. */
-  async function waitForReady(dir: string, timeoutMs = 60_000): Promise<string> {
+  async function waitForReady(dir: string, timeoutMs = STATE_DEADLINE_MS): Promise<string> {
     const want = `cola-bert: ${path.basename(dir)}`;
     let text = '';
     await wb!.waitFor(async () => (text = (await statusItem().innerText()).trim()).endsWith(want), `the status bar to show "${want}"`, timeoutMs);
@@ -133,6 +139,23 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     return { rows, lines: parsed.map((m) => Number(m![1])), positions: parsed.map((m) => `${m![1]}:${m![2]}`) };
   }
 
+  /**
+   * Waits until the cola-bert rows in Problems sit exactly at `want` ("line:col", 1-based) and returns
+   * them. The panel fills its list after it opens, and a pass in flight may publish part of its result
+   * first: the rows are read again until they match or the deadline passes, then compared.
+   */
+  async function waitForProblems(want: string[], message: string): Promise<{ rows: string[]; lines: number[]; positions: string[] }> {
+    const sorted = [...want].sort();
+    let last: Awaited<ReturnType<typeof problemRows>> | undefined;
+    await wb!.waitFor(async () => {
+      last = await problemRows();
+      return JSON.stringify([...last.positions].sort()) === JSON.stringify(sorted);
+    }, message).catch(() => undefined); // the comparison below says what differs
+    last ??= await problemRows();
+    assert.deepEqual([...last.positions].sort(), sorted, message);
+    return last;
+  }
+
   const positionOf = (s: CheckedSentence) => `${s.range.start.line + 1}:${s.range.start.character + 1}`;
 
   /**
@@ -140,7 +163,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
    * sample is open) and the editor shows squiggles exactly when there are some. Squiggles are not
    * counted one by one: a line wider than the editor renders only its visible part.
    */
-  async function waitForDiagnostics(count: number, what: string, timeoutMs = 60_000): Promise<void> {
+  async function waitForDiagnostics(count: number, what: string, timeoutMs = STATE_DEADLINE_MS): Promise<void> {
     await wb!.closePanel();
     await wb!.waitFor(async () => (await wb!.problemTotal()) === count &&
       (count === 0) === ((await wb!.squiggles().count()) === 0), `${count} diagnostics (${what})`, timeoutMs);
@@ -149,8 +172,8 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   it('1. activates and shows its state in the status bar', async function () {
     await wb!.openFile(SAMPLE);
     await wb!.waitFor(async () => findFiles(path.join(userDataDir, 'logs'), (n) => /exthost/i.test(n))
-      .some((f) => readFileSync(f, 'utf8').includes(`_doActivateExtension ${EXTENSION_ID}`)), 'the extension host to activate cola-bert', 60_000);
-    await statusItem().waitFor({ state: 'visible', timeout: 60_000 });
+      .some((f) => readFileSync(f, 'utf8').includes(`_doActivateExtension ${EXTENSION_ID}`)), 'the extension host to activate cola-bert');
+    await statusItem().waitFor({ state: 'visible' });
     // Ready with the configured model: "cola-bert: <model folder name>".
     const text = await waitForReady(diagnosticsModel);
     log(`status bar: "${text}"; tooltip/aria-label: "${await statusItem().getAttribute('aria-label')}"`);
@@ -161,9 +184,8 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     const flagged = expected.filter((s) => s.flagged);
     await wb!.openFile(SAMPLE);
     await waitForDiagnostics(flagged.length, 'one per sentence the CLI flags');
-    const { rows, lines, positions } = await problemRows();
+    const { rows, lines } = await waitForProblems(flagged.map(positionOf), 'Problems rows sit where the CLI flags sentences');
     log(`Problems: ${rows.length} cola-bert rows: ${rows.map((r) => r.slice(0, 100)).join(' | ')}`);
-    assert.deepEqual([...positions].sort(), flagged.map(positionOf).sort(), 'Problems rows sit where the CLI flags sentences');
     for (const line of lines) {
       assert.ok(!layout.frontMatter.includes(line), `a diagnostic in the front matter (line ${line})`);
       assert.ok(!layout.code.includes(line), `a diagnostic in a code block (line ${line})`);
@@ -195,12 +217,12 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     ignoredSentence = target.text;
     const before = await wb!.problemTotal();
     await wb!.goTo(target.range.start.line + 1, target.range.start.character + 3);
-    await wb!.page.keyboard.press('Control+.');
-    const action = wb!.page.locator('.action-widget .monaco-list-row', { hasText: 'Ignore this sentence' }).first();
-    await action.waitFor({ state: 'visible' });
-    await action.click();
-    await waitForDiagnostics(before - 1, 'the ignored sentence no longer flagged', 30_000);
-    assert.ok(!(await problemRows()).positions.includes(positionOf(target)), 'the ignored sentence is still in Problems');
+    // The quick fix needs the diagnostic (still counted) and cola-bert's answer in the menu, which the
+    // menu is reopened for until it holds.
+    await wb!.runCodeAction('Ignore this sentence', async () => (await wb!.problemTotal()) === before);
+    await waitForDiagnostics(before - 1, 'the ignored sentence no longer flagged');
+    const left = expected.filter((s) => s.flagged && s.text !== ignoredSentence).map(positionOf);
+    assert.ok(!(await waitForProblems(left, 'Problems after "Ignore this sentence"')).positions.includes(positionOf(target)), 'the ignored sentence is still in Problems');
     await wb!.closePanel();
 
     // Edit the same paragraph (a sentence appended after the ignored one) so it is re-checked, then
@@ -211,22 +233,25 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.page.keyboard.press('Control+S');
     await wb!.waitFor(async () => readFileSync(samplePath, 'utf8').includes('mailman again.'), 'the edit to be saved');
     const want = cliCheck(samplePath, diagnosticsModel).filter((s) => s.flagged && s.text !== ignoredSentence);
-    await waitForDiagnostics(want.length, `the edited paragraph re-checked (${want.length} squiggles)`, 30_000);
-    const after = await problemRows();
-    assert.deepEqual([...after.positions].sort(), want.map(positionOf).sort(), 'Problems after the edit: the CLI\'s flags minus the ignored sentence');
+    // The count may be the same before and after the edit: the appended sentence answering a hover (which
+    // comes only from a pass over the current text) is the sign the edited paragraph was re-checked.
+    await wb!.hoverText('again', (t) => /P\(unacceptable\)/.test(t) && !/Loading/.test(t));
+    await waitForDiagnostics(want.length, `the edited paragraph re-checked (${want.length} squiggles)`);
+    const after = await waitForProblems(want.map(positionOf), 'Problems after the edit: the CLI\'s flags minus the ignored sentence');
     assert.ok(!after.positions.includes(positionOf(target)), 'the ignored sentence came back after an edit');
     await wb!.closePanel();
   });
 
   it('5. "Fine-tune BERT on CoLA" trains a tiny model in the panel, shows its MCC, and its model takes over diagnostics', async function () {
+    this.timeout(TRAINING_DEADLINE_MS + 10 * 60_000);
     const base = makeTinyModel(path.join(tmp, 'tiny-base'));
     const data = smallCola(path.join(tmp, 'cola-small'), 320, 120);
     await wb!.runCommand('Fine-tune BERT on CoLA');
     const tab = wb!.page.locator('.tabs-container .tab', { hasText: 'Fine-tune BERT on CoLA' }).first();
     await tab.waitFor({ state: 'visible' });
     const panel = wb!.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-    await panel.locator('#env-status').waitFor({ state: 'visible', timeout: 60_000 });
-    await panel.locator('#env-status.ready').waitFor({ timeout: 90_000 });
+    await panel.locator('#env-status').waitFor({ state: 'visible' });
+    await panel.locator('#env-status.ready').waitFor();
     await panel.locator('#field-model input').fill(base);
     await panel.locator('#field-dataset input').fill(data);
     await panel.locator('#field-epochs input').fill('1');
@@ -236,17 +261,17 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
 
     // Progress streams in: the step counter moves and the loss chart gets points.
     const progress = panel.locator('#progress-text');
-    await progress.waitFor({ state: 'visible', timeout: 60_000 });
+    await progress.waitFor({ state: 'visible' });
     const seen = new Set<string>();
     await wb!.waitFor(async () => {
       const t = await progress.innerText();
       if (/Step \d+ \//.test(t)) seen.add(/Step \d+/.exec(t)![0]);
       return seen.size >= 2 || (await panel.locator('#holdout-mcc').isVisible().catch(() => false));
-    }, 'the progress text to show advancing steps', 120_000, 50);
+    }, 'the progress text to show advancing steps', TRAINING_DEADLINE_MS, 50);
     log(`progress seen: ${[...seen].join(', ')}`);
     await wb!.screenshot('5a-training-progress');
     const mcc = panel.locator('#holdout-mcc');
-    await mcc.waitFor({ state: 'visible', timeout: 180_000 });
+    await mcc.waitFor({ state: 'visible', timeout: TRAINING_DEADLINE_MS });
     const mccText = (await mcc.innerText()).trim();
     log(`holdout MCC in the panel: ${mccText}`);
     assert.match(mccText, /^-?\d\.\d{3}$/);
@@ -254,7 +279,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.screenshot('5b-training-result');
 
     await panel.locator('#use-model').click();
-    await wb!.waitFor(async () => !!currentModel() && currentModel() !== diagnosticsModel, 'cola-bert.modelPath to name the trained model', 30_000);
+    await wb!.waitFor(async () => !!currentModel() && currentModel() !== diagnosticsModel, 'cola-bert.modelPath to name the trained model');
     trainedModel = currentModel()!;
     assert.ok(existsSync(path.join(trainedModel, 'cola-bert.json')), `cola-bert.modelPath = ${trainedModel} is not an exported model`);
     const meta = JSON.parse(readFileSync(path.join(trainedModel, 'cola-bert.json'), 'utf8'));
@@ -268,7 +293,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     const withNew = cliCheck(samplePath, trainedModel).filter((s) => s.flagged && s.text !== ignoredSentence);
     log(`the trained model flags ${withNew.length} sentences (CLI), the diagnostics model ${expected.filter((s) => s.flagged).length}`);
     await waitForDiagnostics(withNew.length, 'squiggles from the trained model');
-    assert.deepEqual([...(await problemRows()).positions].sort(), withNew.map(positionOf).sort(), 'Problems with the trained model');
+    await waitForProblems(withNew.map(positionOf), 'Problems with the trained model');
     await wb!.closePanel();
     const name = path.basename(trainedModel);
     const hover = await wb!.hoverText(expectedAcceptable[0].split(' ').slice(0, 3).join(' '), (t) => t.includes(name));
@@ -283,6 +308,8 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await waitForReady(diagnosticsModel);
     const settled = cliCheck(samplePath, diagnosticsModel).filter((s) => s.flagged && s.text !== ignoredSentence);
     await waitForDiagnostics(settled.length, 'the diagnostics model\'s verdicts on the unchanged file');
+    await waitForProblems(settled.map(positionOf), 'Problems with the diagnostics model back, before typing');
+    await wb!.closePanel();
     const start = settled.length;
     // Type a paragraph key by key and time each key until the editor shows it (the renderer's latency),
     // while the extension host re-checks behind it.
@@ -298,7 +325,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
       await wb!.page.keyboard.type(ch);
       const visible = typed.replace(/ /g, '\u00a0');
       await wb!.waitFor(async () => (await editor.locator('.view-line').allInnerTexts()).some((l) => l.replace(/ /g, '\u00a0').endsWith(visible)),
-        `"${typed}" to appear`, 10_000, 5);
+        `"${typed}" to appear`, STATE_DEADLINE_MS, 5);
       latencies.push(performance.now() - t0);
     }
     const tEdit = performance.now();
@@ -312,12 +339,14 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     const model = currentModel() ?? diagnosticsModel;
     const want = cliCheck(samplePath, model).filter((s) => s.flagged && s.text !== ignoredSentence);
     assert.ok(want.length !== start || model !== diagnosticsModel, 'the typed paragraph changes nothing for the diagnostics model: fix the fixture');
-    await waitForDiagnostics(want.length, `the squiggles of the edited file (${want.length}, was ${start})`, 30_000);
+    await waitForDiagnostics(want.length, `the squiggles of the edited file (${want.length}, was ${start})`);
     log(`diagnostics updated ${(performance.now() - tEdit).toFixed(0)} ms after the last key (${start} -> ${want.length} squiggles, model ${path.basename(model)})`);
     // The extension host still answers promptly.
     const th = performance.now();
     await wb!.hoverText(typedParagraph.split(' ').slice(-2).join(' ').replace('.', ''), (t) => /P\(unacceptable\)/.test(t) && !/Loading/.test(t));
     log(`hover on the new sentence answered in ${(performance.now() - th).toFixed(0)} ms`);
+    await waitForProblems(want.map(positionOf), 'Problems after typing: the CLI\'s flags for the edited file minus the ignored sentence');
+    await wb!.closePanel();
     assert.ok(p(0.95) < 500, `typing p95 ${p(0.95).toFixed(0)} ms: the workbench stalls while cola-bert checks`);
   });
 });

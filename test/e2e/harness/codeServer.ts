@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { STATE_DEADLINE_MS } from './deadlines';
 
 export interface CodeServerTools {
   /** .../bin/code-server of the cached install. */
@@ -77,7 +78,7 @@ export function machineSettingsFile(userDataDir: string): string {
 
 export function installExtension(tools: CodeServerTools, profile: Profile, vsix: string): void {
   const r = spawnSync(tools.codeServer, ['--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir,
-    '--install-extension', vsix, '--force'], { env: profile.env, encoding: 'utf8', timeout: 120_000 });
+    '--install-extension', vsix, '--force'], { env: profile.env, encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`code-server --install-extension ${vsix} exited with ${r.status}:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -136,7 +137,7 @@ export async function startCodeServer(tools: CodeServerTools, profile: Profile, 
   };
 
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? STATE_DEADLINE_MS);
   for (;;) {
     if (exited) throw new Error(`code-server ${exited} before it answered; log ${logFile}:\n${tail(logFile)}`);
     try {

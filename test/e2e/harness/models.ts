@@ -113,7 +113,8 @@ export interface CheckedSentence {
 export function cliCheck(file: string, model: string): CheckedSentence[] {
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'check', file, '--model', model, '--all', '--json',
     '--threshold', String(fixtureThreshold)],
-    { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+    // A model load and a pass over a small file: seconds idle, minutes on a CPU shared with other work.
+    { cwd: repoRoot, encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`cola-bert check exited with ${r.status}:\n${r.stderr}`);
   const out = JSON.parse(r.stdout) as { files: { path: string; sentences: CheckedSentence[] }[] };
   return out.files[0].sentences;

@@ -3,6 +3,7 @@
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { STATE_DEADLINE_MS } from './deadlines';
 
 export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
@@ -19,9 +20,9 @@ export class Workbench {
       viewport: { width: 1400, height: 900 },
     });
     const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(30_000);
-    await page.goto(`${opts.url}/?folder=${encodeURIComponent(opts.folder)}`);
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    page.setDefaultTimeout(STATE_DEADLINE_MS);
+    await page.goto(`${opts.url}/?folder=${encodeURIComponent(opts.folder)}`, { timeout: STATE_DEADLINE_MS });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible' });
     return new Workbench(context, page, opts.artifacts);
   }
 
@@ -132,7 +133,10 @@ export class Workbench {
     return numbers.reduce((a, b) => a + b, 0);
   }
 
-  /** Problems panel rows (opens the panel). Each row's aria-label holds message, source and position. */
+  /**
+   * Problems panel rows (opens the panel). Each row's aria-label holds message, source and position.
+   * The panel fills its list after it shows: callers wait for the rows they expect (see waitFor).
+   */
   async problems(): Promise<string[]> {
     const panel = this.page.locator('.markers-panel');
     if (!(await panel.isVisible().catch(() => false))) {
@@ -143,14 +147,57 @@ export class Workbench {
       rows.map((r) => r.getAttribute('aria-label') ?? (r as HTMLElement).innerText));
   }
 
+  /**
+   * Runs the code action titled `title` from the Ctrl+. menu at the cursor, once `ready` holds. The menu
+   * lists what every provider answered when it opened: a menu without the action (its provider had not
+   * answered for this state yet) is closed and opened again until the deadline. The row is reached with
+   * the keyboard, so it is found however many other providers' actions come before it, even ones the
+   * list has not rendered.
+   */
+  async runCodeAction(title: string, ready: () => Promise<boolean>, timeoutMs = STATE_DEADLINE_MS): Promise<void> {
+    // A closed menu stays in the DOM (empty, zero-sized), and each holds a hidden submenu panel that is
+    // also an .action-widget: only a visible top-level one is the menu that Ctrl+. opened.
+    const menu = this.page.locator('.action-widget:not(.action-list-submenu-panel):visible');
+    const nothing = this.page.locator('.monaco-editor-overlaymessage:visible');
+    const focused = () => menu.locator('.monaco-list-row.action.focused').first().innerText().catch(() => '');
+    let offered = '';
+    await this.waitFor(async () => {
+      if (!(await ready())) return false;
+      await this.page.keyboard.press('Control+.');
+      await menu.or(nothing).first().waitFor({ state: 'visible' });
+      if (await menu.isVisible()) {
+        offered = (await menu.locator('.monaco-list-row').allInnerTexts()).join(' | ');
+        const rows = Number((await menu.locator('.monaco-list-row.action').first().getAttribute('aria-setsize')) ?? 0) || 200;
+        const seen = new Set<string>();
+        for (let i = 0; i <= rows; i++) {
+          const row = (await focused()).trim();
+          if (row.includes(title)) {
+            await this.page.keyboard.press('Enter');
+            await menu.waitFor({ state: 'hidden' });
+            return true;
+          }
+          if (row && seen.has(row)) break; // wrapped around: not in this menu
+          if (row) seen.add(row);
+          await this.page.keyboard.press('ArrowDown');
+          await this.waitFor(async () => (await focused()).trim() !== row || rows === 1, 'the next row of the code action menu', 10_000, 20).catch(() => undefined);
+        }
+      } else {
+        offered = (await nothing.innerText().catch(() => '')).trim();
+      }
+      await this.page.keyboard.press('Escape');
+      await menu.or(nothing).first().waitFor({ state: 'hidden' }).catch(() => undefined);
+      return false;
+    }, () => `the code action "${title}" (last menu: ${offered || 'none'})`, timeoutMs, 250);
+  }
+
   async closePanel(): Promise<void> {
     if (await this.page.locator('.part.panel').isVisible().catch(() => false)) {
       await this.runCommand('View: Hide Panel');
     }
   }
 
-  /** Polls `check` until it returns true; the error names `what` and what the page showed. */
-  async waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000, intervalMs = 100): Promise<void> {
+  /** Polls `check` until it returns true; the error names `what` (read when it fails) and what the page showed. */
+  async waitFor(check: () => Promise<boolean>, what: string | (() => string), timeoutMs = STATE_DEADLINE_MS, intervalMs = 100): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let lastError: unknown;
     for (;;) {
@@ -161,7 +208,7 @@ export class Workbench {
       }
       if (Date.now() > deadline) {
         const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${why}`);
       }
       await this.page.waitForTimeout(intervalMs);
     }
@@ -191,16 +238,17 @@ export class Workbench {
       }, needle);
       if (at) await this.page.mouse.move(at.x, at.y);
       else await span.hover();
+      // Each attempt gives the hover long enough to answer on a busy CPU; moving away and back asks again.
       const hover = this.page.locator('.monaco-hover:visible').last();
-      await hover.waitFor({ state: 'visible', timeout: 3000 });
-      const deadline = Date.now() + 3000;
+      await hover.waitFor({ state: 'visible', timeout: 15_000 });
+      const deadline = Date.now() + 15_000;
       do {
         text = (await hover.innerText().catch(() => '')).trim();
         if (text && !/^Loading/i.test(text) && accept(text)) return true;
         await this.page.waitForTimeout(100);
       } while (Date.now() < deadline);
       return false;
-    }, `a hover over "${needle}"`, 30_000, 200);
+    }, `a hover over "${needle}"`, STATE_DEADLINE_MS, 200);
     return text;
   }
 }

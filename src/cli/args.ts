@@ -146,9 +146,3 @@ export function isTty(stream: NodeJS.WritableStream): boolean {
   return Boolean((stream as NodeJS.WriteStream).isTTY);
 }
 
-/** Every byte of a stream (stdin); decode with src/core/textFile.ts's decodeText, which refuses invalid UTF-8. */
-export async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks);
-}

@@ -2,9 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { modelFolderPath, readModelMetadata } from '../core/modelFolder';
-import { decodeText, TextFileError } from '../core/textFile';
+import { decodeText, readStreamLimited, TextFileError } from '../core/textFile';
 import { ColaTokenizer } from '../core/tokenizer';
-import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, readAll, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
+import { CliError, EXIT_ERROR, EXIT_OK, intFlag, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
 
 export const summary = 'Print the token ids of stdin lines (one JSON array of id arrays)';
 
@@ -47,7 +47,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
   let text: string;
   try {
-    text = decodeText(await readAll(io.stdin), 'standard input').text;
+    text = decodeText(await readStreamLimited(io.stdin, 'standard input'), 'standard input').text;
   } catch (e) {
     if (e instanceof TextFileError) throw new CliError(e.message, EXIT_ERROR);
     throw e;

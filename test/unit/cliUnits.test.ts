@@ -177,6 +177,11 @@ describe('CLI pieces', () => {
         const d: ReturnType<typeof io> = { ...io(), stdin: Readable.from([Buffer.from([0x54, 0xff, 0x0a])]) };
         assert.equal(await main(['tokenize', '--model', dir], d), 2);
         assert.match(d.err(), /standard input is not valid UTF-8/);
+        // Endless input (`tokenize < /dev/zero`) stops at the size limit instead of filling memory.
+        const zeros = (function* () { for (;;) yield Buffer.alloc(1 << 20); })();
+        const e: ReturnType<typeof io> = { ...io(), stdin: Readable.from(zeros) };
+        assert.equal(await main(['tokenize', '--model', dir], e), 2);
+        assert.match(e.err(), /standard input holds more than the 10\.0 MiB limit/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -211,9 +211,23 @@ def _out_of_space(error: BaseException | None) -> bool:
     return False
 
 
+def weights_only_safe(value: Any) -> Any:
+    """numpy scalars and arrays (a metric in the history, say) as Python numbers and tensors: the weights-only
+    loader refuses numpy objects, so one of them would make the checkpoint unreadable at --resume."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, dict):
+        return {k: weights_only_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(weights_only_safe(v) for v in value)
+    return value
+
+
 def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str, Any]]) -> None:
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    content = {**payload, "rng": rank_rng}
+    content = weights_only_safe({**payload, "rng": rank_rng})
     needed = tensor_bytes(content) + CHECKPOINT_OVERHEAD_BYTES
     free = _free_bytes(path.parent)
     if free is not None and free < needed:  # refuse up front rather than fill the disk with a partial file

@@ -68,6 +68,19 @@ def test_rng_states_round_trip_through_a_checkpoint(tmp_path):
     assert saved["state"] == {"global_step": 7, "epoch": 1} and torch.equal(saved["model"]["w"], torch.ones(3))
 
 
+def test_numpy_values_in_the_state_still_load_weights_only(tmp_path):
+    """A metric that arrives as a numpy scalar must not make the checkpoint unreadable at --resume."""
+    path = tmp_path / "model.checkpoint"
+    payload = {"format": train_module.CHECKPOINT_FORMAT, "args": {}, "fingerprint": {}, "model": {}, "optimizer": {},
+               "scheduler": {}, "scaler": None, "best_weights": None,
+               "state": {"global_step": 3, "epoch": 1, "history": [{"val_mcc": np.float64(0.25), "epoch": np.int64(1)}],
+                         "confusion": np.array([[1, 2], [3, 4]])}}
+    train_module.save_checkpoint(path, payload, [])
+    state = train_module.load_checkpoint(path)["state"]
+    assert state["history"] == [{"val_mcc": 0.25, "epoch": 1}]
+    assert state["confusion"].tolist() == [[1, 2], [3, 4]]
+
+
 def _payload(megabytes: float) -> dict:
     return {"format": train_module.CHECKPOINT_FORMAT, "args": {}, "fingerprint": {},
             "model": {"w": torch.zeros(int(megabytes * 1e6 / 4))}, "optimizer": {}, "scheduler": {}, "scaler": None,

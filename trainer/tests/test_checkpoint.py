@@ -143,3 +143,15 @@ def test_training_onto_a_full_disk_ends_with_a_disk_full_event(tiny_model, cola,
     assert err["message"].startswith(f"no space left on {small_tmpfs} to save the checkpoint (needs about ")
     assert "Traceback" not in run.stderr
     assert list(small_tmpfs.iterdir()) == []
+
+
+def test_resume_after_the_export_names_the_finished_model(tiny_model, cola, tmp_path, validator):
+    """The checkpoint is removed once the model is exported: --resume then points at the model, not at a missing checkpoint."""
+    from cola_trainer.export import MODEL_MARKER
+    out = tmp_path / "model"
+    out.mkdir()
+    (out / MODEL_MARKER).write_text("{}")
+    run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "1", "--resume"), validator)
+    err = run.one("error")
+    assert run.returncode == 1 and err["code"] == "checkpoint_invalid", run.stderr[-2000:]
+    assert err["message"] == f"nothing to resume: the run finished and its model is in {out}"

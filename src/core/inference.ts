@@ -11,6 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
+import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, type AttributionMethod, type Suspect } from './attribution';
 import { LruCache } from './lru';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
 import { isWorkerToMain, type LoadRequest, type MainToWorker, type WorkerToMain } from './inferenceProtocol';
@@ -18,6 +19,24 @@ import { isWorkerToMain, type LoadRequest, type MainToWorker, type WorkerToMain 
 export interface Prediction {
   pAcceptable: number;
   pUnacceptable: number;
+}
+
+/** Words of one sentence ranked by how much P(acceptable) rises without them (attribution.ts). */
+export interface Attribution {
+  /** P(acceptable) of the sentence, from the same run as its variants (may differ slightly from predict()'s). */
+  pAcceptable: number;
+  /** Every span that raises P(acceptable), best first. */
+  suspects: Suspect[];
+  method: AttributionMethod;
+  /** Variants scored. */
+  variants: number;
+}
+
+export interface AttributeOptions {
+  method?: AttributionMethod;
+  /** Longest run of words taken out as one span (default DEFAULT_MAX_SPAN). */
+  maxSpan?: number;
+  signal?: AbortSignal;
 }
 
 export interface ModelInfo {
@@ -101,11 +120,13 @@ interface Lane {
 interface Job {
   id: number;
   texts: string[];
+  /** Set for an attribution job (texts is then empty: its variants never enter the sentence cache). */
+  attribute?: { sentence: string; method: AttributionMethod; maxSpan: number; key: string };
   refs: number;
   state: 'queued' | 'sent' | 'settled';
   lane: Lane | null;
-  promise: Promise<Map<string, Prediction>>;
-  resolve(value: Map<string, Prediction>): void;
+  promise: Promise<Map<string, Prediction> | Attribution>;
+  resolve(value: Map<string, Prediction> | Attribution): void;
   reject(reason: Error): void;
 }
 
@@ -197,6 +218,8 @@ export class InferenceService {
   private readonly cache: LruCache<string, Prediction>;
   private readonly cacheKeyPrefix: string;
   private readonly inflight = new Map<string, Job>();
+  private readonly attributions = new LruCache<string, Attribution>(1_000);
+  private readonly attributionsInflight = new Map<string, Job>();
   private readonly jobs = new Map<number, Job>();
   private readonly queue: Job[] = [];
   private readonly crashListeners = new Set<(error: Error) => void>();
@@ -314,7 +337,7 @@ export class InferenceService {
         Promise.all(
           [...waiting].map((job) =>
             job.promise.then((m) => {
-              for (const [k, v] of m) answers.set(k, v);
+              for (const [k, v] of m as Map<string, Prediction>) answers.set(k, v);
             }),
           ),
         ).then(
@@ -341,6 +364,52 @@ export class InferenceService {
       }
     });
     return results as Prediction[];
+  }
+
+  /**
+   * Ranks the words of `sentence` by how much P(acceptable) rises without them, in one worker run (cached per
+   * model, method and sentence; callers asking for the same one share the run). Rejects with an AbortError
+   * when `signal` aborts.
+   */
+  async attribute(sentence: string, options: AttributeOptions = {}): Promise<Attribution> {
+    const { signal } = options;
+    const method = options.method ?? DEFAULT_ATTRIBUTION_METHOD;
+    const maxSpan = options.maxSpan ?? DEFAULT_MAX_SPAN;
+    if (!Number.isInteger(maxSpan) || maxSpan < 1) throw new RangeError(`maxSpan must be a positive integer, got ${maxSpan}`);
+    if (signal?.aborted) throw abortError();
+    this.assertAlive();
+    const key = `${this.cacheKeyPrefix}${method}/${maxSpan}\u0000${sentence}`;
+    const hit = this.attributions.get(key);
+    if (hit) return hit;
+    let job = this.attributionsInflight.get(key);
+    if (!job) {
+      job = this.enqueue([], { sentence, method, maxSpan, key });
+      this.attributionsInflight.set(key, job);
+    }
+    job.refs++;
+    const running = job;
+    try {
+      const value = await new Promise<Attribution>((resolve, reject) => {
+        const onAbort = () => reject(abortError());
+        signal?.addEventListener('abort', onAbort, { once: true });
+        running.promise.then(
+          (v) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(v as Attribution);
+          },
+          (e) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+        );
+      });
+      running.refs--;
+      return value;
+    } catch (e) {
+      if (isAbortError(e)) this.release(running);
+      else running.refs--;
+      throw e;
+    }
   }
 
   /** Stops the worker; pending predictions reject with an InferenceError('disposed'). */
@@ -373,15 +442,15 @@ export class InferenceService {
     return out;
   }
 
-  private enqueue(texts: string[]): Job {
-    let resolve!: (v: Map<string, Prediction>) => void;
+  private enqueue(texts: string[], attribute?: Job['attribute']): Job {
+    let resolve!: (v: Map<string, Prediction> | Attribution) => void;
     let reject!: (e: Error) => void;
-    const promise = new Promise<Map<string, Prediction>>((res, rej) => {
+    const promise = new Promise<Map<string, Prediction> | Attribution>((res, rej) => {
       resolve = res;
       reject = rej;
     });
     promise.catch(() => undefined); // Cancelled jobs may have no listener left.
-    const job: Job = { id: nextId++, texts, refs: 0, state: 'queued', lane: null, promise, resolve, reject };
+    const job: Job = { id: nextId++, texts, attribute, refs: 0, state: 'queued', lane: null, promise, resolve, reject };
     this.jobs.set(job.id, job);
     for (const t of texts) this.inflight.set(t, job);
     this.queue.push(job);
@@ -405,7 +474,9 @@ export class InferenceService {
       this.stats.inferred += job.texts.length;
       this.stats.inferredPerWorker[i] += job.texts.length;
       lane.worker.ref();
-      const message: MainToWorker = { type: 'predict', id: job.id, sentences: job.texts };
+      const message: MainToWorker = job.attribute
+        ? { type: 'attribute', id: job.id, sentence: job.attribute.sentence, method: job.attribute.method, maxSpan: job.attribute.maxSpan }
+        : { type: 'predict', id: job.id, sentences: job.texts };
       lane.worker.postMessage(message);
     }
   }
@@ -416,6 +487,7 @@ export class InferenceService {
     if (job.refs > 0 || job.state === 'settled') return;
     this.stats.cancelledRequests++;
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
+    if (job.attribute && this.attributionsInflight.get(job.attribute.key) === job) this.attributionsInflight.delete(job.attribute.key);
     if (job.state === 'queued') {
       this.queue.splice(this.queue.indexOf(job), 1);
       this.settle(job, undefined, abortError());
@@ -425,11 +497,12 @@ export class InferenceService {
     }
   }
 
-  private settle(job: Job, value?: Map<string, Prediction>, error?: Error): void {
+  private settle(job: Job, value?: Map<string, Prediction> | Attribution, error?: Error): void {
     if (job.state === 'settled') return;
     job.state = 'settled';
     this.jobs.delete(job.id);
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
+    if (job.attribute && this.attributionsInflight.get(job.attribute.key) === job) this.attributionsInflight.delete(job.attribute.key);
     if (job.lane?.job === job) job.lane.job = null;
     if (error) job.reject(error);
     else job.resolve(value!);
@@ -448,6 +521,10 @@ export class InferenceService {
         this.cache.set(this.cacheKeyPrefix + t, p);
       });
       this.settle(job, out);
+    } else if (m.type === 'attribution' && job.attribute) {
+      const value: Attribution = { pAcceptable: m.pAcceptable, suspects: m.suspects, method: job.attribute.method, variants: m.variants };
+      this.attributions.set(job.attribute.key, value);
+      this.settle(job, value);
     } else if (m.type === 'cancelled') {
       this.stats.stoppedInWorker++;
       this.settle(job, undefined, abortError());
@@ -461,6 +538,7 @@ export class InferenceService {
     for (const job of [...this.jobs.values()]) this.settle(job, undefined, error);
     this.queue.length = 0;
     this.inflight.clear();
+    this.attributionsInflight.clear();
   }
 
   private crash(message: string): void {

@@ -1,5 +1,6 @@
 // Messages between InferenceService (main thread) and inferenceWorker (worker thread). One file, used by
 // both sides; every request carries an id and is answered exactly once (a result or an error).
+import { ATTRIBUTION_METHODS, type AttributionMethod, type Suspect } from './attribution';
 
 export interface LoadRequest {
   type: 'load';
@@ -19,6 +20,18 @@ export interface PredictRequest {
   sentences: string[];
 }
 
+/**
+ * Rank the words of one sentence by how much P(acceptable) rises without them (attribution.ts): the worker
+ * builds the variants and scores them with the sentence in one onnxruntime run.
+ */
+export interface AttributeRequest {
+  type: 'attribute';
+  id: number;
+  sentence: string;
+  method: AttributionMethod;
+  maxSpan: number;
+}
+
 /** Drop a predict request: skipped when not started yet, stopped between batches otherwise. */
 export interface CancelRequest {
   type: 'cancel';
@@ -36,7 +49,7 @@ export interface StopRequest {
   id: number;
 }
 
-export type MainToWorker = LoadRequest | PredictRequest | CancelRequest | StopRequest;
+export type MainToWorker = LoadRequest | PredictRequest | AttributeRequest | CancelRequest | StopRequest;
 
 export interface LoadedReply {
   type: 'loaded';
@@ -57,6 +70,17 @@ export interface ResultReply {
   inferMs: number;
 }
 
+export interface AttributionReply {
+  type: 'attribution';
+  id: number;
+  /** P(acceptable) of the sentence itself, scored in the same run as its variants. */
+  pAcceptable: number;
+  /** Every span that raises P(acceptable), best first (rankSuspects). */
+  suspects: Suspect[];
+  variants: number;
+  inferMs: number;
+}
+
 export interface CancelledReply {
   type: 'cancelled';
   id: number;
@@ -71,18 +95,21 @@ export interface ErrorReply {
   message: string;
 }
 
-export type WorkerToMain = LoadedReply | ResultReply | CancelledReply | ErrorReply;
+export type WorkerToMain = LoadedReply | ResultReply | AttributionReply | CancelledReply | ErrorReply;
 
 export function isWorkerToMain(value: unknown): value is WorkerToMain {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { type?: unknown; id?: unknown };
-  return typeof v.id === 'number' && (v.type === 'loaded' || v.type === 'result' || v.type === 'cancelled' || v.type === 'error');
+  return typeof v.id === 'number' && (v.type === 'loaded' || v.type === 'result' || v.type === 'attribution' || v.type === 'cancelled' || v.type === 'error');
 }
 
 export function isMainToWorker(value: unknown): value is MainToWorker {
   if (typeof value !== 'object' || value === null) return false;
-  const v = value as { type?: unknown; id?: unknown; sentences?: unknown };
+  const v = value as { type?: unknown; id?: unknown; sentences?: unknown; sentence?: unknown; method?: unknown; maxSpan?: unknown };
   if (typeof v.id !== 'number') return false;
   if (v.type === 'predict') return Array.isArray(v.sentences) && v.sentences.every((s) => typeof s === 'string');
+  if (v.type === 'attribute') {
+    return typeof v.sentence === 'string' && (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) && Number.isInteger(v.maxSpan) && (v.maxSpan as number) >= 1;
+  }
   return v.type === 'load' || v.type === 'cancel' || v.type === 'stop';
 }

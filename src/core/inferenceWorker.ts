@@ -2,20 +2,24 @@
 // run on, so they never run on the extension host's (or the CLI's) main thread. Requests are served
 // one at a time; between batches the worker yields so a 'cancel' for the running request, or a 'stop'
 // (release the session and end the thread), is seen.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { placeholdersOf, rankSuspects, variants, type Placeholders, type Variant } from './attribution';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
-import { isMainToWorker, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from './inferenceProtocol';
+import { isMainToWorker, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from './inferenceProtocol';
 
 interface Loaded {
   session: ort.InferenceSession;
   tokenizer: ColaTokenizer;
   batchSize: number;
   temperature: number;
+  placeholders: Placeholders;
 }
 
 let loaded: Loaded | null = null;
-const queue: PredictRequest[] = [];
+const queue: (PredictRequest | AttributeRequest)[] = [];
 const cancelled = new Set<number>();
 let busy = false;
 let runningId: number | null = null;
@@ -50,10 +54,19 @@ async function load(req: LoadRequest): Promise<void> {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
-    loaded = { session, tokenizer, batchSize: req.batchSize, temperature: req.temperature };
+    loaded = { session, tokenizer, batchSize: req.batchSize, temperature: req.temperature, placeholders: readPlaceholders(req.modelDir) };
     post({ type: 'loaded', id: req.id, inputNames: [...session.inputNames], outputNames: [...session.outputNames], loadMs: performance.now() - t0 });
   } catch (e) {
     post({ type: 'error', id: req.id, kind: 'load', message: `onnxruntime could not load ${req.onnxPath}: ${(e as Error).message}` });
+  }
+}
+
+function readPlaceholders(modelDir: string): Placeholders {
+  try {
+    return placeholdersOf(JSON.parse(readFileSync(path.join(modelDir, 'tokenizer_config.json'), 'utf8')));
+  } catch {
+    // Optional file (as for the tokenizer): without it only the "delete" attribution method works.
+    return { mask: null, unk: null };
   }
 }
 
@@ -68,12 +81,71 @@ function tensor(values: number[], batch: number, sequence: number): ort.Tensor {
   return new ort.Tensor('int64', data, [batch, sequence]);
 }
 
+/** One session.run over `rows`, padded together; the [rows, 2] logits. */
+async function runRows(model: Loaded, rows: readonly EncodedSentence[]): Promise<Float32Array> {
+  const { session, tokenizer } = model;
+  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+  const batch = tokenizer.pad(rows);
+  const feeds: Record<string, ort.Tensor> = { input_ids: tensor(batch.inputIds, batch.batch, batch.sequence) };
+  if (session.inputNames.includes('attention_mask')) feeds.attention_mask = tensor(batch.attentionMask, batch.batch, batch.sequence);
+  if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor(batch.tokenTypeIds, batch.batch, batch.sequence);
+  const out = await session.run(feeds);
+  const t = out[outputName];
+  if (!t || t.dims.length !== 2 || t.dims[0] !== batch.batch || t.dims[1] !== 2) {
+    throw new Error(`output "${outputName}" has shape [${t?.dims.join(', ')}], expected [${batch.batch}, 2]`);
+  }
+  return t.data as Float32Array;
+}
+
+/** [P(unacceptable), P(acceptable)] of row i: softmax over two temperature-scaled logits, stably in float64. */
+function probabilities(logits: Float32Array, i: number, temperature: number): [number, number] {
+  const a = logits[2 * i] / temperature;
+  const b = logits[2 * i + 1] / temperature;
+  const m = Math.max(a, b);
+  const ea = Math.exp(a - m);
+  const eb = Math.exp(b - m);
+  return [ea / (ea + eb), eb / (ea + eb)];
+}
+
+/**
+ * The sentence and all its variants in one run: int8 scores shift a little with their batch neighbours, so
+ * the sentence's own P is taken from the same batch its variants are compared with.
+ */
+async function attribute(req: AttributeRequest): Promise<void> {
+  if (!loaded) {
+    post({ type: 'error', id: req.id, kind: 'protocol', message: 'attribute before the model was loaded' });
+    return;
+  }
+  const model = loaded;
+  const t0 = performance.now();
+  let scored: Variant[];
+  let encoded: EncodedSentence[];
+  try {
+    scored = variants(req.sentence, req.method, model.placeholders, req.maxSpan);
+    encoded = [req.sentence, ...scored.map((v) => v.text)].map((s) => model.tokenizer.encode(s));
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  let logits: Float32Array;
+  try {
+    logits = await runRows(model, encoded);
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+    return;
+  }
+  const pAcceptable = encoded.map((_, i) => probabilities(logits, i, model.temperature)[1]);
+  const suspects = rankSuspects(req.sentence, pAcceptable[0], scored, pAcceptable.slice(1));
+  post({ type: 'attribution', id: req.id, pAcceptable: pAcceptable[0], suspects, variants: scored.length, inferMs: performance.now() - t0 });
+}
+
 async function predict(req: PredictRequest): Promise<void> {
   if (!loaded) {
     post({ type: 'error', id: req.id, kind: 'protocol', message: 'predict before the model was loaded' });
     return;
   }
-  const { session, tokenizer, batchSize, temperature } = loaded;
+  const model = loaded;
+  const { tokenizer, batchSize, temperature } = model;
   const t0 = performance.now();
   let encoded: EncodedSentence[];
   try {
@@ -85,7 +157,6 @@ async function predict(req: PredictRequest): Promise<void> {
   const order = lengthOrder(encoded);
   const pAcceptable = new Float64Array(encoded.length);
   const pUnacceptable = new Float64Array(encoded.length);
-  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
   let batches = 0;
   for (let start = 0; start < order.length; start += batchSize) {
     if (stopping) return; // the service has already settled this request
@@ -95,31 +166,15 @@ async function predict(req: PredictRequest): Promise<void> {
       return;
     }
     const rows = order.slice(start, start + batchSize);
-    const batch = tokenizer.pad(rows.map((r) => encoded[r]));
-    const feeds: Record<string, ort.Tensor> = { input_ids: tensor(batch.inputIds, batch.batch, batch.sequence) };
-    if (session.inputNames.includes('attention_mask')) feeds.attention_mask = tensor(batch.attentionMask, batch.batch, batch.sequence);
-    if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor(batch.tokenTypeIds, batch.batch, batch.sequence);
     let logits: Float32Array;
     try {
-      const out = await session.run(feeds);
-      const t = out[outputName];
-      if (!t || t.dims.length !== 2 || t.dims[0] !== batch.batch || t.dims[1] !== 2) {
-        throw new Error(`output "${outputName}" has shape [${t?.dims.join(', ')}], expected [${batch.batch}, 2]`);
-      }
-      logits = t.data as Float32Array;
+      logits = await runRows(model, rows.map((r) => encoded[r]));
     } catch (e) {
       post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
       return;
     }
     rows.forEach((r, i) => {
-      // Softmax over two temperature-scaled logits, computed stably in float64.
-      const a = logits[2 * i] / temperature;
-      const b = logits[2 * i + 1] / temperature;
-      const m = Math.max(a, b);
-      const ea = Math.exp(a - m);
-      const eb = Math.exp(b - m);
-      pUnacceptable[r] = ea / (ea + eb);
-      pAcceptable[r] = eb / (ea + eb);
+      [pUnacceptable[r], pAcceptable[r]] = probabilities(logits, i, temperature);
     });
     batches++;
     await yieldToMessages();
@@ -139,7 +194,8 @@ async function drain(): Promise<void> {
         continue;
       }
       runningId = req.id;
-      await predict(req);
+      if (req.type === 'predict') await predict(req);
+      else await attribute(req);
       runningId = null;
     }
   } finally {
@@ -164,6 +220,7 @@ function onMessage(message: MainToWorker): void {
       void load(message);
       break;
     case 'predict':
+    case 'attribute':
       queue.push(message);
       void drain();
       break;

@@ -1,0 +1,144 @@
+// Which words make a flagged sentence unacceptable: variants of the sentence with one word (or a short run
+// of words) removed or replaced by a placeholder token are scored with the sentence itself, and words are
+// ranked by how much P(acceptable) rises without them. Pure functions; the inference worker runs them
+// (inferenceWorker.ts) so that the model calls stay off the editor's thread. The method was chosen by
+// measurement on held-out corrupted prose (bench/attribution.ts, docs/benchmarks.md).
+
+/** How a word is taken out of the sentence. */
+export type AttributionMethod = 'delete' | 'mask' | 'unk';
+
+export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ['delete', 'mask', 'unk'];
+
+/** The method the product uses (best top-1 hit rate on held-out corrupted prose, docs/benchmarks.md). */
+export const DEFAULT_ATTRIBUTION_METHOD: AttributionMethod = 'delete';
+
+/** Longest run of consecutive words taken out as one span; 2 covers swapped and doubled words. */
+export const DEFAULT_MAX_SPAN = 2;
+
+export interface CharRange {
+  /** [start, end) in UTF-16 code units of the sentence. */
+  start: number;
+  end: number;
+}
+
+export interface WordSpan extends CharRange {
+  text: string;
+}
+
+export interface Variant extends CharRange {
+  /** The sentence with the words in [start, end) taken out. */
+  text: string;
+  /** Words in the span. */
+  words: number;
+}
+
+export interface Suspect extends CharRange {
+  /** The words of the sentence in [start, end). */
+  text: string;
+  /** P(acceptable) of the variant without these words, minus P(acceptable) of the sentence. */
+  delta: number;
+}
+
+export interface Placeholders {
+  /** The tokenizer's mask token, e.g. "[MASK]" for BERT and "<mask>" for MPNet; null when it has none. */
+  mask: string | null;
+  /** The tokenizer's unknown token, e.g. "[UNK]". */
+  unk: string | null;
+}
+
+// Letters and digits, with inner apostrophes ("don't", "you're") kept in the word: taking out half of a
+// contraction leaves a different error behind, not none.
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
+
+export function words(sentence: string): WordSpan[] {
+  return [...sentence.matchAll(WORD)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, text: m[0] }));
+}
+
+/** The sentence without [start, end): one space (the one before, else the one after) goes with the words. */
+function without(sentence: string, start: number, end: number): string {
+  if (start > 0 && /\s/.test(sentence[start - 1])) start--;
+  else if (end < sentence.length && /\s/.test(sentence[end])) end++;
+  return sentence.slice(0, start) + sentence.slice(end);
+}
+
+/**
+ * One variant per run of 1..maxSpan consecutive words. Throws when the method needs a placeholder token the
+ * tokenizer does not have.
+ */
+export function variants(sentence: string, method: AttributionMethod, placeholders: Placeholders, maxSpan = DEFAULT_MAX_SPAN): Variant[] {
+  if (!Number.isInteger(maxSpan) || maxSpan < 1) throw new RangeError(`maxSpan must be a positive integer, got ${maxSpan}`);
+  const placeholder = method === 'mask' ? placeholders.mask : method === 'unk' ? placeholders.unk : '';
+  if (placeholder === null) throw new Error(`the tokenizer has no ${method} token; use the "delete" method`);
+  const ws = words(sentence);
+  const out: Variant[] = [];
+  for (let n = 1; n <= maxSpan; n++) {
+    for (let i = 0; i + n <= ws.length; i++) {
+      const start = ws[i].start;
+      const end = ws[i + n - 1].end;
+      // A placeholder per word keeps the sentence's length, so the model sees a gap of the right size.
+      const text =
+        method === 'delete' ? without(sentence, start, end) : sentence.slice(0, start) + Array(n).fill(placeholder).join(' ') + sentence.slice(end);
+      out.push({ start, end, text, words: n });
+    }
+  }
+  return out;
+}
+
+/**
+ * Spans ranked by how much P(acceptable) rises without them, largest first; only spans that raise it.
+ * A longer span ranks above a shorter one inside it only when it raises P by `longerSpanMargin` more,
+ * so that one clear word is not hidden behind the two-word span around it.
+ */
+export function rankSuspects(sentence: string, base: number, scored: readonly Variant[], pAcceptable: ArrayLike<number>, longerSpanMargin = 0.05): Suspect[] {
+  if (scored.length !== pAcceptable.length) throw new RangeError(`${scored.length} variants but ${pAcceptable.length} scores`);
+  const all = scored
+    .map((v, i) => ({ start: v.start, end: v.end, text: sentence.slice(v.start, v.end), delta: pAcceptable[i] - base, words: v.words }))
+    .filter((s) => s.delta > 0)
+    .map((s) => ({ ...s, rankKey: s.delta - (s.words - 1) * longerSpanMargin }))
+    .sort((a, b) => b.rankKey - a.rankKey || a.start - b.start);
+  return all.map(({ start, end, text, delta }) => ({ start, end, text, delta }));
+}
+
+/** Drops suspects that overlap a better-ranked one, so a list shows distinct places; keeps at most `limit`. */
+export function distinctSuspects(ranked: readonly Suspect[], limit = 3): Suspect[] {
+  const out: Suspect[] = [];
+  for (const s of ranked) {
+    if (out.length >= limit) break;
+    if (!out.some((o) => s.start < o.end && o.start < s.end)) out.push(s);
+  }
+  return out;
+}
+
+export interface Clarity {
+  /** The top suspect must raise P(acceptable) by at least this much. */
+  minDelta: number;
+  /** …and by at least this factor more than the next distinct suspect. */
+  ratio: number;
+}
+
+export const DEFAULT_CLARITY: Clarity = { minDelta: 0.15, ratio: 2 };
+
+/** The suspect a diagnostic may narrow to: one place clearly ahead of the rest, else null. */
+export function clearSuspect(distinct: readonly Suspect[], clarity: Clarity = DEFAULT_CLARITY): Suspect | null {
+  const [top, next] = distinct;
+  if (!top || top.delta < clarity.minDelta) return null;
+  if (next && top.delta < clarity.ratio * next.delta) return null;
+  return top;
+}
+
+/** Whether a suspect points at an edit in [start, end); an empty edit (a dropped word) is hit by either neighbour. */
+export function overlapsEdit(s: CharRange, edit: CharRange): boolean {
+  if (edit.start === edit.end) return s.start <= edit.start + 1 && edit.start <= s.end;
+  return s.start < edit.end && edit.start < s.end;
+}
+
+/** The mask and unknown tokens named in a model folder's tokenizer_config.json (a string or an AddedToken object). */
+export function placeholdersOf(tokenizerConfig: object): Placeholders {
+  const token = (key: string): string | null => {
+    const v = (tokenizerConfig as Record<string, unknown>)[key];
+    if (typeof v === 'string') return v;
+    const content = (v as { content?: unknown } | null | undefined)?.content;
+    return typeof content === 'string' ? content : null;
+  };
+  return { mask: token('mask_token'), unk: token('unk_token') };
+}

@@ -18,7 +18,7 @@ export function probabilityBar(pAcceptable: number, cells = 10): string {
 export function probabilityMeaning(model: ModelInfo): string {
   const c = model.calibration;
   return c.fitted
-    ? `P is a calibrated probability (temperature ${c.temperature.toFixed(2)}, fitted on ${c.fittedOn ?? 'validation data'}): on text like that, about 8 in 10 sentences scored 0.8 are acceptable.`
+    ? `P is a calibrated probability (temperature ${c.temperature.toFixed(2)}; fitted on ${c.fittedOn ?? 'validation data'}): on text like that, about 8 in 10 sentences scored 0.8 are acceptable.`
     : 'P is the model\'s raw softmax output, not calibrated (this model folder predates calibration): read it as a score, not a frequency.';
 }
 
@@ -29,7 +29,7 @@ export function hoverMarkdown(s: CheckedSentence, model: ModelInfo, explicitThre
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**cola-bert** — ${verdict}\n\n`);
   md.appendMarkdown(`\`${probabilityBar(s.pAcceptable)}\` P(acceptable) = **${s.pAcceptable.toFixed(2)}** · P(unacceptable) = ${s.pUnacceptable.toFixed(2)}\n\n`);
-  md.appendMarkdown(`${probabilityMeaning(model)} Flagged below ${threshold.value} (${thresholdSourceText(threshold.source, model.calibration)}).\n\n`);
+  md.appendMarkdown(`${probabilityMeaning(model)} Flagged below ${threshold.value} (${thresholdSourceText(threshold.source)}).\n\n`);
   if (s.masked) md.appendMarkdown('Code, math and URLs in this sentence were read as a placeholder word.\n\n');
   md.appendMarkdown(`Model \`${model.name}\` (${model.baseModel}${model.quantized ? ', int8' : ''}) · CoLA holdout MCC ${describeHoldout(model.holdout)}`);
   return md;

@@ -306,7 +306,7 @@ export async function runCheck(argv: readonly string[], io: CheckIo = process): 
       const threshold = chooseThreshold(args.threshold, service.model.calibration);
       io.stderr.write(
         `${flagged} of ${judged} sentences flagged in ${args.files.length} file(s)${failed ? ` (${failed} could not be checked)` : ''} by ${model} in ${seconds.toFixed(2)} s ` +
-          `(P(acceptable) below ${threshold.value}: ${thresholdSourceText(threshold.source, service.model.calibration)})\n`,
+          `(P(acceptable) below ${threshold.value}: ${thresholdSourceText(threshold.source)})\n`,
       );
     }
     return checkExitCode(report, flagged);

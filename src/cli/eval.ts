@@ -99,9 +99,9 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     } else {
       const c = m.confusion;
       const recorded = service.model.holdout === null ? '' : `   (recorded holdout MCC ${describeHoldout(service.model.holdout)})`;
-      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'}, temperature ${service.model.calibration.temperature})`);
+      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'}, temperature ${service.model.calibration.temperature.toFixed(3)})`);
       writeLine(io.stdout, `data       ${dataFile} (${m.n} sentences)`);
-      writeLine(io.stdout, `threshold  ${threshold.value} (${thresholdSourceText(threshold.source, service.model.calibration)})`);
+      writeLine(io.stdout, `threshold  ${threshold.value} (${thresholdSourceText(threshold.source)})`);
       writeLine(io.stdout, `MCC        ${m.mcc.toFixed(4)}${recorded}`);
       writeLine(io.stdout, `accuracy   ${m.accuracy.toFixed(4)}`);
       writeLine(io.stdout, `confusion  tp ${c.tp}  tn ${c.tn}  fp ${c.fp}  fn ${c.fn}   (positive = acceptable)`);

@@ -193,9 +193,7 @@ export interface Calibration {
   threshold: number;
   /** False when cola-bert.json has no calibration block (the values above are then the uncalibrated defaults). */
   fitted: boolean;
-  /** The share of clean sentences the threshold was chosen to flag at most, when the trainer recorded it. */
-  maxFalseAlarm?: number;
-  /** What the temperature was fitted on, in the trainer's words. */
+  /** What the temperature and the threshold were fitted on, in the trainer's words. */
   fittedOn?: string;
 }
 
@@ -208,7 +206,6 @@ export function calibrationOf(meta: ModelMetadata): Calibration {
     temperature: c.temperature,
     threshold: c.threshold,
     fitted: true,
-    ...(isFiniteNumber(c.max_false_alarm) ? { maxFalseAlarm: c.max_false_alarm } : {}),
     ...(typeof c.fitted_on === 'string' && c.fitted_on ? { fittedOn: c.fitted_on } : {}),
   };
 }

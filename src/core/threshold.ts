@@ -39,14 +39,12 @@ export function userThreshold(inspected: InspectedSetting | undefined, effective
 }
 
 /** Where the threshold came from, in words for hovers and CLI output. */
-export function thresholdSourceText(source: ThresholdSource, calibration: Calibration): string {
+export function thresholdSourceText(source: ThresholdSource): string {
   switch (source) {
     case 'setting':
       return 'your setting';
     case 'model':
-      return calibration.maxFalseAlarm === undefined
-        ? "the model's, from cola-bert.json"
-        : `the model's, chosen on validation for ≤ ${+(calibration.maxFalseAlarm * 100).toFixed(1)}% false alarms on clean prose`;
+      return "the model's, from its cola-bert.json";
     case 'default':
       return 'the default; this model has no calibration';
   }

@@ -3,6 +3,7 @@
 // extension, so a CI run flags what the editor flags. Exit 1 when anything is flagged, 0 when clean,
 // 2 on errors (bad arguments, unusable model, unreadable file, a file that could not be checked). One
 // file's failure is its own: the others are still checked and reported.
+import { distinctSuspects, sourceRangeOf } from '../core/attribution';
 import { createExtractor, DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckOptions, type Extractor, type SkippedPart } from '../core/documentChecker';
 import { InferenceError, InferenceService } from '../core/inference';
 import { UNCALIBRATED } from '../core/modelFolder';
@@ -31,7 +32,10 @@ Options:
                      calibration; ${UNCALIBRATED.threshold} for a model folder without one)
   --all              list every sentence, not only flagged ones
   --json             print {"files":[{"path","sentences":[{"range","text","pAcceptable","flagged"}]}]}
-                     (a file with unchecked parts also has "skipped":[{"reason","range","detail"}])
+                     (a flagged sentence also has "suspects":[{"range","text","delta"}]: the words whose
+                     removal raises P(acceptable) most, by delta; a file with unchecked parts also has
+                     "skipped":[{"reason","range","detail"}])
+  --no-suspects      skip finding the suspect words (one extra model run per flagged sentence)
   --fp32             run model.onnx even when model.int8.onnx exists
   --headings         judge headings too      --tables   judge table cells too
   --min-words N      skip sentences with fewer words (default ${DEFAULT_CHECK_OPTIONS.minWords})
@@ -51,6 +55,8 @@ export interface CheckArgs {
   threshold?: number;
   all: boolean;
   json: boolean;
+  /** Find the suspect words of flagged sentences (on unless --no-suspects). */
+  suspects: boolean;
   fp32: boolean;
   headings: boolean;
   tables: boolean;
@@ -68,7 +74,7 @@ function numberArg(flag: string, value: string | undefined, check: (n: number) =
 }
 
 export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
-  const a: Partial<CheckArgs> & { files: string[] } = { files: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES, all: false, json: false, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
+  const a: Partial<CheckArgs> & { files: string[] } = { files: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES, all: false, json: false, suspects: true, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
   let filesOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -121,6 +127,9 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
       case '--json':
         a.json = noValue();
         break;
+      case '--no-suspects':
+        a.suspects = !noValue();
+        break;
       case '--fp32':
         a.fp32 = noValue();
         break;
@@ -140,11 +149,34 @@ export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
   return a as CheckArgs;
 }
 
+export interface SuspectJson {
+  /** In the file, so an editor or CI annotation can point at the words. */
+  range: Range;
+  /** The words as the model read them. */
+  text: string;
+  /** How much P(acceptable) rises without them. */
+  delta: number;
+}
+
 export interface CheckedSentenceJson {
   range: Range;
   text: string;
   pAcceptable: number;
   flagged: boolean;
+  /** Flagged sentences only: up to three distinct places, best first. */
+  suspects?: SuspectJson[];
+}
+
+/** Up to three distinct suspect places of a flagged sentence, located in the file. */
+async function suspectsOf(service: InferenceService, sentence: { text: string; start: number; end: number }, text: string, index: LineIndex): Promise<SuspectJson[]> {
+  const attribution = await service.attribute(sentence.text);
+  const out: SuspectJson[] = [];
+  for (const s of distinctSuspects(attribution.suspects, 3)) {
+    // A suspect the source does not hold in order (inside masked code) has no place to point at.
+    const where = sourceRangeOf(s, sentence.text, text, sentence.start, sentence.end);
+    if (where) out.push({ range: index.range(where.start, where.end), text: s.text, delta: s.delta });
+  }
+  return out;
 }
 
 export interface SkippedJson {
@@ -237,13 +269,24 @@ export async function checkFiles(
       continue;
     }
     judged += result.sentences.length;
-    const sentences = result.sentences
+    const index = new LineIndex(text);
+    const sentences: CheckedSentenceJson[] = result.sentences
       .filter((s) => args.all || s.flagged)
       .map((s) => ({ range: s.range, text: s.text, pAcceptable: s.pAcceptable, flagged: s.flagged }));
+    try {
+      // All at once: the service spreads the attributions over its workers.
+      const flaggedOnes = result.sentences.filter((s) => s.flagged);
+      const found = args.suspects ? await Promise.all(flaggedOnes.map((s) => suspectsOf(service, s, text, index))) : [];
+      let k = 0;
+      if (args.suspects) for (const json of sentences) if (json.flagged) json.suspects = found[k++];
+    } catch (e) {
+      if (!service.alive) throw stopped(file, e, report.files.length, args.files.length);
+      report.files.push({ path: file, sentences: [], error: failureText(e) });
+      continue;
+    }
     flagged += result.sentences.filter((s) => s.flagged).length;
     const entry: CheckReport['files'][number] = { path: file, sentences };
     if (result.skipped.length) {
-      const index = new LineIndex(text);
       entry.skipped = result.skipped.map((k) => ({ reason: k.reason, range: index.range(k.start, k.end), detail: k.detail }));
     }
     report.files.push(entry);
@@ -267,6 +310,10 @@ function formatText(report: CheckReport): string {
     for (const s of f.sentences) {
       const where = `${f.path}:${s.range.start.line + 1}:${s.range.start.character + 1}`;
       lines.push(`${where}: ${s.flagged ? 'possibly ungrammatical' : 'ok'} (P(acceptable) = ${s.pAcceptable.toFixed(2)}) ${s.text}`);
+      if (s.suspects?.length) {
+        const list = s.suspects.map((k) => `“${k.text}” at ${k.range.start.line + 1}:${k.range.start.character + 1} (P +${k.delta.toFixed(2)} without it)`);
+        lines.push(`  suspect words: ${list.join(', ')}`);
+      }
     }
   }
   return lines.length ? lines.join('\n') + '\n' : '';

@@ -142,3 +142,35 @@ export function placeholdersOf(tokenizerConfig: object): Placeholders {
   };
   return { mask: token('mask_token'), unk: token('unk_token') };
 }
+
+/**
+ * Where a suspect of `sentence` (the text the model read) lies in `source`, the document text the sentence was
+ * extracted from ([sourceStart, sourceEnd)). The model's text has whitespace collapsed, markup removed and
+ * code or URLs replaced, so the words are matched in order (case-insensitively) rather than by offset; null
+ * when the suspect's words are not found in order in the source.
+ */
+export function sourceRangeOf(suspect: CharRange, sentence: string, source: string, sourceStart: number, sourceEnd: number): CharRange | null {
+  const sentenceWords = words(sentence);
+  const first = sentenceWords.findIndex((w) => w.end > suspect.start);
+  let last = -1;
+  sentenceWords.forEach((w, i) => {
+    if (w.start < suspect.end) last = i;
+  });
+  if (first === -1 || last < first) return null;
+  const sourceWords = words(source.slice(sourceStart, sourceEnd));
+  // Greedy in-order alignment: a source word that the model did not read (a link target, say) is skipped.
+  const at = new Array<WordSpan | undefined>(sentenceWords.length);
+  let j = 0;
+  for (let i = 0; i <= last; i++) {
+    const want = sentenceWords[i].text.toLowerCase();
+    let k = j;
+    while (k < sourceWords.length && sourceWords[k].text.toLowerCase() !== want) k++;
+    if (k === sourceWords.length) continue; // not in the source (a placeholder for masked code): stay put
+    at[i] = sourceWords[k];
+    j = k + 1;
+  }
+  const a = at[first];
+  const b = at[last];
+  if (!a || !b) return null;
+  return { start: sourceStart + a.start, end: sourceStart + b.end };
+}

@@ -5,6 +5,7 @@ import {
   overlapsEdit,
   placeholdersOf,
   rankSuspects,
+  sourceRangeOf,
   variants,
   words,
   type Suspect,
@@ -164,5 +165,25 @@ describe('attribution in the inference worker (tiny random BERT)', function () {
     await assert.rejects(p, (e) => isAbortError(e));
     const ok = await service.attribute('An aborted sentence is here now.');
     assert.ok(ok.variants > 0);
+  });
+});
+
+describe('attribution: suspects back in the source', () => {
+  it('finds the words in markup, collapsed whitespace and after skipped link targets', () => {
+    const source = 'Intro. The **children**\n  was [playing](https://was.example/) in the garden.';
+    const sentenceStart = source.indexOf('The');
+    const sentence = 'The children was playing in the garden.';
+    const was = { start: sentence.indexOf('was'), end: sentence.indexOf('was') + 3 };
+    const r = sourceRangeOf(was, sentence, source, sentenceStart, source.length);
+    assert.ok(r);
+    assert.equal(source.slice(r.start, r.end), 'was');
+    assert.equal(r.start, source.indexOf('was'));
+    const two = { start: sentence.indexOf('playing'), end: sentence.indexOf(' in') + 3 };
+    const r2 = sourceRangeOf(two, sentence, source, sentenceStart, source.length)!;
+    assert.equal(source.slice(r2.start, r2.end), 'playing](https://was.example/) in');
+  });
+
+  it('is null when the words are not in the source', () => {
+    assert.equal(sourceRangeOf({ start: 0, end: 4 }, 'code is here', 'the `x` is here', 0, 15), null);
   });
 });

@@ -11,11 +11,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { checkExitCode, checkFiles, CheckStoppedError, parseCheckArgs, runCheck, type CheckArgs, type CheckReport } from '../../src/cli/check';
+import { distinctSuspects, words } from '../../src/core/attribution';
 import { createExtractor, type Extractor } from '../../src/core/documentChecker';
 import { InferenceService } from '../../src/core/inference';
 import { run as runEval } from '../../src/cli/eval';
 import { readColaTsv, type ColaExample } from '../../src/core/cola';
 import { binaryMetrics, labelOf } from '../../src/core/metrics';
+import { LineIndex } from '../../src/core/positions';
 import { CRASH_SENTENCE } from './helpers/crashSentence';
 import { tinyModel } from './helpers/tinyModel';
 
@@ -228,7 +230,7 @@ describe('cola-bert check: with a model', function () {
     assert.equal(sentences.length, 8);
     const lines = source.split('\n');
     for (const s of sentences) {
-      assert.deepEqual(Object.keys(s).sort(), ['flagged', 'pAcceptable', 'range', 'text']);
+      assert.deepEqual(Object.keys(s).sort(), ['flagged', 'pAcceptable', 'range', 'suspects', 'text']);
       assert.equal(s.flagged, true);
       assert.ok(s.pAcceptable > 0 && s.pAcceptable < 1);
       assert.ok(lines[s.range.start.line].slice(s.range.start.character).startsWith(s.text.split(' ')[0]));
@@ -245,6 +247,38 @@ describe('cola-bert check: with a model', function () {
     const expected = (JSON.parse((await check([file, '--model', model, '--all', '--json', '--threshold', String(t)])).stdout) as CheckReport).files[0].sentences.filter((s) => s.pAcceptable < t);
     assert.deepEqual((JSON.parse(flagged.stdout) as CheckReport).files[0].sentences, expected);
     assert.equal(flagged.code, expected.length ? 1 : 0);
+  });
+
+  it('names the suspect words of each flagged sentence: where they are in the file, and how much P rises without them', async () => {
+    const file = path.join(fixtures, 'lists-quotes.md');
+    const source = readFileSync(file, 'utf8');
+    const index = new LineIndex(source);
+    const r = await check([file, '--model', model, '--json', '--threshold', '1']);
+    const sentences = (JSON.parse(r.stdout) as CheckReport).files[0].sentences;
+    const service = await InferenceService.open(model);
+    try {
+      let seen = 0;
+      for (const s of sentences) {
+        const expected = distinctSuspects((await service.attribute(s.text)).suspects, 3);
+        assert.ok(s.suspects && s.suspects.length <= 3);
+        assert.deepEqual(s.suspects.map((k) => k.text), expected.map((k) => k.text).slice(0, s.suspects.length), s.text);
+        for (const [i, k] of s.suspects.entries()) {
+          seen++;
+          assert.ok(Math.abs(k.delta - expected[i].delta) < 1e-6 && k.delta > 0);
+          const inFile = source.slice(index.offset(k.range.start), index.offset(k.range.end));
+          assert.deepEqual(words(inFile).map((w) => w.text.toLowerCase()), words(k.text).map((w) => w.text.toLowerCase()), `${inFile} vs ${k.text}`);
+        }
+      }
+      assert.ok(seen > 0, 'the random model finds some words that raise P');
+    } finally {
+      await service.dispose();
+    }
+    const unflagged = await check([file, '--model', model, '--json', '--all', '--threshold', '0']);
+    assert.ok((JSON.parse(unflagged.stdout) as CheckReport).files[0].sentences.every((s) => !('suspects' in s)), 'only flagged sentences get suspects');
+    const off = await check([file, '--model', model, '--json', '--threshold', '1', '--no-suspects']);
+    assert.ok((JSON.parse(off.stdout) as CheckReport).files[0].sentences.every((s) => !('suspects' in s)), '--no-suspects');
+    const text = await check([file, '--model', model, '--threshold', '1']);
+    assert.match(text.stdout, /^ {2}suspect words: “[^”]+” at \d+:\d+ \(P \+0\.\d\d without it\)/m);
   });
 
   it('prints file:line:column lines without --json', async () => {
@@ -398,7 +432,7 @@ describe('cola-bert check: with a model', function () {
           const rendered = renderAsMarkdown(examples);
           const md = path.join(tmp, 'out_of_domain_dev.md');
           writeFileSync(md, rendered.markdown);
-          const r = await check([md, '--model', dir!, '--all', '--json', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
+          const r = await check([md, '--model', dir!, '--all', '--json', '--no-suspects', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
           assert.notEqual(r.code, 2, r.stderr);
           const sentences = (JSON.parse(r.stdout) as CheckReport).files[0].sentences;
 
@@ -425,7 +459,7 @@ describe('cola-bert check: with a model', function () {
           const wholeMd = path.join(tmp, 'single-sentence.md');
           const wholeRendered = renderAsMarkdown(whole);
           writeFileSync(wholeMd, wholeRendered.markdown);
-          const r2 = await check([wholeMd, '--model', dir!, '--all', '--json', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
+          const r2 = await check([wholeMd, '--model', dir!, '--all', '--json', '--no-suspects', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
           const wholeSentences = (JSON.parse(r2.stdout) as CheckReport).files[0].sentences;
           assert.deepEqual(wholeSentences.map((s) => s.range.start.line), wholeRendered.lineOf);
           const checkMetrics = binaryMetrics(

@@ -1,8 +1,12 @@
 // Hover on any judged sentence (flagged or not): P(acceptable), P(unacceptable), a small bar, what P
 // means, the threshold in use and where it came from, the model and the holdout MCC of the file that runs.
+// On a flagged sentence it also shows the suspect words, computed on demand in the inference worker
+// (InferenceService.attribute, cached per sentence and model).
 import * as vscode from 'vscode';
+import { distinctSuspects } from './core/attribution';
 import type { CheckedSentence } from './core/documentChecker';
-import type { ModelInfo } from './core/inference';
+import { isAbortError, type Attribution, type ModelInfo } from './core/inference';
+import { emphasizeSuspects, suspectLines } from './core/suspectMarkdown';
 import { describeHoldout } from './core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from './core/threshold';
 import type { DiagnosticsController } from './diagnostics';
@@ -23,7 +27,7 @@ export function probabilityMeaning(model: ModelInfo): string {
 }
 
 /** `explicitThreshold`: the user's setting, or undefined when unset (the model's threshold then applies). */
-export function hoverMarkdown(s: CheckedSentence, model: ModelInfo, explicitThreshold: number | undefined): vscode.MarkdownString {
+export function hoverMarkdown(s: CheckedSentence, model: ModelInfo, explicitThreshold: number | undefined, attribution?: Attribution): vscode.MarkdownString {
   const threshold = chooseThreshold(explicitThreshold, model.calibration);
   const verdict = s.ignored ? 'ignored (you chose to ignore this sentence)' : s.flagged ? `possibly ungrammatical (below ${threshold.value})` : 'acceptable';
   const md = new vscode.MarkdownString(undefined, true);
@@ -31,6 +35,12 @@ export function hoverMarkdown(s: CheckedSentence, model: ModelInfo, explicitThre
   md.appendMarkdown(`\`${probabilityBar(s.pAcceptable)}\` P(acceptable) = **${s.pAcceptable.toFixed(2)}** · P(unacceptable) = ${s.pUnacceptable.toFixed(2)}\n\n`);
   md.appendMarkdown(`${probabilityMeaning(model)} Flagged below ${threshold.value} (${thresholdSourceText(threshold.source)}).\n\n`);
   if (s.masked) md.appendMarkdown('Code, math and URLs in this sentence were read as a placeholder word.\n\n');
+  if (attribution) {
+    const suspects = distinctSuspects(attribution.suspects, 3);
+    md.appendMarkdown(`**Suspect words**: ${emphasizeSuspects(s.text, suspects)}\n\n`);
+    for (const line of suspectLines(suspects, attribution.pAcceptable)) md.appendMarkdown(`- ${line}\n`);
+    md.appendMarkdown('\n');
+  }
   md.appendMarkdown(`Model \`${model.name}\` (${model.baseModel}${model.quantized ? ', int8' : ''}) · CoLA holdout MCC ${describeHoldout(model.holdout)}`);
   return md;
 }
@@ -42,11 +52,24 @@ export class SentenceHoverProvider implements vscode.HoverProvider {
     private readonly threshold: (doc: vscode.TextDocument) => number | undefined,
   ) {}
 
-  provideHover(doc: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+  async provideHover(doc: vscode.TextDocument, position: vscode.Position, token?: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
     const service = this.models.service;
     const s = service && this.diagnostics.sentenceAt(doc, position);
     if (!service || !s) return undefined;
     const range = new vscode.Range(s.range.start.line, s.range.start.character, s.range.end.line, s.range.end.character);
-    return new vscode.Hover(hoverMarkdown(s, service.model, this.threshold(doc)), range);
+    let attribution: Attribution | undefined;
+    if (s.flagged && !s.ignored) {
+      const abort = new AbortController();
+      const cancel = token?.onCancellationRequested(() => abort.abort());
+      try {
+        attribution = await service.attribute(s.text, { signal: abort.signal });
+      } catch (e) {
+        if (isAbortError(e)) return undefined;
+        // The probabilities are still worth showing when attribution fails (the crash is reported elsewhere).
+      } finally {
+        cancel?.dispose();
+      }
+    }
+    return new vscode.Hover(hoverMarkdown(s, service.model, this.threshold(doc), attribution), range);
   }
 }

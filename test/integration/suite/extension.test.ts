@@ -122,6 +122,9 @@ describe('cola-bert extension (integration)', () => {
       const text = hoverText(hovers);
       assert.match(text, /P\(acceptable\)/, `hover over "${sentence}": ${text}`);
       assert.match(text, /P\(unacceptable\)/, `hover over "${sentence}": ${text}`);
+      // Suspect words only where the sentence is flagged, computed in the inference worker on hover.
+      if (sentence === unacceptable) assert.match(text, /Suspect words.*(\*\*[^*]+\*\*|No single word)/s, `hover over "${sentence}": ${text}`);
+      else assert.doesNotMatch(text, /Suspect words/, `hover over "${sentence}": ${text}`);
     }
   });
 

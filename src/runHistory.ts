@@ -24,6 +24,8 @@ export interface RunRecord {
   seconds: number;
   trainSize?: number;
   totalSteps?: number;
+  /** Above 0 when the last part of the run was a resume from a checkpoint. */
+  startStep?: number;
   outputDir: string;
   /** The model folder exists (the run finished and exported). */
   exported: boolean;
@@ -61,6 +63,7 @@ export function recordFromSnapshot(snap: RunSnapshot, outputDir: string, started
     seconds: s.done?.elapsedS ?? s.lastStep?.elapsedS ?? (finishedAt.getTime() - startedAt.getTime()) / 1000,
     trainSize: s.started?.train_size,
     totalSteps: s.started?.total_steps,
+    startStep: s.started?.start_step,
     outputDir,
     exported: !!s.exported && snap.outcome === 'done',
     checkpoint: s.cancelled?.checkpoint ?? s.checkpoint?.path ?? null,
@@ -68,6 +71,12 @@ export function recordFromSnapshot(snap: RunSnapshot, outputDir: string, started
     metrics: { holdout: s.holdout, epochs: s.epochs.slice().sort((a, b) => a.epoch - b.epoch) },
     loss,
   };
+}
+
+/** What a finished CPU run measured, for the next run's estimate; a resumed run's seconds cover only its last part, so it has none. */
+function cpuSamplesPerSecond(r: RunRecord): number | undefined {
+  if (r.outcome !== 'done' || r.device !== 'cpu' || !r.trainSize || !(r.seconds > 0) || (r.startStep ?? 0) > 0) return undefined;
+  return (r.trainSize * r.form.epochs) / r.seconds;
 }
 
 export function toHistoryEntry(r: RunRecord): HistoryEntry {
@@ -87,6 +96,7 @@ export function toHistoryEntry(r: RunRecord): HistoryEntry {
     holdoutAccuracy: r.metrics.holdout?.accuracy ?? null,
     bestValMcc: best,
     hasModel: r.exported,
+    cpuSamplesPerSecond: cpuSamplesPerSecond(r),
   };
 }
 

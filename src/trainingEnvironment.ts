@@ -104,7 +104,9 @@ export class TrainingEnvironment {
       cuda: env.cuda,
       device,
       cpuThreads: env.cpu_threads,
-      message: gpu ? undefined : 'No GPU visible to torch: training runs on the CPU. The offline default all-minilm-l6-v2 trains much faster than bert-base-uncased there.',
+      bf16Cpu: env.bf16_cpu,
+      hub: env.hub ? { reachable: env.hub.reachable, defaultModel: env.hub.default_model, defaultModelCached: env.hub.default_model_cached } : undefined,
+      message: gpu ? undefined : 'No GPU visible to torch: training runs on the CPU, where all-minilm-l6-v2 trains about 8 times faster than bert-base-uncased.',
       trusted: ignoredUntrusted ? false : undefined,
     };
   }

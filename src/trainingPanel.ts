@@ -11,10 +11,13 @@ import { makeNonce, panelHtml } from './panelHtml';
 import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from './runHistory';
 import { TrainingEnvironment } from './trainingEnvironment';
 import { trainerStarter, TrainingSession, type SessionUpdate } from './trainingSession';
-import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
+import { degenerateModel } from './core/degenerateModel';
+import { checkToHost, checkToWebview, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
+/** Per workspace (workspaceState): the form as last typed, and the last run's snapshot for its result after a reload. */
 const FORM_KEY = 'cola-bert.training.form';
+const LAST_RUN_FILE = 'last-training-run.json';
 
 export interface TrainingPanelDeps {
   log: vscode.LogOutputChannel;
@@ -165,6 +168,9 @@ export class TrainingController implements vscode.Disposable {
       case 'start':
         await this.start(msg.form);
         return;
+      case 'formChanged':
+        await this.context.workspaceState.update(FORM_KEY, msg.form);
+        return;
       case 'resume':
         if (this.envView.status !== 'ready') await this.checkEnvironment();
         this.runStartedAt = new Date();
@@ -175,6 +181,7 @@ export class TrainingController implements vscode.Disposable {
         return;
       case 'useModel': {
         const dir = await this.exportedDir();
+        if (!(await this.confirmUse())) return;
         await this.deps.useModel(dir);
         void vscode.window.showInformationMessage(`cola-bert: diagnostics now use the model in ${dir}.`);
         return;
@@ -215,8 +222,53 @@ export class TrainingController implements vscode.Disposable {
     }
   }
 
+  /** A degenerate model (src/core/degenerateModel.ts) is switched to only after a modal yes. */
+  private async confirmUse(): Promise<boolean> {
+    const holdout = [...(this.session.snapshot?.events ?? [])].reverse().find((e) => e.event === 'holdout');
+    const verdict = holdout && holdout.event === 'holdout' ? degenerateModel(holdout) : null;
+    if (!verdict) return true;
+    const answer = await vscode.window.showWarningMessage(`This model learned nothing useful: ${verdict.reason}. Use it for diagnostics anyway?`, { modal: true, detail: verdict.advice }, 'Use anyway');
+    return answer === 'Use anyway';
+  }
+
+  private lastRunFile(): string | undefined {
+    return this.context.storageUri ? path.join(this.context.storageUri.fsPath, LAST_RUN_FILE) : undefined;
+  }
+
+  /** Keeps the ended run in the workspace's storage (temp file, then rename), so a reloaded window shows it. */
+  private async saveLastRun(): Promise<void> {
+    const file = this.lastRunFile();
+    const snapshot = this.session.snapshot;
+    const outputDir = this.session.outputDir;
+    if (!file || !snapshot || !outputDir || snapshot.outcome === 'running') return;
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(`${file}.tmp`, JSON.stringify({ snapshot, outputDir }));
+    await fs.rename(`${file}.tmp`, file);
+  }
+
+  /** After a reload the session is empty: takes back this workspace's last run, if it is still valid. */
+  private async restoreLastRun(): Promise<void> {
+    const file = this.lastRunFile();
+    if (!file || this.session.snapshot) return;
+    let saved: { snapshot: unknown; outputDir: unknown };
+    try {
+      saved = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch {
+      return; // none yet
+    }
+    try {
+      // The same check as a message: a file edited or written by another version never reaches the webview half-valid.
+      const { run } = checkToWebview({ type: 'runStarted', run: saved.snapshot }) as Extract<ToWebview, { type: 'runStarted' }>;
+      if (typeof saved.outputDir !== 'string') throw new Error('no outputDir');
+      this.session.restore(run, saved.outputDir);
+    } catch (e) {
+      this.deps.log.warn(`training panel: ignored ${file}: ${(e as Error).message}`);
+    }
+  }
+
   private async sendInit(): Promise<void> {
-    const form = { ...DEFAULT_FORM, ...this.context.globalState.get<TrainForm>(FORM_KEY), ...this.pendingForm };
+    await this.restoreLastRun();
+    const form = { ...DEFAULT_FORM, ...this.context.workspaceState.get<TrainForm>(FORM_KEY), ...this.pendingForm };
     this.pendingForm = undefined;
     this.post({ type: 'init', form, environment: this.envView, run: this.session.snapshot, history: await this.historyEntries() });
   }
@@ -272,7 +324,7 @@ export class TrainingController implements vscode.Disposable {
     const errors = validateForm(form);
     if (Object.keys(errors).length) throw new Error(`Invalid settings: ${Object.values(errors).join(' ')}`);
     if (this.session.running) throw new Error('A training run is already in progress; cancel it before starting another.');
-    await this.context.globalState.update(FORM_KEY, form);
+    await this.context.workspaceState.update(FORM_KEY, form);
     if (this.envView.status !== 'ready' || !this.environment.python) await this.checkEnvironment();
     if (this.envView.status !== 'ready') throw new Error(`No working training environment: ${this.envView.message ?? 'see the Environment section'}`);
     const id = RunHistory.newId();
@@ -296,6 +348,7 @@ export class TrainingController implements vscode.Disposable {
         this.progress?.done();
         this.progress = undefined;
         void this.recordRun().catch((e: unknown) => this.fail(e));
+        void this.saveLastRun().catch((e: unknown) => this.deps.log.warn(`training panel: could not keep the last run: ${(e as Error).message}`));
         if (u.outcome === 'done' && this.session.outputDir) {
           const dir = this.session.outputDir;
           void Promise.resolve(this.deps.modelTrained?.(dir)).catch((e: unknown) => this.fail(e));
@@ -320,7 +373,7 @@ export class TrainingController implements vscode.Disposable {
     if (u.outcome === 'done') {
       const mcc = [...(snap?.events ?? [])].reverse().find((e) => e.event === 'holdout');
       const text = `cola-bert: training finished${mcc && mcc.event === 'holdout' ? `, holdout MCC ${mcc.mcc.toFixed(3)}` : ''}.`;
-      if (!visible) void vscode.window.showInformationMessage(text, 'Show results', 'Use for diagnostics').then((a) => this.onEndAction(a));
+      if (!visible) void vscode.window.showInformationMessage(text, 'Show results', 'Use for diagnostics').then((a) => this.onEndAction(a).catch((e: unknown) => this.fail(e)));
     } else if (u.outcome === 'error' || u.outcome === 'crashed') {
       void vscode.window.showErrorMessage(`cola-bert: training failed: ${u.failure?.message ?? 'unknown error'}`, 'Open log', 'Show panel').then((a) => this.onEndAction(a));
     }
@@ -329,7 +382,10 @@ export class TrainingController implements vscode.Disposable {
   private async onEndAction(action: string | undefined): Promise<void> {
     if (action === 'Show results' || action === 'Show panel') this.show();
     else if (action === 'Open log') this.deps.log.show();
-    else if (action === 'Use for diagnostics') await this.deps.useModel(await this.exportedDir());
+    else if (action === 'Use for diagnostics') {
+      const dir = await this.exportedDir();
+      if (await this.confirmUse()) await this.deps.useModel(dir);
+    }
   }
 
   /** A notification for the whole run, so closing the panel never hides that training goes on. */
@@ -358,8 +414,12 @@ export class TrainingController implements vscode.Disposable {
         p.lastPct = Math.max(p.lastPct, pct);
         return;
       }
+      if (e.event === 'exported') {
+        p.report({ message: 'model exported; writing the model folder…' });
+        return;
+      }
       if (e.event === 'holdout') {
-        p.report({ message: `holdout MCC ${e.mcc.toFixed(3)}; exporting ONNX…` });
+        p.report({ message: `holdout MCC ${e.mcc.toFixed(3)}; exporting the model (ONNX fp32 and int8)…` });
         return;
       }
     }

@@ -94,6 +94,16 @@ export class TrainingSession {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /**
+   * Takes back a finished run from before a window reload (the panel's last result, its model and its
+   * Resume). Ignored once this session has a run of its own.
+   */
+  restore(snapshot: RunSnapshot, outputDir: string): boolean {
+    if (this.run || snapshot.outcome === 'running') return false;
+    this.run = { ...snapshot, events: snapshot.events.slice(), log: snapshot.log.slice(), outputDir, started: Date.now() };
+    return true;
+  }
+
   /** Starts a fresh run. Throws BusyError while another one runs. */
   start(id: string, form: TrainForm, outputDir: string): RunSnapshot {
     if (this.handle) throw new BusyError('A training run is already in progress; cancel it first.');

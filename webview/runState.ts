@@ -128,15 +128,73 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** Sentences in CoLA's training split (in_domain_train.tsv less the 10 % validation share). */
+export const COLA_TRAIN_SENTENCES = 7696;
+
 /**
- * A rough CPU training time: 6 × parameters FLOPs per trained token (forward + backward), about 24
- * tokens per padded CoLA batch row, ~7,700 training sentences, and ~10 GFLOP/s per CPU thread
- * sustained. Only an order of magnitude, to tell the user whether to wait or find a GPU.
+ * Parameters that cost compute per token (the transformer layers; the embedding table is a lookup).
+ * Known base models only: for any other model there is no estimate rather than a guess.
  */
-export function estimateCpuSeconds(model: string, epochs: number, threads: number): number | undefined {
+function layerParameters(model: string): number | undefined {
   const m = model.trim().toLowerCase();
-  const params = m === 'all-minilm-l6-v2' || m.includes('minilm') ? 22.7e6 : m.includes('large') ? 335e6 : m.includes('bert') || m.includes('mpnet') ? 110e6 : undefined;
-  if (!params || !Number.isFinite(epochs) || epochs < 1) return undefined;
-  const flops = 6 * params * 24 * 7700 * epochs;
-  return flops / (Math.max(1, threads) * 10e9);
+  if (m.includes('minilm')) return 10.6e6; // 6 layers x 12 x 384^2
+  if (m.includes('large')) return 302e6; // 24 layers x 12 x 1024^2
+  if (m.includes('bert') || m.includes('mpnet')) return 85e6; // 12 layers x 12 x 768^2
+  return undefined;
+}
+
+/**
+ * Mean tokens per sentence as trained: batches are grouped by length and padded to their longest, and a
+ * CoLA sentence is ~9 words, so ~11 WordPiece tokens with [CLS] and [SEP]; max length only cuts it.
+ */
+const COLA_TOKENS = 11;
+
+/**
+ * Sustained training FLOP/s per CPU thread, fitted to docs/benchmarks.md's measured run: all-minilm-l6-v2,
+ * fp32, 2 threads, 70.3 samples/s over 4 epochs with validation (6 x 10.6e6 x 11 x 70.3 / 2 = 24.6e9).
+ * bf16 autocast on a CPU with AVX512-BF16/AMX trained the same epoch 1.6x faster (issue 16: 67 s against
+ * docs/benchmarks.md's ~110 s per epoch).
+ */
+const FLOPS_PER_THREAD = 24.6e9;
+const BF16_SPEEDUP = 1.6;
+
+export interface TrainingEstimate {
+  seconds: number;
+  /** 'history': a finished run of this model on this machine; 'model size': the FLOP model above. */
+  basis: 'history' | 'model size';
+  samplesPerSecond: number;
+}
+
+/**
+ * How long a CPU run of this form takes. A finished run of the same model on this machine (its measured
+ * samples/s, validation included) beats the FLOP model, which only knows the model's size, the sentence
+ * lengths and the thread count. Undefined for an unknown model or nonsense epochs.
+ */
+export function estimateCpuTraining(input: {
+  model: string;
+  epochs: number;
+  maxLength: number;
+  maxTrain: number | null;
+  threads: number;
+  bf16?: boolean;
+  /** samples/s of the latest finished CPU run of this model here, if any. */
+  measuredSamplesPerSecond?: number;
+}): TrainingEstimate | undefined {
+  if (!Number.isFinite(input.epochs) || input.epochs < 1) return undefined;
+  const sentences = input.maxTrain !== null && Number.isFinite(input.maxTrain) && input.maxTrain > 0 ? Math.min(input.maxTrain, COLA_TRAIN_SENTENCES) : COLA_TRAIN_SENTENCES;
+  const work = sentences * input.epochs;
+  if (input.measuredSamplesPerSecond && input.measuredSamplesPerSecond > 0) {
+    return { seconds: work / input.measuredSamplesPerSecond, basis: 'history', samplesPerSecond: input.measuredSamplesPerSecond };
+  }
+  const params = layerParameters(input.model);
+  if (!params) return undefined;
+  const tokens = Math.min(COLA_TOKENS, Number.isFinite(input.maxLength) && input.maxLength > 0 ? input.maxLength : COLA_TOKENS);
+  const flopsPerSample = 6 * params * tokens;
+  const samplesPerSecond = (Math.max(1, input.threads) * FLOPS_PER_THREAD * (input.bf16 ? BF16_SPEEDUP : 1)) / flopsPerSample;
+  return { seconds: work / samplesPerSecond, basis: 'model size', samplesPerSecond };
+}
+
+/** "1 epoch", "4 epochs". */
+export function epochsText(n: number): string {
+  return `${n} epoch${n === 1 ? '' : 's'}`;
 }

@@ -35,6 +35,8 @@ export interface EnvironmentEvent {
   cuda: string | null;
   bf16_cpu: boolean;
   cpu_threads?: number;
+  /** `env` only: can hub models be fetched (a short probe), and is the default hub model cached anyway. */
+  hub?: { reachable: boolean; default_model: string; default_model_cached: boolean };
   devices: EnvironmentDevice[];
 }
 

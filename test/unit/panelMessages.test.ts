@@ -34,7 +34,7 @@ const png = `data:image/png;base64,${Buffer.from('\x89PNG fake bytes').toString(
 /** One valid example per message type; the tests below check that the examples cover every type. */
 const validToWebview: ToWebview[] = [
   { type: 'init', form: DEFAULT_FORM, environment: { status: 'checking' }, run: null, history: [] },
-  { type: 'init', form: DEFAULT_FORM, environment: { status: 'ready', python: '/usr/bin/python3', torch: '2.13.0', transformers: '5.24', cuda: null, device: { kind: 'cpu', name: 'AMD EPYC' }, cpuThreads: 2 }, run, history: [entry] },
+  { type: 'init', form: DEFAULT_FORM, environment: { status: 'ready', python: '/usr/bin/python3', torch: '2.13.0', transformers: '5.24', cuda: null, device: { kind: 'cpu', name: 'AMD EPYC' }, cpuThreads: 2, bf16Cpu: true, hub: { reachable: false, defaultModel: 'bert-base-uncased', defaultModelCached: false } }, run, history: [{ ...entry, cpuSamplesPerSecond: 110.5 }] },
   { type: 'environment', environment: { status: 'missing', message: 'no torch', trusted: false, setup: { message: 'Installing torch', percent: 10 } } },
   { type: 'runStarted', run },
   { type: 'runEvents', id: 'run-1', events: recorded, log: ['a', 'b'] },
@@ -51,6 +51,7 @@ const validToWebview: ToWebview[] = [
 const validToHost: ToHost[] = [
   { type: 'ready' },
   { type: 'start', form: { ...DEFAULT_FORM, model: 'all-minilm-l6-v2' } },
+  { type: 'formChanged', form: { ...DEFAULT_FORM, maxTrain: 500 } },
   { type: 'cancel' },
   { type: 'resume' },
   { type: 'checkEnvironment' },
@@ -131,7 +132,7 @@ describe('panel messages (webview/protocol.ts)', () => {
 describe('form validation (validateForm)', () => {
   it('accepts the chapter defaults', () => {
     assert.deepEqual(validateForm(DEFAULT_FORM), {});
-    assert.deepEqual(DEFAULT_FORM, { model: 'bert-base-uncased', dataset: '', epochs: 4, batchSize: 32, learningRate: null, warmupRatio: 0.1, maxLength: 128, seed: 42, device: 'auto' });
+    assert.deepEqual(DEFAULT_FORM, { model: 'bert-base-uncased', dataset: '', epochs: 4, batchSize: 32, learningRate: null, warmupRatio: 0.1, maxLength: 128, seed: 42, device: 'auto', maxTrain: null });
   });
 
   it('leaves the learning rate to the trainer, which picks 1e-4 for all-minilm-l6-v2 (issue 13: the panel sent 2e-5)', () => {
@@ -164,5 +165,15 @@ describe('form validation (validateForm)', () => {
     assert.match(validateForm({ ...DEFAULT_FORM, model: 'bert base' }).model!, /no spaces/);
     assert.deepEqual(validateForm({ ...DEFAULT_FORM, model: '/home/me/My Models/bert' }), {});
     assert.match(validateForm({ ...DEFAULT_FORM, learningRate: -1 }).learningRate!, /positive/);
+  });
+
+  it('trains on a subset from the form (issue 16 item 7): Training sentences becomes --max-train, bounded as the trainer bounds it', () => {
+    assert.deepEqual(validateForm({ ...DEFAULT_FORM, maxTrain: 500 }), {});
+    const argv = trainArgv(formOptions({ ...DEFAULT_FORM, maxTrain: 500 }));
+    assert.equal(argv[argv.indexOf('--max-train') + 1], '500');
+    assert.ok(!trainArgv(formOptions(DEFAULT_FORM)).includes('--max-train'), 'empty: every sentence');
+    assert.equal(validateForm({ ...DEFAULT_FORM, maxTrain: 0 }).maxTrain, 'Training sentences must be at least 1. Leave it empty to train on every sentence.');
+    assert.match(validateForm({ ...DEFAULT_FORM, maxTrain: 12.5 }).maxTrain!, /whole number/);
+    assert.throws(() => checkToHost({ type: 'start', form: { ...DEFAULT_FORM, maxTrain: '500' } }), /start\.form\.maxTrain must be a finite number/);
   });
 });

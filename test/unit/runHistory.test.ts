@@ -37,6 +37,16 @@ describe('run history', () => {
     assert.equal(entry.bestValMcc, Math.max(...pick('evaluation').map((e) => e.val_mcc)));
   });
 
+  it('a finished CPU run gives its measured samples/s (validation included) for the next estimate; a resumed one does not', () => {
+    const started = pick('started')[0];
+    const entry = toHistoryEntry(recordFromSnapshot(snapshot('run-1'), '/m/run-1', new Date(), new Date()));
+    assert.equal(entry.cpuSamplesPerSecond, (started.train_size * started.epochs) / pick('done')[0].elapsed_s);
+    const resumed = recorded.map((e): TrainerEvent => (e.event === 'started' ? { ...e, start_step: 100 } : e));
+    assert.equal(toHistoryEntry(recordFromSnapshot(snapshot('run-r', resumed), '/m/run-r', new Date(), new Date())).cpuSamplesPerSecond, undefined);
+    const onGpu = recorded.map((e): TrainerEvent => (e.event === 'started' ? { ...e, device: 'cuda' } : e));
+    assert.equal(toHistoryEntry(recordFromSnapshot(snapshot('run-g', onGpu), '/m/run-g', new Date(), new Date())).cpuSamplesPerSecond, undefined);
+  });
+
   it('a cancelled run is recorded with its checkpoint and no model', () => {
     const upTo = recorded.findIndex((e) => e.event === 'checkpoint');
     const checkpoint = pick('checkpoint')[0];

@@ -50,7 +50,7 @@ spec<EnvironmentEvent>(
   'environment',
   {
     required: { event: true, v: true, python: true, torch: true, transformers: true, cuda: true, devices: true, bf16_cpu: true },
-    optional: { onnx: true, onnxruntime: true, cpu_threads: true },
+    optional: { onnx: true, onnxruntime: true, cpu_threads: true, hub: true },
   },
   { event: 'environment', v: 1, python: '3.11.7', torch: '2.13.0', transformers: '5.24.0', onnx: null, onnxruntime: '1.32.0', cuda: null, bf16_cpu: false, cpu_threads: 2, devices: [{ kind: 'cpu', name: 'x' }] },
 );

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .environment import environment_event
         if command == "env":
-            proto.emit("environment", **environment_event())
+            from .environment import hub_status
+            proto.emit("environment", **environment_event(), hub=hub_status())
             return 0
         if command == "fetch-cola":
             # For `npm test` on a machine without a CoLA copy: the release's raw/ and tokenized/ into a folder.

@@ -104,6 +104,16 @@ def environment_event() -> dict[str, Any]:
     }
 
 
+def hub_status(timeout: float = 2.0) -> dict[str, Any]:
+    """Whether hub models can be fetched, for `env` only (a run finds out when it resolves its model): a TCP
+    probe bounded by `timeout` (HF_HUB_OFFLINE answers at once), and whether the default hub model is in
+    the local cache anyway, which makes it usable offline."""
+    from .args import DEFAULT_HUB_MODEL
+    from .models import _cached_on_hub, hub_reachable
+    return {"reachable": hub_reachable(timeout), "default_model": DEFAULT_HUB_MODEL,
+            "default_model_cached": _cached_on_hub(DEFAULT_HUB_MODEL)}
+
+
 def library_versions() -> dict[str, str | None]:
     import torch
     import transformers

@@ -415,3 +415,25 @@ def test_log_lines_from_two_threads_never_merge(capfd):
     lines = capfd.readouterr().err.splitlines()
     assert len(lines) == 600
     assert all(line.startswith("[cola-trainer] ") and line.count("[cola-trainer]") == 1 for line in lines)
+
+
+def test_env_reports_the_hub_unreachable_under_hf_hub_offline(validator):
+    """The panel offers the offline encoders from this (issue 16 item 4); HF_HUB_OFFLINE answers without a probe."""
+    run = run_trainer(["env"], validator, timeout=120)
+    hub = run.one("environment")["hub"]
+    assert hub["reachable"] is False and hub["default_model"] == "bert-base-uncased"
+    assert isinstance(hub["default_model_cached"], bool)
+
+
+def test_hub_probe_without_hf_hub_offline(monkeypatch):
+    """Without HF_HUB_OFFLINE the probe really connects: a closed port is unreachable, a listening one reachable."""
+    import socket
+    from cola_trainer.environment import hub_status
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+        assert hub_status(timeout=2.0)["reachable"] is True
+    assert hub_status(timeout=2.0)["reachable"] is False

@@ -58,7 +58,7 @@ describe('training panel (host side): run, export report, model folder, environm
         }
       });
     });
-    await api.training.start({ model, dataset, epochs: 1, batchSize: 16, learningRate: 1e-3, warmupRatio: 0.1, maxLength: 32, seed: 42, device: 'cpu' });
+    await api.training.start({ model, dataset, epochs: 1, batchSize: 16, learningRate: 1e-3, warmupRatio: 0.1, maxLength: 32, seed: 42, device: 'cpu', maxTrain: null });
     const u = await ended;
     assert.equal(u.outcome, 'done', `training ended ${u.outcome}: ${JSON.stringify(u.failure)}`);
     assert.ok(existsSync(path.join(exportedPath(api), 'model.onnx')), 'no model.onnx in the exported folder');

@@ -14,6 +14,8 @@ export interface EditorConfig {
   /** The user's flagging threshold, or undefined when they set none (the model's then applies: core/threshold.ts). */
   threshold: number | undefined;
   severity: vscode.DiagnosticSeverity;
+  /** "words": narrow a diagnostic to its suspect words when one place clearly stands out. */
+  diagnosticRange: 'sentence' | 'words';
   throttleMs: number;
   maxSentencesPerPass: number;
   maxLineLength: number;
@@ -46,6 +48,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): EditorConfig {
     languages: Array.isArray(languages) ? languages.filter((l): l is string => typeof l === 'string') : ['markdown', 'plaintext'],
     threshold: userThreshold(c.inspect<unknown>('threshold'), c.get('threshold')),
     severity: SEVERITIES[c.get<SeverityName>('severity') ?? 'information'] ?? vscode.DiagnosticSeverity.Information,
+    diagnosticRange: c.get<unknown>('diagnosticRange') === 'words' ? 'words' : 'sentence',
     throttleMs: clamp(c.get('throttleMs'), 0, 10_000, 400),
     maxSentencesPerPass: Math.round(clamp(c.get('maxSentencesPerPass'), 1, 1_000_000, 500)),
     maxLineLength: Math.round(clamp(c.get('maxLineLength'), 100, 10_000_000, DEFAULT_CHECK_OPTIONS.maxLineLength)),

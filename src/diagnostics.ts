@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { readConfig, type EditorConfig } from './config';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckedSentence, type CheckOptions, type CheckResult, type Extractor } from './core/documentChecker';
+import { narrowedRange } from './core/attribution';
 import { diagnosticMessage } from './core/diagnosticMessage';
 import { InferenceError, isAbortError } from './core/inference';
 import { UNCALIBRATED } from './core/modelFolder';
@@ -29,6 +30,8 @@ interface DocState {
   /** Kinds of skipped parts already logged for this document (a log line once per kind, not per keystroke). */
   logged: Set<string>;
   lastError?: string;
+  /** Attributions in flight for cola-bert.diagnosticRange "words" (aborted by the next publish). */
+  narrowing?: AbortController;
 }
 
 export class DiagnosticsController implements vscode.Disposable {
@@ -131,6 +134,7 @@ export class DiagnosticsController implements vscode.Disposable {
     if (state) {
       clearTimeout(state.timer);
       state.abort?.abort();
+      state.narrowing?.abort();
       this.docs.delete(key);
       this.prose.forget(key);
     }
@@ -243,17 +247,52 @@ export class DiagnosticsController implements vscode.Disposable {
     if (result.pending > 0) this.schedule(doc, 10);
   }
 
-  private publish(doc: vscode.TextDocument, result: CheckResult, config: EditorConfig): void {
+  /** `attributeMissing`: false on the publish after narrowLater, so a cache too small for the document cannot loop. */
+  private publish(doc: vscode.TextDocument, result: CheckResult, config: EditorConfig, attributeMissing = true): void {
+    const state = this.docs.get(doc.uri.toString());
+    state?.narrowing?.abort();
+    const service = config.diagnosticRange === 'words' ? this.models.service : undefined;
+    const source = service ? doc.getText() : '';
+    const unattributed: CheckedSentence[] = [];
     const diagnostics: vscode.Diagnostic[] = [];
     for (const s of result.sentences) {
       if (!s.flagged) continue;
-      const range = new vscode.Range(s.range.start.line, s.range.start.character, s.range.end.line, s.range.end.character);
-      const d = new vscode.Diagnostic(range, diagnosticMessage(doc.getText(range), s.pAcceptable), config.severity);
+      const sentenceRange = new vscode.Range(s.range.start.line, s.range.start.character, s.range.end.line, s.range.end.character);
+      let range = sentenceRange;
+      const attribution = service?.cachedAttribution(s.text);
+      if (service && !attribution) unattributed.push(s);
+      const narrow = attribution && narrowedRange(attribution.suspects, s.text, source, s.start, s.end);
+      if (narrow) range = new vscode.Range(doc.positionAt(narrow.start), doc.positionAt(narrow.end));
+      const d = new vscode.Diagnostic(range, diagnosticMessage(doc.getText(sentenceRange), s.pAcceptable), config.severity);
       d.source = DIAGNOSTIC_SOURCE;
       d.code = { value: DIAGNOSTIC_CODE, target: this.docsUri };
+      if (narrow) d.relatedInformation = [new vscode.DiagnosticRelatedInformation(new vscode.Location(doc.uri, sentenceRange), 'The whole sentence')];
       diagnostics.push(d);
     }
     this.collection.set(doc.uri, diagnostics);
+    if (service && state && unattributed.length && attributeMissing) void this.narrowLater(doc, state, result, config, unattributed);
+  }
+
+  /**
+   * Attributes the flagged sentences in the inference worker (one run each, spread over the workers), then
+   * publishes again, narrowed, if the document and its result are still current.
+   */
+  private async narrowLater(doc: vscode.TextDocument, state: DocState, result: CheckResult, config: EditorConfig, sentences: CheckedSentence[]): Promise<void> {
+    const service = this.models.service;
+    if (!service) return;
+    const narrowing = new AbortController();
+    state.narrowing = narrowing;
+    const version = doc.version;
+    try {
+      await Promise.all(sentences.map((s) => service.attribute(s.text, { signal: narrowing.signal })));
+    } catch (e) {
+      if (!isAbortError(e) && !(e instanceof InferenceError && e.code === 'disposed')) logError(this.log, 'Finding the suspect words failed', e);
+      return;
+    } finally {
+      if (state.narrowing === narrowing) state.narrowing = undefined;
+    }
+    if (doc.isClosed || doc.version !== version || this.docs.get(doc.uri.toString()) !== state || state.checker.lastResult !== result) return;
+    this.publish(doc, result, config, false);
   }
 
   dispose(): void {

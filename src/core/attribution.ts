@@ -174,3 +174,13 @@ export function sourceRangeOf(suspect: CharRange, sentence: string, source: stri
   if (!a || !b) return null;
   return { start: sourceStart + a.start, end: sourceStart + b.end };
 }
+
+/**
+ * The part of the source a diagnostic narrows to (cola-bert.diagnosticRange "words"): the clear suspect
+ * (clearSuspect) of a sentence that starts at `sentenceStart` in `source`, located there; null when no
+ * place clearly stands out or it cannot be found in the source.
+ */
+export function narrowedRange(suspects: readonly Suspect[], sentence: string, source: string, sentenceStart: number, sentenceEnd: number, clarity: Clarity = DEFAULT_CLARITY): CharRange | null {
+  const clear = clearSuspect(distinctSuspects(suspects, 2), clarity);
+  return clear ? sourceRangeOf(clear, sentence, source, sentenceStart, sentenceEnd) : null;
+}

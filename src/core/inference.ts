@@ -378,7 +378,7 @@ export class InferenceService {
     if (!Number.isInteger(maxSpan) || maxSpan < 1) throw new RangeError(`maxSpan must be a positive integer, got ${maxSpan}`);
     if (signal?.aborted) throw abortError();
     this.assertAlive();
-    const key = `${this.cacheKeyPrefix}${method}/${maxSpan}\u0000${sentence}`;
+    const key = this.attributionKey(sentence, method, maxSpan);
     const hit = this.attributions.get(key);
     if (hit) return hit;
     let job = this.attributionsInflight.get(key);
@@ -410,6 +410,15 @@ export class InferenceService {
       else running.refs--;
       throw e;
     }
+  }
+
+  /** What attribute() would answer from its cache now, without running anything (undefined when not cached). */
+  cachedAttribution(sentence: string, options: Omit<AttributeOptions, 'signal'> = {}): Attribution | undefined {
+    return this.attributions.get(this.attributionKey(sentence, options.method ?? DEFAULT_ATTRIBUTION_METHOD, options.maxSpan ?? DEFAULT_MAX_SPAN));
+  }
+
+  private attributionKey(sentence: string, method: AttributionMethod, maxSpan: number): string {
+    return `${this.cacheKeyPrefix}${method}/${maxSpan}\u0000${sentence}`;
   }
 
   /** Stops the worker; pending predictions reject with an InferenceError('disposed'). */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   clearSuspect,
   distinctSuspects,
+  narrowedRange,
   overlapsEdit,
   placeholdersOf,
   rankSuspects,
@@ -155,6 +156,8 @@ describe('attribution in the inference worker (tiny random BERT)', function () {
     const [x, y] = await Promise.all([service.attribute(sentence), service.attribute(sentence)]);
     assert.equal(x, y, 'both callers got the one run');
     assert.equal(await service.attribute(sentence), x, 'cached');
+    assert.equal(service.cachedAttribution(sentence), x, 'readable without a run');
+    assert.equal(service.cachedAttribution('Never attributed.'), undefined);
     assert.notEqual(await service.attribute(sentence, { method: 'mask' }), x, 'another method is another entry');
   });
 
@@ -181,6 +184,17 @@ describe('attribution: suspects back in the source', () => {
     const two = { start: sentence.indexOf('playing'), end: sentence.indexOf(' in') + 3 };
     const r2 = sourceRangeOf(two, sentence, source, sentenceStart, source.length)!;
     assert.equal(source.slice(r2.start, r2.end), 'playing](https://was.example/) in');
+  });
+
+  it('narrows a diagnostic only to a clear suspect, located in the source', () => {
+    const source = '# T\n\nHe **go** to the shop.';
+    const start = source.indexOf('He');
+    const sentence = 'He go to the shop.';
+    const go = { start: 3, end: 5, text: 'go', delta: 0.5 };
+    const r = narrowedRange([go, { start: 9, end: 12, text: 'the', delta: 0.1 }], sentence, source, start, source.length);
+    assert.deepEqual(r, { start: source.indexOf('go'), end: source.indexOf('go') + 2 });
+    assert.equal(narrowedRange([go, { start: 9, end: 12, text: 'the', delta: 0.3 }], sentence, source, start, source.length), null, 'two places');
+    assert.equal(narrowedRange([], sentence, source, start, source.length), null);
   });
 
   it('is null when the words are not in the source', () => {

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from .args import flag
+from .diskspace import no_space, out_of_space, require_space
 from .protocol import TrainerError, log
 
 CHECK_SENTENCES = [
@@ -219,15 +221,25 @@ def replace_dir(tmp: Path, final: Path, marker: str = MODEL_MARKER, what: str = 
         shutil.rmtree(old, ignore_errors=True)
 
 
+def export_bytes(model: torch.nn.Module, int8: bool) -> int:
+    """About what the model folder takes: the weights as safetensors and as fp32 ONNX, a quarter of that again
+    for the int8 file, and a few MB of tokenizer files."""
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    return int(weights * (2.3 if int8 else 2.05)) + (8 << 20)
+
+
 def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: list[str], metadata: dict[str, Any],
                         int8: bool, holdout: list[tuple[str, int]] | None = None) -> dict[str, Any]:
     """`holdout` (sentence, label) pairs: each ONNX file is scored on them and the result is stored per file
     ("holdout_by_file"), at the temperature and threshold of metadata["calibration"] when there is one."""
     started = time.monotonic()
     tmp = out.with_name(f"{out.name}.tmp-{os.getpid()}")
+    needed = export_bytes(model, int8)
+    hint = f"free some space there, or choose an {flag('output_dir')} on another disk"
     try:
         if tmp.exists():
             shutil.rmtree(tmp)
+        require_space(out.parent, needed, "export the model", hint)
         tmp.mkdir(parents=True)
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
@@ -241,7 +253,9 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
             try:
                 quantization = quantize_int8(tmp / "model.onnx", tmp / "model.int8.onnx")
                 onnx_int8 = "model.int8.onnx"
-            except Exception as e:  # the fp32 model is still usable
+            except Exception as e:  # the fp32 model is still usable, unless the disk is full
+                if out_of_space(e):
+                    raise
                 log(f"WARNING: int8 quantization failed, exporting without model.int8.onnx: {e}")
         holdout_by_file = None
         if holdout:
@@ -271,6 +285,8 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
         raise
     except Exception as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if out_of_space(e):
+            raise no_space(out.parent, needed, "export the model", hint) from e
         raise TrainerError("export_failed", f"export to {out} failed: {type(e).__name__}: {e}") from e
     return {"path": str(out), "onnx": "model.onnx", "onnx_int8": onnx_int8, "files": files,
             "holdout_by_file": holdout_by_file, "seconds": time.monotonic() - started}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import errno
 import inspect
 import json
 import math
@@ -25,6 +24,7 @@ from . import batching
 from .args import RunArguments, default_learning_rate, flag
 from .cancel import CancelFlag
 from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir, single_class_warnings
+from .diskspace import no_space, out_of_space, require_space
 from .encoder_fetch import FetchCancelled
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
@@ -184,31 +184,9 @@ def tensor_bytes(value: Any) -> int:
     return 0
 
 
-def _free_bytes(folder: Path) -> int | None:
-    try:
-        return shutil.disk_usage(folder).free
-    except OSError:
-        return None
-
-
-def _no_space(folder: Path, needed: int) -> TrainerError:
-    free = _free_bytes(folder)
-    free_text = f", {free / 1e6:.0f} MB free" if free is not None else ""
-    return TrainerError("disk_full", f"no space left on {folder} to save the checkpoint (needs about {math.ceil(needed / 1e6)} MB{free_text})",
-                        hint=f"free some space there, or choose an {flag('output_dir')} on another disk (the checkpoint is written beside it); "
-                             f"{flag('no_checkpoint')} trains without checkpoints")
-
-
-def _out_of_space(error: BaseException | None) -> bool:
-    """ENOSPC or EDQUOT anywhere in the exception chain: torch.save reports its file object's failed write as a
-    RuntimeError ("[enforce fail at inline_container.cc] unexpected pos ...") raised while handling the OSError."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+def _checkpoint_hint() -> str:
+    return (f"free some space there, or choose an {flag('output_dir')} on another disk (the checkpoint is written beside it); "
+            f"{flag('no_checkpoint')} trains without checkpoints")
 
 
 def weights_only_safe(value: Any) -> Any:
@@ -229,9 +207,7 @@ def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     content = weights_only_safe({**payload, "rng": rank_rng})
     needed = tensor_bytes(content) + CHECKPOINT_OVERHEAD_BYTES
-    free = _free_bytes(path.parent)
-    if free is not None and free < needed:  # refuse up front rather than fill the disk with a partial file
-        raise _no_space(path.parent, needed)
+    require_space(path.parent, needed, "save the checkpoint", _checkpoint_hint())
     try:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -244,8 +220,8 @@ def save_checkpoint(path: Path, payload: dict[str, Any], rank_rng: list[dict[str
                                                    "epoch": payload["state"]["epoch"]}, indent=2), encoding="utf-8")
     except (OSError, RuntimeError) as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        if _out_of_space(e):
-            raise _no_space(path.parent, needed) from e
+        if out_of_space(e):
+            raise no_space(path.parent, needed, "save the checkpoint", _checkpoint_hint()) from e
         raise
     replace_dir(tmp, path, CHECKPOINT_MARKER, "cola-bert checkpoint folder")
 

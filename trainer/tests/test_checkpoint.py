@@ -12,6 +12,7 @@ import torch
 from conftest import run_trainer
 from test_train import train_args
 
+from cola_trainer import diskspace
 from cola_trainer import train as train_module
 from cola_trainer.protocol import TrainerError
 
@@ -120,14 +121,14 @@ def small_tmpfs(tmp_path):
 def test_a_real_full_disk_torch_error_is_reported(small_tmpfs, monkeypatch):
     """torch.save's own failure on a full disk ("[enforce fail at inline_container.cc] ... unexpected pos"): the
     up-front space check is bypassed so that the write itself fails."""
-    real_free = train_module._free_bytes
+    real_free = diskspace.free_bytes
     calls = []
 
     def free_after_first_call(folder):
         calls.append(folder)
         return None if len(calls) == 1 else real_free(folder)
 
-    monkeypatch.setattr(train_module, "_free_bytes", free_after_first_call)
+    monkeypatch.setattr(diskspace, "free_bytes", free_after_first_call)
     with pytest.raises(TrainerError) as caught:
         train_module.save_checkpoint(small_tmpfs / "model.checkpoint", _payload(3), [])
     assert caught.value.code == "disk_full" and caught.value.message.startswith(f"no space left on {small_tmpfs}")
@@ -155,3 +156,33 @@ def test_resume_after_the_export_names_the_finished_model(tiny_model, cola, tmp_
     err = run.one("error")
     assert run.returncode == 1 and err["code"] == "checkpoint_invalid", run.stderr[-2000:]
     assert err["message"] == f"nothing to resume: the run finished and its model is in {out}"
+
+
+def test_export_onto_a_full_disk_is_disk_full_and_leaves_nothing(tiny_model, small_tmpfs, monkeypatch):
+    """The model folder's own write (not the checkpoint's) on a real full disk: one disk_full error, no temporary
+    folder left. The up-front check is bypassed so that the write itself fails."""
+    from cola_trainer import export as export_module
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model, num_labels=2)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    monkeypatch.setattr(diskspace, "free_bytes", lambda folder: None)
+    monkeypatch.setattr(export_module, "export_bytes", lambda model, int8: 3 << 20)
+    with pytest.raises(TrainerError) as caught:
+        export_module.export_model_folder(model, tokenizer, small_tmpfs / "model", ["input_ids", "attention_mask", "token_type_ids"],
+                                          {"max_length": 16}, int8=True)
+    assert caught.value.code == "disk_full", caught.value.message
+    assert caught.value.message.startswith(f"no space left on {small_tmpfs} to export the model (needs about 4 MB")
+    assert list(small_tmpfs.iterdir()) == [], "the temporary folder is removed"
+
+
+def test_export_refuses_up_front_when_the_folder_cannot_fit(tiny_model, tmp_path, monkeypatch):
+    from cola_trainer import export as export_module
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model, num_labels=2)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model)
+    monkeypatch.setattr(diskspace, "free_bytes", lambda folder: 1 << 20)
+    with pytest.raises(TrainerError) as caught:
+        export_module.export_model_folder(model, tokenizer, tmp_path / "model", ["input_ids", "attention_mask"], {"max_length": 16}, int8=False)
+    assert caught.value.code == "disk_full" and "1 MB free" in caught.value.message
+    assert "--output-dir" in caught.value.hint
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,7 @@ import { mathFromMarkdown } from 'mdast-util-math';
 import { frontmatter } from 'micromark-extension-frontmatter';
 import { gfm } from 'micromark-extension-gfm';
 import { math } from 'micromark-extension-math';
+import { LruCache } from './lru';
 import { markdownChunks } from './prose';
 
 /** Containers (block quotes, list items) deeper than this are not parsed; real documents stay under 10. */
@@ -149,8 +150,21 @@ interface BlockNode {
   position?: { start: { offset?: number }; end: { offset?: number } };
 }
 
+/** Verdicts on chunks that needed the block parse: the editor re-guards the whole document on every edit. */
+const densest = new LruCache<string, { cost: number; length: number }>(256);
+
 /** The densest paragraph, heading or table cell of a chunk (its cost and length), parsed without inline constructs. */
 function densestBlock(chunk: string, frontMatter: boolean): { cost: number; length: number } {
+  const key = `${frontMatter ? 'f' : 'n'}${chunk}`;
+  const known = densest.get(key);
+  if (known) return known;
+  const found = parseDensestBlock(chunk, frontMatter);
+  // Only chunks an editor could hold in view: a huge one would stay in memory as its own key.
+  if (chunk.length <= 100_000) densest.set(key, found);
+  return found;
+}
+
+function parseDensestBlock(chunk: string, frontMatter: boolean): { cost: number; length: number } {
   const tree = fromMarkdown(chunk, blockParserOptions(frontMatter)) as BlockNode;
   let worst = { cost: 0, length: 0, excess: -Infinity };
   const stack: BlockNode[] = [tree];
@@ -166,7 +180,7 @@ function densestBlock(chunk: string, frontMatter: boolean): { cost: number; leng
     }
     for (const child of node.children ?? []) stack.push(child);
   }
-  return worst;
+  return { cost: worst.cost, length: worst.length };
 }
 
 function blank(text: string): string {
@@ -185,13 +199,13 @@ export function guardMarkdown(source: string): GuardedMarkdown {
     }
     const length = c.end - c.start;
     if (!tooDense(inlineCost(source, c.start, c.end), length)) return;
-    const densest = densestBlock(source.slice(c.start, c.end), i === 0);
-    if (tooDense(densest.cost, densest.length)) {
+    const block = densestBlock(source.slice(c.start, c.end), i === 0);
+    if (tooDense(block.cost, block.length)) {
       regions.push({
         reason: 'dense-markup',
         start: c.start,
         end: c.end,
-        detail: `a block of ${densest.length} characters too dense in emphasis, link and code marks to parse in reasonable time`,
+        detail: `a block of ${block.length} characters too dense in emphasis, link and code marks to parse in reasonable time`,
       });
     }
   });

@@ -12,7 +12,8 @@ import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryE
 import { TrainingEnvironment } from './trainingEnvironment';
 import { trainerStarter, TrainingSession, type SessionUpdate } from './trainingSession';
 import { degenerateModel } from './core/degenerateModel';
-import { checkToHost, checkToWebview, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
+import { loadLastRun, saveLastRun } from './lastRunStore';
+import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
 /** Per workspace (workspaceState): the form as last typed, and the last run's snapshot for its result after a reload. */
@@ -235,32 +236,22 @@ export class TrainingController implements vscode.Disposable {
     return this.context.storageUri ? path.join(this.context.storageUri.fsPath, LAST_RUN_FILE) : undefined;
   }
 
-  /** Keeps the ended run in the workspace's storage (temp file, then rename), so a reloaded window shows it. */
+  /** Keeps the ended run in the workspace's storage, so a reloaded window shows it. */
   private async saveLastRun(): Promise<void> {
     const file = this.lastRunFile();
     const snapshot = this.session.snapshot;
     const outputDir = this.session.outputDir;
     if (!file || !snapshot || !outputDir || snapshot.outcome === 'running') return;
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(`${file}.tmp`, JSON.stringify({ snapshot, outputDir }));
-    await fs.rename(`${file}.tmp`, file);
+    await saveLastRun(file, { snapshot, outputDir });
   }
 
   /** After a reload the session is empty: takes back this workspace's last run, if it is still valid. */
   private async restoreLastRun(): Promise<void> {
     const file = this.lastRunFile();
     if (!file || this.session.snapshot) return;
-    let saved: { snapshot: unknown; outputDir: unknown };
     try {
-      saved = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch {
-      return; // none yet
-    }
-    try {
-      // The same check as a message: a file edited or written by another version never reaches the webview half-valid.
-      const { run } = checkToWebview({ type: 'runStarted', run: saved.snapshot }) as Extract<ToWebview, { type: 'runStarted' }>;
-      if (typeof saved.outputDir !== 'string') throw new Error('no outputDir');
-      this.session.restore(run, saved.outputDir);
+      const last = await loadLastRun(file);
+      if (last) this.session.restore(last.snapshot, last.outputDir);
     } catch (e) {
       this.deps.log.warn(`training panel: ignored ${file}: ${(e as Error).message}`);
     }

@@ -171,7 +171,7 @@ function cpuEstimateText(e: EnvironmentView): string {
   const est = estimateCpuTraining({ model, epochs: form.epochs, maxLength: form.maxLength, maxTrain: form.maxTrain, threads: e.cpuThreads ?? 1, bf16: e.bf16Cpu, measuredSamplesPerSecond: measured });
   if (!est) return '';
   const basis = est.basis === 'history' ? `from your last run of ${model} here, ${est.samplesPerSecond.toFixed(0)} sentences/s` : "estimated from the model's size";
-  return ` — ${epochsText(form.epochs)} take about ${formatDuration(est.seconds)} (${basis})`;
+  return ` — ${epochsText(form.epochs)} ${form.epochs === 1 ? 'takes' : 'take'} about ${formatDuration(est.seconds)} (${basis})`;
 }
 
 /** One click sets the base model to an offline encoder (the form field's value; nothing starts). */

@@ -228,7 +228,7 @@ describe('training panel webview (headless Chromium)', function () {
     const last: HistoryEntry = { id: 'run-m', started: '2026-11-30T05:00:00Z', outcome: 'done', model: 'all-minilm-l6-v2', device: 'cpu (AMD EPYC)', precision: 'bf16', epochs: 1, batchSize: 32, learningRate: 1e-4, seconds: 67, holdoutMcc: 0.2, holdoutAccuracy: 0.7, bestValMcc: 0.2, hasModel: true, cpuSamplesPerSecond: 7696 / 67 };
     await send({ type: 'init', form: { ...DEFAULT_FORM, model: 'all-minilm-l6-v2', epochs: 1, maxTrain: 3848 }, environment: env, run: null, history: [last] });
     await page.waitForFunction(() => /from your last run/.test(document.getElementById('env-facts')?.textContent ?? ''));
-    assert.match(await page.locator('#env-facts').innerText(), /CPU, 2 threads, bf16 — 1 epoch take about 34 s \(from your last run of all-minilm-l6-v2 here, 115 sentences\/s\)/);
+    assert.match(await page.locator('#env-facts').innerText(), /CPU, 2 threads, bf16 — 1 epoch takes about 34 s \(from your last run of all-minilm-l6-v2 here, 115 sentences\/s\)/);
     assert.equal(await page.locator('#field-maxTrain').evaluate((el) => (el as unknown as { value: string }).value), '3848');
     // Training sentences is validated like the other fields (issue 16 item 7).
     await page.locator('#field-maxTrain').click();

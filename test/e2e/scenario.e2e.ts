@@ -279,7 +279,18 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.screenshot('5b-training-result');
 
     await panel.locator('#use-model').click();
-    await wb!.waitFor(async () => !!currentModel() && currentModel() !== diagnosticsModel, 'cola-bert.modelPath to name the trained model');
+    // A model that judges every holdout sentence alike (the tiny run usually does) is switched to only
+    // after a modal "Use anyway": answered as a user would, whenever it is asked.
+    const useAnyway = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Use anyway' }).first();
+    let confirmed = false;
+    await wb!.waitFor(async () => {
+      if (await useAnyway.isVisible().catch(() => false)) {
+        await useAnyway.click();
+        confirmed = true;
+      }
+      return !!currentModel() && currentModel() !== diagnosticsModel;
+    }, 'cola-bert.modelPath to name the trained model');
+    log(`"Use this model for diagnostics"${confirmed ? ' (confirmed "Use anyway": the panel judged the model degenerate)' : ''}`);
     trainedModel = currentModel()!;
     assert.ok(existsSync(path.join(trainedModel, 'cola-bert.json')), `cola-bert.modelPath = ${trainedModel} is not an exported model`);
     const meta = JSON.parse(readFileSync(path.join(trainedModel, 'cola-bert.json'), 'utf8'));

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createProfile, startCodeServer } from '../e2e/harness/codeServer';
 import { chromiumArgs } from '../e2e/harness/workbench';
 import { repoRoot } from '../e2e/harness/models';
+import { STATE_DEADLINE_MS } from '../e2e/harness/deadlines';
 import { prepare } from './prepare';
 // @ts-expect-error plain ESM script without type declarations
 import { e2eUnsupported, ensureE2eTools } from '../../scripts/e2e-install.mjs';
@@ -59,7 +60,7 @@ async function main(): Promise<number> {
     // enables the smoke-test driver (VS Code's --enable-smoke-test-driver, which code-server's CLI
     // does not pass on): set it in the page's embedded configuration.
     await page.route((url) => url.pathname === '/' , async (route) => {
-      const response = await route.fetch();
+      const response = await route.fetch({ timeout: STATE_DEADLINE_MS });
       const html = await response.text();
       const patched = html.replace('&quot;developmentOptions&quot;:{', '&quot;developmentOptions&quot;:{&quot;enableSmokeTestDriver&quot;:true,');
       if (patched === html) console.error('integration (code-server): no developmentOptions in the workbench page; the payload will be ignored');
@@ -68,7 +69,7 @@ async function main(): Promise<number> {
     const authority = new URL(server.url).host;
     const remote = (fsPath: string) => `vscode-remote://${authority}${fsPath}`;
     const payload = [['extensionDevelopmentPath', remote(repoRoot)], ['extensionTestsPath', remote(p.testsEntry)]];
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(p.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(p.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`, { timeout: STATE_DEADLINE_MS });
     const timeout = new Promise<number>((resolve) => setTimeout(() => {
       console.error('integration (code-server): no result after 25 minutes');
       resolve(1);

@@ -49,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     models.onDidChange((state) => status.setModel(state)),
     diagnostics.onNoModel(() => void prompt.show()),
     vscode.languages.registerHoverProvider(selector, new SentenceHoverProvider(diagnostics, models, (doc) => readConfig(doc).threshold)),
-    vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics), { providedCodeActionKinds: SentenceCodeActions.kinds }),
+    vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics, models, (doc) => readConfig(doc).threshold), { providedCodeActionKinds: SentenceCodeActions.kinds }),
     ...registerCommands({ models, diagnostics, ignores, log }, prompt),
   );
   const training = registerTrainingPanel(context, {

@@ -11,10 +11,10 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
-import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, type AttributionMethod, type Suspect } from './attribution';
+import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, distinctSuspects, type AttributionMethod, type CharRange, type Suspect } from './attribution';
 import { LruCache } from './lru';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
-import { isWorkerToMain, type LoadRequest, type MainToWorker, type WorkerToMain } from './inferenceProtocol';
+import { isWorkerToMain, type LoadRequest, type MainToWorker, type ScoredCandidate, type WorkerToMain } from './inferenceProtocol';
 
 export interface Prediction {
   pAcceptable: number;
@@ -30,6 +30,14 @@ export interface Attribution {
   method: AttributionMethod;
   /** Variants scored. */
   variants: number;
+}
+
+/** Candidate corrections around the suspect words of one sentence, scored (suggestions.ts). */
+export interface Suggestions {
+  /** P(acceptable) of the sentence, from the same run as the candidates. */
+  pAcceptable: number;
+  /** Highest P(acceptable) first. */
+  candidates: ScoredCandidate[];
 }
 
 export interface AttributeOptions {
@@ -117,16 +125,20 @@ interface Lane {
   job: Job | null;
 }
 
+type JobValue = Map<string, Prediction> | Attribution | Suggestions;
+
 interface Job {
   id: number;
   texts: string[];
   /** Set for an attribution job (texts is then empty: its variants never enter the sentence cache). */
   attribute?: { sentence: string; method: AttributionMethod; maxSpan: number; key: string };
+  /** Set for a suggestion job (texts is then empty too). */
+  suggest?: { sentence: string; suspects: CharRange[]; key: string };
   refs: number;
   state: 'queued' | 'sent' | 'settled';
   lane: Lane | null;
-  promise: Promise<Map<string, Prediction> | Attribution>;
-  resolve(value: Map<string, Prediction> | Attribution): void;
+  promise: Promise<JobValue>;
+  resolve(value: JobValue): void;
   reject(reason: Error): void;
 }
 
@@ -220,6 +232,8 @@ export class InferenceService {
   private readonly inflight = new Map<string, Job>();
   private readonly attributions = new LruCache<string, Attribution>(1_000);
   private readonly attributionsInflight = new Map<string, Job>();
+  private readonly suggestions = new LruCache<string, Suggestions>(1_000);
+  private readonly suggestionsInflight = new Map<string, Job>();
   private readonly jobs = new Map<number, Job>();
   private readonly queue: Job[] = [];
   private readonly crashListeners = new Set<(error: Error) => void>();
@@ -412,6 +426,51 @@ export class InferenceService {
     }
   }
 
+  /**
+   * Candidate corrections around the two best distinct suspect places of `sentence` (attribute(), then one
+   * worker run over the candidates; cached per model and sentence). Rejects with an AbortError on `signal`.
+   */
+  async suggest(sentence: string, signal?: AbortSignal): Promise<Suggestions> {
+    const attribution = await this.attribute(sentence, { signal });
+    const key = `${this.cacheKeyPrefix}suggest\u0000${sentence}`;
+    const hit = this.suggestions.get(key);
+    if (hit) return hit;
+    let job = this.suggestionsInflight.get(key);
+    if (!job) {
+      const suspects = distinctSuspects(attribution.suspects, 2).map(({ start, end }) => ({ start, end }));
+      job = this.enqueue([], undefined, { sentence, suspects, key });
+      this.suggestionsInflight.set(key, job);
+    }
+    return (await this.waitFor(job, signal)) as Suggestions;
+  }
+
+  /** Waits for a job this caller holds a reference on; an abort drops the reference (release()). */
+  private async waitFor(job: Job, signal?: AbortSignal): Promise<JobValue> {
+    job.refs++;
+    try {
+      const value = await new Promise<JobValue>((resolve, reject) => {
+        const onAbort = () => reject(abortError());
+        signal?.addEventListener('abort', onAbort, { once: true });
+        job.promise.then(
+          (v) => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(v);
+          },
+          (e) => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+        );
+      });
+      job.refs--;
+      return value;
+    } catch (e) {
+      if (isAbortError(e)) this.release(job);
+      else job.refs--;
+      throw e;
+    }
+  }
+
   /** What attribute() would answer from its cache now, without running anything (undefined when not cached). */
   cachedAttribution(sentence: string, options: Omit<AttributeOptions, 'signal'> = {}): Attribution | undefined {
     return this.attributions.get(this.attributionKey(sentence, options.method ?? DEFAULT_ATTRIBUTION_METHOD, options.maxSpan ?? DEFAULT_MAX_SPAN));
@@ -451,15 +510,15 @@ export class InferenceService {
     return out;
   }
 
-  private enqueue(texts: string[], attribute?: Job['attribute']): Job {
-    let resolve!: (v: Map<string, Prediction> | Attribution) => void;
+  private enqueue(texts: string[], attribute?: Job['attribute'], suggest?: Job['suggest']): Job {
+    let resolve!: (v: JobValue) => void;
     let reject!: (e: Error) => void;
-    const promise = new Promise<Map<string, Prediction> | Attribution>((res, rej) => {
+    const promise = new Promise<JobValue>((res, rej) => {
       resolve = res;
       reject = rej;
     });
     promise.catch(() => undefined); // Cancelled jobs may have no listener left.
-    const job: Job = { id: nextId++, texts, attribute, refs: 0, state: 'queued', lane: null, promise, resolve, reject };
+    const job: Job = { id: nextId++, texts, attribute, suggest, refs: 0, state: 'queued', lane: null, promise, resolve, reject };
     this.jobs.set(job.id, job);
     for (const t of texts) this.inflight.set(t, job);
     this.queue.push(job);
@@ -485,7 +544,9 @@ export class InferenceService {
       lane.worker.ref();
       const message: MainToWorker = job.attribute
         ? { type: 'attribute', id: job.id, sentence: job.attribute.sentence, method: job.attribute.method, maxSpan: job.attribute.maxSpan }
-        : { type: 'predict', id: job.id, sentences: job.texts };
+        : job.suggest
+          ? { type: 'suggest', id: job.id, sentence: job.suggest.sentence, suspects: job.suggest.suspects }
+          : { type: 'predict', id: job.id, sentences: job.texts };
       lane.worker.postMessage(message);
     }
   }
@@ -496,7 +557,7 @@ export class InferenceService {
     if (job.refs > 0 || job.state === 'settled') return;
     this.stats.cancelledRequests++;
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
-    if (job.attribute && this.attributionsInflight.get(job.attribute.key) === job) this.attributionsInflight.delete(job.attribute.key);
+    this.forgetInflight(job);
     if (job.state === 'queued') {
       this.queue.splice(this.queue.indexOf(job), 1);
       this.settle(job, undefined, abortError());
@@ -506,12 +567,17 @@ export class InferenceService {
     }
   }
 
-  private settle(job: Job, value?: Map<string, Prediction> | Attribution, error?: Error): void {
+  private forgetInflight(job: Job): void {
+    if (job.attribute && this.attributionsInflight.get(job.attribute.key) === job) this.attributionsInflight.delete(job.attribute.key);
+    if (job.suggest && this.suggestionsInflight.get(job.suggest.key) === job) this.suggestionsInflight.delete(job.suggest.key);
+  }
+
+  private settle(job: Job, value?: JobValue, error?: Error): void {
     if (job.state === 'settled') return;
     job.state = 'settled';
     this.jobs.delete(job.id);
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
-    if (job.attribute && this.attributionsInflight.get(job.attribute.key) === job) this.attributionsInflight.delete(job.attribute.key);
+    this.forgetInflight(job);
     if (job.lane?.job === job) job.lane.job = null;
     if (error) job.reject(error);
     else job.resolve(value!);
@@ -534,6 +600,10 @@ export class InferenceService {
       const value: Attribution = { pAcceptable: m.pAcceptable, suspects: m.suspects, method: job.attribute.method, variants: m.variants };
       this.attributions.set(job.attribute.key, value);
       this.settle(job, value);
+    } else if (m.type === 'suggestions' && job.suggest) {
+      const value: Suggestions = { pAcceptable: m.pAcceptable, candidates: m.candidates };
+      this.suggestions.set(job.suggest.key, value);
+      this.settle(job, value);
     } else if (m.type === 'cancelled') {
       this.stats.stoppedInWorker++;
       this.settle(job, undefined, abortError());
@@ -548,6 +618,7 @@ export class InferenceService {
     this.queue.length = 0;
     this.inflight.clear();
     this.attributionsInflight.clear();
+    this.suggestionsInflight.clear();
   }
 
   private crash(message: string): void {

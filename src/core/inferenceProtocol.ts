@@ -1,6 +1,7 @@
 // Messages between InferenceService (main thread) and inferenceWorker (worker thread). One file, used by
 // both sides; every request carries an id and is answered exactly once (a result or an error).
-import { ATTRIBUTION_METHODS, type AttributionMethod, type Suspect } from './attribution';
+import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Suspect } from './attribution';
+import type { Candidate } from './suggestions';
 
 export interface LoadRequest {
   type: 'load';
@@ -32,6 +33,14 @@ export interface AttributeRequest {
   maxSpan: number;
 }
 
+/** Score candidate corrections around `suspects` (suggestions.ts) with the sentence in one onnxruntime run. */
+export interface SuggestRequest {
+  type: 'suggest';
+  id: number;
+  sentence: string;
+  suspects: CharRange[];
+}
+
 /** Drop a predict request: skipped when not started yet, stopped between batches otherwise. */
 export interface CancelRequest {
   type: 'cancel';
@@ -49,7 +58,7 @@ export interface StopRequest {
   id: number;
 }
 
-export type MainToWorker = LoadRequest | PredictRequest | AttributeRequest | CancelRequest | StopRequest;
+export type MainToWorker = LoadRequest | PredictRequest | AttributeRequest | SuggestRequest | CancelRequest | StopRequest;
 
 export interface LoadedReply {
   type: 'loaded';
@@ -81,6 +90,20 @@ export interface AttributionReply {
   inferMs: number;
 }
 
+export interface ScoredCandidate extends Candidate {
+  pAcceptable: number;
+}
+
+export interface SuggestionsReply {
+  type: 'suggestions';
+  id: number;
+  /** P(acceptable) of the sentence itself, from the same run. */
+  pAcceptable: number;
+  /** Every candidate, highest P(acceptable) first. */
+  candidates: ScoredCandidate[];
+  inferMs: number;
+}
+
 export interface CancelledReply {
   type: 'cancelled';
   id: number;
@@ -95,12 +118,12 @@ export interface ErrorReply {
   message: string;
 }
 
-export type WorkerToMain = LoadedReply | ResultReply | AttributionReply | CancelledReply | ErrorReply;
+export type WorkerToMain = LoadedReply | ResultReply | AttributionReply | SuggestionsReply | CancelledReply | ErrorReply;
 
 export function isWorkerToMain(value: unknown): value is WorkerToMain {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as { type?: unknown; id?: unknown };
-  return typeof v.id === 'number' && (v.type === 'loaded' || v.type === 'result' || v.type === 'attribution' || v.type === 'cancelled' || v.type === 'error');
+  return typeof v.id === 'number' && (v.type === 'loaded' || v.type === 'result' || v.type === 'attribution' || v.type === 'suggestions' || v.type === 'cancelled' || v.type === 'error');
 }
 
 export function isMainToWorker(value: unknown): value is MainToWorker {
@@ -108,6 +131,10 @@ export function isMainToWorker(value: unknown): value is MainToWorker {
   const v = value as { type?: unknown; id?: unknown; sentences?: unknown; sentence?: unknown; method?: unknown; maxSpan?: unknown };
   if (typeof v.id !== 'number') return false;
   if (v.type === 'predict') return Array.isArray(v.sentences) && v.sentences.every((s) => typeof s === 'string');
+  if (v.type === 'suggest') {
+    const suspects = (value as { suspects?: unknown }).suspects;
+    return typeof v.sentence === 'string' && Array.isArray(suspects) && suspects.every((r) => Number.isInteger(r?.start) && Number.isInteger(r?.end));
+  }
   if (v.type === 'attribute') {
     return typeof v.sentence === 'string' && (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) && Number.isInteger(v.maxSpan) && (v.maxSpan as number) >= 1;
   }

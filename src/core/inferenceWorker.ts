@@ -7,8 +7,9 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { placeholdersOf, rankSuspects, variants, type Placeholders, type Variant } from './attribution';
+import { candidateEdits, type Candidate } from './suggestions';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
-import { isMainToWorker, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type WorkerToMain } from './inferenceProtocol';
+import { isMainToWorker, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from './inferenceProtocol';
 
 interface Loaded {
   session: ort.InferenceSession;
@@ -19,7 +20,7 @@ interface Loaded {
 }
 
 let loaded: Loaded | null = null;
-const queue: (PredictRequest | AttributeRequest)[] = [];
+const queue: (PredictRequest | AttributeRequest | SuggestRequest)[] = [];
 const cancelled = new Set<number>();
 let busy = false;
 let runningId: number | null = null;
@@ -139,6 +140,35 @@ async function attribute(req: AttributeRequest): Promise<void> {
   post({ type: 'attribution', id: req.id, pAcceptable: pAcceptable[0], suspects, variants: scored.length, inferMs: performance.now() - t0 });
 }
 
+/** The sentence and its candidate corrections in one run (same reason as attribute()). */
+async function suggest(req: SuggestRequest): Promise<void> {
+  if (!loaded) {
+    post({ type: 'error', id: req.id, kind: 'protocol', message: 'suggest before the model was loaded' });
+    return;
+  }
+  const model = loaded;
+  const t0 = performance.now();
+  let candidates: Candidate[];
+  let encoded: EncodedSentence[];
+  try {
+    candidates = candidateEdits(req.sentence, req.suspects);
+    encoded = [req.sentence, ...candidates.map((c) => c.text)].map((s) => model.tokenizer.encode(s));
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  let logits: Float32Array;
+  try {
+    logits = await runRows(model, encoded);
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+    return;
+  }
+  const p = encoded.map((_, i) => probabilities(logits, i, model.temperature)[1]);
+  const scored = candidates.map((c, i) => ({ ...c, pAcceptable: p[i + 1] })).sort((a, b) => b.pAcceptable - a.pAcceptable);
+  post({ type: 'suggestions', id: req.id, pAcceptable: p[0], candidates: scored, inferMs: performance.now() - t0 });
+}
+
 async function predict(req: PredictRequest): Promise<void> {
   if (!loaded) {
     post({ type: 'error', id: req.id, kind: 'protocol', message: 'predict before the model was loaded' });
@@ -195,7 +225,8 @@ async function drain(): Promise<void> {
       }
       runningId = req.id;
       if (req.type === 'predict') await predict(req);
-      else await attribute(req);
+      else if (req.type === 'attribute') await attribute(req);
+      else await suggest(req);
       runningId = null;
     }
   } finally {
@@ -221,6 +252,7 @@ function onMessage(message: MainToWorker): void {
       break;
     case 'predict':
     case 'attribute':
+    case 'suggest':
       queue.push(message);
       void drain();
       break;

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { InferenceService } from '../../src/core/inference';
+import { candidateEdits, offeredFixes, sourceEdit } from '../../src/core/suggestions';
+import { tinyModel } from './helpers/tinyModel';
+
+const at = (s: string, word: string) => ({ start: s.indexOf(word), end: s.indexOf(word) + word.length });
+const texts = (s: string, suspect: string) => candidateEdits(s, [at(s, suspect)]).map((c) => c.text);
+
+describe('suggestions: candidate edits around the suspects', () => {
+  it('restores each kind of corruption the benchmark injects, where the suspect points', () => {
+    assert.ok(texts('Add them to you\'re README.', "you're").includes('Add them to your README.'), 'confusable');
+    assert.ok(texts('A having clear vision helps.', 'having').includes('Having a clear vision helps.'), 'swap at the start, capital moved');
+    assert.ok(texts('It was was fine.', 'was').includes('It was fine.'), 'doubled word deleted');
+    assert.ok(texts('She ate a apple.', 'apple').includes('She ate an apple.'), 'a/an');
+    assert.ok(texts('We went store.', 'store').includes('We went to store.'), 'inserted function word');
+    assert.ok(texts('The The cat sat.', 'The').includes('The cat sat.'), 'a first word deleted, the next takes the capital');
+  });
+
+  it('edits only next to the suspects, never returns the sentence or a duplicate', () => {
+    const s = 'One two three four five six.';
+    const c = candidateEdits(s, [at(s, 'four')]);
+    assert.ok(c.every((x) => x.first >= 2 && x.last <= 5), 'words three to five only (and a swap with six)');
+    assert.equal(new Set(c.map((x) => x.text)).size, c.length);
+    assert.ok(!c.some((x) => x.text === s));
+    assert.deepEqual(candidateEdits(s, []), []);
+  });
+
+  it('maps an edit back to the document, a deletion taking one space', () => {
+    const source = 'Intro.\n\nIt **was was** fine.';
+    const sentence = 'It was was fine.';
+    const start = source.indexOf('It');
+    const del = candidateEdits(sentence, [at(sentence, 'was')]).find((c) => c.kind === 'delete' && c.first === 1)!;
+    const e = sourceEdit(del, sentence, source, start, source.length)!;
+    assert.equal(source.slice(0, e.start) + e.text + source.slice(e.end), 'Intro.\n\nIt **was** fine.');
+  });
+
+  it('offers at most three that cross the threshold and beat the sentence, best first', () => {
+    const scored = [0.95, 0.9, 0.8, 0.7, 0.4].map((p) => ({ pAcceptable: p }));
+    assert.deepEqual(offeredFixes(scored, 0.2, 0.5).map((c) => c.pAcceptable), [0.95, 0.9, 0.8]);
+    assert.deepEqual(offeredFixes(scored, 0.92, 0.5).map((c) => c.pAcceptable), [0.95]);
+    assert.deepEqual(offeredFixes(scored, 0.1, 0.99), []);
+  });
+});
+
+describe('suggestions in the inference worker (tiny random BERT)', function () {
+  this.timeout(120_000);
+  let service: InferenceService;
+  before(async () => {
+    service = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1 });
+  });
+  after(async () => service?.dispose());
+
+  it('scores every candidate around the two best suspects exactly as predict() does, best first, cached', async () => {
+    const sentence = 'The children was playing in the the garden.';
+    const s = await service.suggest(sentence);
+    const a = await service.attribute(sentence);
+    const { distinctSuspects } = await import('../../src/core/attribution');
+    const expected = candidateEdits(sentence, distinctSuspects(a.suspects, 2));
+    assert.ok(expected.length > 0, 'the random model finds suspects to edit around');
+    assert.equal(s.candidates.length, expected.length);
+    assert.deepEqual(new Set(s.candidates.map((c) => c.text)), new Set(expected.map((c) => c.text)));
+    const predicted = await service.predict(s.candidates.map((c) => c.text));
+    s.candidates.forEach((c, i) => assert.ok(Math.abs(c.pAcceptable - predicted[i].pAcceptable) < 1e-5, c.text));
+    for (let i = 1; i < s.candidates.length; i++) assert.ok(s.candidates[i - 1].pAcceptable >= s.candidates[i].pAcceptable);
+    assert.equal(await service.suggest(sentence), s, 'cached');
+  });
+});

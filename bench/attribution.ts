@@ -4,17 +4,20 @@
 //   (1) Accuracy: for each method (delete, [MASK], [UNK]) and longest span (1 or 2 words), how often the
 //       top-ranked suspect overlaps the corrupted span, per error type, over all corrupted sentences and over
 //       those the model flags.
-//   (2) Speed: attribution of flagged ~25-word sentences through InferenceService.attribute (one worker
-//       run each, nothing cached) side by side with a plain check (predict) of the same sentences.
+//   (2) Suggestions: how often the original sentence is among the offered fixes (InferenceService.suggest,
+//       then offeredFixes: at most 3 that cross the threshold), and among all candidates, per error type.
+//   (3) Speed: attribution and suggestions of flagged ~25-word sentences (one worker run each, nothing
+//       cached) side by side with a plain check (predict) of the same sentences.
 // Results go to stdout and, with --write, into docs/benchmarks.md between <!-- bench:attribution:start/end -->.
 //
-//   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--write]
-// (--speed-only: part (2) alone, printed, never written.)
+//   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--skip-methods] [--write]
+// (--speed-only: part (3) alone, printed, never written; --skip-methods: parts (2) and (3).)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ATTRIBUTION_METHODS, distinctSuspects, overlapsEdit, words, type AttributionMethod } from '../src/core/attribution';
+import { offeredFixes } from '../src/core/suggestions';
 import { InferenceService } from '../src/core/inference';
 import { describeHoldout } from '../src/core/modelFolder';
 import { chooseThreshold } from '../src/core/threshold';
@@ -22,6 +25,7 @@ import { chooseThreshold } from '../src/core/threshold';
 const root = path.resolve(__dirname, '..');
 
 interface Corrupted {
+  original: string;
   text: string;
   type: string;
   span: [number, number];
@@ -32,11 +36,12 @@ interface Args {
   limit: number;
   speed: number;
   speedOnly: boolean;
+  skipMethods: boolean;
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { model: '', limit: 600, speed: 40, speedOnly: false, write: false };
+  const a: Args = { model: '', limit: 600, speed: 40, speedOnly: false, skipMethods: false, write: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -49,6 +54,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--speed') a.speed = Number(value());
     else if (flag === '--write') a.write = true;
     else if (flag === '--speed-only') a.speedOnly = true;
+    else if (flag === '--skip-methods') a.skipMethods = true;
     else throw new Error(`unknown flag ${flag}`);
   }
   if (!a.model) throw new Error('--model DIR is required (a model folder the trainer exported)');
@@ -98,7 +104,7 @@ async function main(): Promise<void> {
       topWords: number;
     }
     const tallies: Tally[] = [];
-    for (const maxSpan of a.speedOnly ? [] : [1, 2]) {
+    for (const maxSpan of a.speedOnly || a.skipMethods ? [] : [1, 2]) {
       for (const method of ATTRIBUTION_METHODS) {
         const t: Tally = { method, maxSpan, hits: new Map(types.map((k) => [k, [0, 0]])), flaggedHits: [0, 0], all: [0, 0], topWords: 0 };
         const t0 = performance.now();
@@ -122,12 +128,36 @@ async function main(): Promise<void> {
       }
     }
 
+    // Suggestions: is the sentence before the corruption offered back?
+    const offered = new Map(types.map((k) => [k, [0, 0, 0]])); // offered, among candidates, n
+    const offeredFlagged = [0, 0];
+    if (!a.speedOnly) {
+      const t0 = performance.now();
+      for (const [i, r] of rows.entries()) {
+        const sug = await service.suggest(r.text);
+        const o = offered.get(r.type)!;
+        const isOffered = offeredFixes(sug.candidates, sug.pAcceptable, threshold).some((c) => c.text === r.original);
+        o[0] += Number(isOffered);
+        o[1] += Number(sug.candidates.some((c) => c.text === r.original));
+        o[2]++;
+        if (flagged[i]) {
+          offeredFlagged[0] += Number(isOffered);
+          offeredFlagged[1]++;
+        }
+      }
+      console.error(`suggestions: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+
     // Speed: flagged sentences of 23-27 words, each attributed once (distinct sentences: nothing cached).
     const long = rows.filter((r, i) => flagged[i] && Math.abs(words(r.text).length - 25) <= 2).slice(0, a.speed);
     const pool = long.length >= 10 ? long : rows.filter((r) => Math.abs(words(r.text).length - 25) <= 2).slice(0, a.speed);
     const plain = await InferenceService.open(a.model, { cacheSize: 0 });
     const attributionMs: number[] = [];
     const checkMs: number[] = [];
+    const suggestMs: number[] = [];
+    // CPU time of this process (the worker's run, mostly) per attribution: on a shared machine the wall time
+    // includes waiting for a core; the CPU time is what the work itself costs.
+    const attributionCpuMs: number[] = [];
     const variantCounts: number[] = [];
     const fresh = await InferenceService.open(a.model);
     try {
@@ -136,9 +166,15 @@ async function main(): Promise<void> {
         await plain.predict([r.text]);
         checkMs.push(performance.now() - t0);
         t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         const at = await fresh.attribute(r.text);
         attributionMs.push(performance.now() - t0);
+        const cpu = process.cpuUsage(cpu0);
+        attributionCpuMs.push((cpu.user + cpu.system) / 1000);
         variantCounts.push(at.variants);
+        t0 = performance.now();
+        await fresh.suggest(r.text);
+        suggestMs.push(performance.now() - t0);
       }
     } finally {
       await plain.dispose();
@@ -146,6 +182,8 @@ async function main(): Promise<void> {
     }
     attributionMs.sort((x, y) => x - y);
     checkMs.sort((x, y) => x - y);
+    suggestMs.sort((x, y) => x - y);
+    attributionCpuMs.sort((x, y) => x - y);
     const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -157,7 +195,7 @@ async function main(): Promise<void> {
       `Model: \`${a.model}\` (${m.baseModel}${m.quantized ? ', int8' : ''}, CoLA holdout MCC ${describeHoldout(m.holdout)}, temperature ${m.calibration.temperature.toFixed(2)}, threshold ${threshold.toFixed(3)}). ` +
         `${rows.length} corrupted sentences from the prose corpus's test documents (\`trainer/bench/corruption_spans.py --limit ${a.limit}\`); the model flags ${flagged.filter(Boolean).length} of them.`,
       '',
-      `Top-1 hit rate: the best-ranked suspect span overlaps the corrupted span (a dropped word counts as hit by either neighbour). No suspect (no removal raises P) counts as a miss.`,
+      ...(a.speedOnly || a.skipMethods ? [] : [`Top-1 hit rate: the best-ranked suspect span overlaps the corrupted span (a dropped word counts as hit by either neighbour). No suspect (no removal raises P) counts as a miss.`,
       '',
       `| method | longest span | all corrupted | flagged only | mean words in top suspect | ${types.map((t) => `${t} (n=${rows.filter((r) => r.type === t).length})`).join(' | ')} |`,
       `| --- | ---: | ---: | ---: | ---: | ${types.map(() => '---:').join(' | ')} |`,
@@ -168,9 +206,24 @@ async function main(): Promise<void> {
             return n ? `${((100 * h) / n).toFixed(0)}%` : '—';
           }).join(' | ')} |`,
       ),
-      '',
+      '']),
+      ...(a.speedOnly ? [] : [
+        `Suggestions: the sentence before the corruption is among the offered fixes (at most 3 candidates with P(acceptable) ≥ the threshold and above the sentence's) for ` +
+          `${pct(types.reduce((x, k) => x + offered.get(k)![0], 0), rows.length)} of all corrupted sentences and ${pct(offeredFlagged[0], offeredFlagged[1])} of the flagged ones; ` +
+          `it is among the generated candidates (any score) for ${pct(types.reduce((x, k) => x + offered.get(k)![1], 0), rows.length)}.`,
+        '',
+        `| error type | n | offered | among candidates |`,
+        `| --- | ---: | ---: | ---: |`,
+        ...types.map((k) => {
+          const [o, c, n] = offered.get(k)!;
+          return `| ${k} | ${n} | ${pct(o, n)} | ${pct(c, n)} |`;
+        }),
+        '',
+      ]),
       `Speed (${pool.length} ${pool === long ? 'flagged ' : ''}sentences of 23–27 words, default method and span, ${variantCounts.length ? Math.round(variantCounts.reduce((x, y) => x + y, 0) / variantCounts.length) : 0} variants each on average, one worker run per sentence, nothing cached; the product's default 2 workers × 1 thread): ` +
-        `attribution p50 **${percentile(attributionMs, 0.5).toFixed(1)} ms**, p95 **${percentile(attributionMs, 0.95).toFixed(1)} ms**, max ${attributionMs[attributionMs.length - 1].toFixed(1)} ms; ` +
+        `attribution p50 **${percentile(attributionMs, 0.5).toFixed(1)} ms**, p95 **${percentile(attributionMs, 0.95).toFixed(1)} ms**, max ${attributionMs[attributionMs.length - 1].toFixed(1)} ms ` +
+        `(CPU time of the process during it p50 ${percentile(attributionCpuMs, 0.5).toFixed(1)} ms, p95 ${percentile(attributionCpuMs, 0.95).toFixed(1)} ms); ` +
+        `suggestions (after the attribution, cached by then) p50 ${percentile(suggestMs, 0.5).toFixed(1)} ms, p95 ${percentile(suggestMs, 0.95).toFixed(1)} ms; ` +
         `plain check of the same sentence (predict, cache off) p50 ${percentile(checkMs, 0.5).toFixed(1)} ms, p95 ${percentile(checkMs, 0.95).toFixed(1)} ms.`,
     );
   } finally {

@@ -10,7 +10,7 @@
 //       cached) side by side with a plain check (predict) of the same sentences.
 // Results go to stdout and, with --write, into docs/benchmarks.md between <!-- bench:attribution:start/end -->.
 //
-//   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--skip-methods] [--write]
+//   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--skip-methods] [--spans 1,2] [--write]
 // (--speed-only: part (3) alone, printed, never written; --skip-methods: parts (2) and (3).)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -37,11 +37,13 @@ interface Args {
   speed: number;
   speedOnly: boolean;
   skipMethods: boolean;
+  /** Longest spans compared (--spans 1,2). */
+  spans: number[];
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { model: '', limit: 600, speed: 40, speedOnly: false, skipMethods: false, write: false };
+  const a: Args = { model: '', limit: 600, speed: 40, speedOnly: false, skipMethods: false, spans: [1, 2], write: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -55,6 +57,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--write') a.write = true;
     else if (flag === '--speed-only') a.speedOnly = true;
     else if (flag === '--skip-methods') a.skipMethods = true;
+    else if (flag === '--spans') a.spans = value().split(',').map(Number);
     else throw new Error(`unknown flag ${flag}`);
   }
   if (!a.model) throw new Error('--model DIR is required (a model folder the trainer exported)');
@@ -104,7 +107,7 @@ async function main(): Promise<void> {
       topWords: number;
     }
     const tallies: Tally[] = [];
-    for (const maxSpan of a.speedOnly || a.skipMethods ? [] : [1, 2]) {
+    for (const maxSpan of a.speedOnly || a.skipMethods ? [] : a.spans) {
       for (const method of ATTRIBUTION_METHODS) {
         const t: Tally = { method, maxSpan, hits: new Map(types.map((k) => [k, [0, 0]])), flaggedHits: [0, 0], all: [0, 0], topWords: 0 };
         const t0 = performance.now();

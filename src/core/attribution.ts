@@ -94,8 +94,18 @@ export function variants(sentence: string, method: AttributionMethod, placeholde
  */
 export function rankSuspects(sentence: string, base: number, scored: readonly Variant[], pAcceptable: ArrayLike<number>, longerSpanMargin = 0.05): Suspect[] {
   if (scored.length !== pAcceptable.length) throw new RangeError(`${scored.length} variants but ${pAcceptable.length} scores`);
-  const all = scored
-    .map((v, i) => ({ start: v.start, end: v.end, text: sentence.slice(v.start, v.end), delta: pAcceptable[i] - base, words: v.words }))
+  // Removing either copy of a doubled word ("the the") gives the same sentence: one suspect over both
+  // copies, not the first copy alone (which would point at the word that belongs there).
+  const merged = new Map<string, { start: number; end: number; words: number; p: number }>();
+  scored.forEach((v, i) => {
+    const same = merged.get(v.text);
+    if (same && same.words === v.words) {
+      same.start = Math.min(same.start, v.start);
+      same.end = Math.max(same.end, v.end);
+    } else if (!same) merged.set(v.text, { start: v.start, end: v.end, words: v.words, p: pAcceptable[i] });
+  });
+  const all = [...merged.values()]
+    .map((v) => ({ start: v.start, end: v.end, text: sentence.slice(v.start, v.end), delta: v.p - base, words: v.words }))
     .filter((s) => s.delta > 0)
     .map((s) => ({ ...s, rankKey: s.delta - (s.words - 1) * longerSpanMargin }))
     .sort((a, b) => b.rankKey - a.rankKey || a.start - b.start);

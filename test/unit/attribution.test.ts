@@ -76,7 +76,7 @@ describe('attribution: ranking', () => {
     const ranked = rankSuspects(sentence, 0.2, v, p);
     assert.equal(ranked[0].text, 'go');
     assert.ok(Math.abs(ranked[0].delta - 0.5) < 1e-12);
-    assert.equal(ranked[1].text, 'the');
+    assert.equal(ranked[1].text, 'the the', 'either copy of the doubled word');
     assert.ok(ranked.every((s) => s.delta > 0));
     assert.ok(!ranked.some((s) => s.text === 'shop'));
   });
@@ -88,6 +88,16 @@ describe('attribution: ranking', () => {
     assert.equal(rankSuspects(sentence, 0, v, p)[0].text, 'go');
     p[at('He go', 2)] = 0.7;
     assert.equal(rankSuspects(sentence, 0, v, p)[0].text, 'He go');
+  });
+
+  it('one suspect over both copies of a doubled word, since removing either gives the same sentence', () => {
+    const p = v.map(() => 0.1);
+    const copies = v.filter((x) => x.words === 1 && sentence.slice(x.start, x.end) === 'the');
+    assert.equal(copies.length, 2);
+    for (const c of copies) p[v.indexOf(c)] = 0.8;
+    const top = rankSuspects(sentence, 0.2, v, p)[0];
+    assert.equal(top.text, 'the the');
+    assert.deepEqual([top.start, top.end], [copies[0].start, copies[1].end]);
   });
 
   it('rejects scores that do not match the variants', () => {

@@ -400,30 +400,7 @@ export class InferenceService {
       job = this.enqueue([], { sentence, method, maxSpan, key });
       this.attributionsInflight.set(key, job);
     }
-    job.refs++;
-    const running = job;
-    try {
-      const value = await new Promise<Attribution>((resolve, reject) => {
-        const onAbort = () => reject(abortError());
-        signal?.addEventListener('abort', onAbort, { once: true });
-        running.promise.then(
-          (v) => {
-            signal?.removeEventListener('abort', onAbort);
-            resolve(v as Attribution);
-          },
-          (e) => {
-            signal?.removeEventListener('abort', onAbort);
-            reject(e);
-          },
-        );
-      });
-      running.refs--;
-      return value;
-    } catch (e) {
-      if (isAbortError(e)) this.release(running);
-      else running.refs--;
-      throw e;
-    }
+    return (await this.waitFor(job, signal)) as Attribution;
   }
 
   /**

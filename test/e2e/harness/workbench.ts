@@ -164,7 +164,12 @@ export class Workbench {
     await this.waitFor(async () => {
       if (!(await ready())) return false;
       await this.page.keyboard.press('Control+.');
-      await menu.or(nothing).first().waitFor({ state: 'visible' });
+      // A Ctrl+. that opened nothing (a toast took it, or the request stalled) is retried, not waited out.
+      if (!(await menu.or(nothing).first().waitFor({ state: 'visible', timeout: 30_000 }).then(() => true, () => false))) {
+        offered = 'no menu within 30 s of Ctrl+.';
+        await this.page.keyboard.press('Escape');
+        return false;
+      }
       if (await menu.isVisible()) {
         offered = (await menu.locator('.monaco-list-row').allInnerTexts()).join(' | ');
         const rows = Number((await menu.locator('.monaco-list-row.action').first().getAttribute('aria-setsize')) ?? 0) || 200;

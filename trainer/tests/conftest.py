@@ -33,10 +33,18 @@ def tiny_model(tmp_path_factory) -> Path:
     return make_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
 
 
+def _refuse_duplicate_keys(pairs):
+    # json.loads keeps the last of two equal keys silently; a schema edited by hand must not define a thing twice.
+    keys = [k for k, _ in pairs]
+    duplicated = sorted({k for k in keys if keys.count(k) > 1})
+    assert not duplicated, f"protocol.schema.json defines {duplicated} twice"
+    return dict(pairs)
+
+
 @pytest.fixture(scope="session")
 def validator():
     import jsonschema
-    schema = json.loads(SCHEMA_PATH.read_text())
+    schema = json.loads(SCHEMA_PATH.read_text(), object_pairs_hook=_refuse_duplicate_keys)
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)
 

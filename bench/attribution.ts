@@ -13,9 +13,10 @@
 //   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--skip-methods] [--spans 1,2] [--write]
 // (--speed-only: part (3) alone, printed, never written; --skip-methods: parts (2) and (3).)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeDocsSection } from './docsSection';
 import { ATTRIBUTION_METHODS, distinctSuspects, overlapsEdit, words, type AttributionMethod } from '../src/core/attribution';
 import { offeredFixes } from '../src/core/suggestions';
 import { InferenceService } from '../src/core/inference';
@@ -235,18 +236,7 @@ async function main(): Promise<void> {
   const section = lines.join('\n');
   console.log(`\n${section}\n`);
   if (a.write) {
-    const file = path.join(root, 'docs', 'benchmarks.md');
-    const start = '<!-- bench:attribution:start -->';
-    const end = '<!-- bench:attribution:end -->';
-    const current = readFileSync(file, 'utf8');
-    const block = `${start}\n${section}\n${end}`;
-    const next =
-      current.includes(start) && current.includes(end)
-        ? current.slice(0, current.indexOf(start)) + block + current.slice(current.indexOf(end) + end.length)
-        : `${current.trimEnd()}\n\n## Which words: attribution (\`npm run bench:attribution\`)\n\n${block}\n`;
-    writeFileSync(`${file}.tmp-${process.pid}`, next);
-    renameSync(`${file}.tmp-${process.pid}`, file);
-    console.log(`wrote ${path.relative(root, file)}`);
+    writeDocsSection('attribution', 'Which words: attribution (`npm run bench:attribution`)', section);
   }
 }
 

@@ -6,9 +6,9 @@
 //
 //   npm run bench:extract -- [--max-mb 50] [--no-write]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeAtomically, writeDocsSection } from './docsSection';
 import { DEFAULT_CHECK_OPTIONS, extractOptionsOf, extractSentences } from '../src/core/documentChecker';
 import { HOSTILE, ordinaryMarkdown } from './hostileMarkdown';
 
@@ -89,13 +89,8 @@ function main(): void {
   const machine = `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, load average ${os.loadavg()[0].toFixed(1)} at the end`;
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   if (!write) return;
-  const results = path.join(root, 'bench', 'results', 'extract.json');
-  mkdirSync(path.dirname(results), { recursive: true });
-  writeFileSync(`${results}.tmp`, `${JSON.stringify({ when, machine, ordinary, hostile }, null, 2)}\n`);
-  renameSync(`${results}.tmp`, results);
-  const docs = path.join(root, 'docs', 'benchmarks.md');
-  const section = [
-    '<!-- bench:extract:start -->',
+  writeAtomically(path.join(root, 'bench', 'results', 'extract.json'), `${JSON.stringify({ when, machine, ordinary, hostile }, null, 2)}\n`);
+  writeDocsSection('extract', 'Prose extraction (bench:extract)', [
     `Measured ${when} UTC on ${machine} (\`npm run bench:extract\`; each row a fresh process; wall and CPU time of extraction alone).`,
     '',
     'Ordinary Markdown (generated sections with headings, lists, links, code, quotes, tables):',
@@ -105,13 +100,7 @@ function main(): void {
     'The hostile inputs of issue 14 at 1 MB (bench/hostileMarkdown.ts):',
     '',
     table(hostile),
-    '<!-- bench:extract:end -->',
-  ].join('\n');
-  const current = readFileSync(docs, 'utf8');
-  const marked = /<!-- bench:extract:start -->[\s\S]*<!-- bench:extract:end -->/;
-  const next = marked.test(current) ? current.replace(marked, section) : `${current.trimEnd()}\n\n## Prose extraction (bench:extract)\n\n${section}\n`;
-  writeFileSync(`${docs}.tmp`, next);
-  renameSync(`${docs}.tmp`, docs);
+  ].join('\n'));
 }
 
 main();

@@ -10,11 +10,12 @@
 // Results go to stdout and into docs/benchmarks.md between <!-- bench:infer:start/end --> markers.
 //
 //   node dist/bench-infer.js [--model DIR] [--sentences N] [--reps R] [--threads T] [--workers W] [--edits E] [--no-write] [--no-transformers] [--recheck-only]
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
+import { writeDocsSection } from './docsSection';
 import { readColaTsv } from '../src/core/cola';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, type CheckOptions } from '../src/core/documentChecker';
 import { disableOnnxRuntimeTelemetry, InferenceService } from '../src/core/inference';
@@ -488,17 +489,7 @@ async function main(): Promise<void> {
   console.log(`\n${section}\n`);
 
   if (a.write) {
-    const file = path.join(root, 'docs', 'benchmarks.md');
-    const start = '<!-- bench:infer:start -->';
-    const end = '<!-- bench:infer:end -->';
-    const current = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-    const block = `${start}\n${section}\n${end}`;
-    const next = current.includes(start) && current.includes(end)
-      ? current.slice(0, current.indexOf(start)) + block + current.slice(current.indexOf(end) + end.length)
-      : `${current.trimEnd()}\n\n## Inference (\`npm run bench:infer\`)\n\n${block}\n`;
-    writeFileSync(`${file}.tmp-${process.pid}`, next);
-    renameSync(`${file}.tmp-${process.pid}`, file);
-    console.log(`wrote ${path.relative(root, file)}`);
+    writeDocsSection('infer', 'Inference (`npm run bench:infer`)', section);
   }
 }
 

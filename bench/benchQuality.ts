@@ -12,13 +12,14 @@
 //
 //   npx tsx bench/benchQuality.ts [--model DIR …] (default: every model folder under models/) [--limit N] [--split test|validation] [--fp32] [--no-harper] [--write]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readColaTsv } from '../src/core/cola';
 import { InferenceService } from '../src/core/inference';
 import { binaryMetrics, type BinaryMetrics } from '../src/core/metrics';
 import { chooseThreshold } from '../src/core/threshold';
+import { writeAtomically, writeDocsSection } from './docsSection';
 import { HarperBaseline } from './harper';
 
 const root = path.resolve(__dirname, '..');
@@ -213,22 +214,6 @@ function markdown(results: SystemResult[], rows: readonly Row[], args: Args, sta
   return lines.join('\n');
 }
 
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
-function replaceSection(file: string, name: string, body: string): void {
-  const start = `<!-- bench:${name}:start -->`;
-  const end = `<!-- bench:${name}:end -->`;
-  const text = readFileSync(file, 'utf8');
-  const i = text.indexOf(start);
-  const j = text.indexOf(end);
-  const section = `${start}\n${body}\n${end}`;
-  writeAtomically(file, i >= 0 && j > i ? text.slice(0, i) + section + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Prose quality (npm run bench:quality)\n\n${section}\n`);
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const started = new Date();
@@ -247,7 +232,7 @@ async function main(): Promise<void> {
   console.log(md);
   if (args.write) {
     writeAtomically(path.join(root, 'bench', 'results', 'quality.json'), `${JSON.stringify({ started: started.toISOString(), cpu: os.cpus()[0]?.model, load: os.loadavg()[0], split: args.split, limit: args.limit, results }, null, 2)}\n`);
-    replaceSection(path.join(root, 'docs', 'benchmarks.md'), 'quality', md);
+    writeDocsSection('quality', 'Prose quality (`npm run bench:quality`)', md);
   }
 }
 

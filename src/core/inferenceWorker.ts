@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { placeholdersOf, rankSuspects, variants, type Placeholders, type Variant } from './attribution';
-import { candidateEdits, type Candidate } from './suggestions';
+import { placeholdersOf, rankSuspects, variants, type Placeholders } from './attribution';
+import { candidateEdits } from './suggestions';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
 import { isMainToWorker, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from './inferenceProtocol';
 
@@ -109,64 +109,49 @@ function probabilities(logits: Float32Array, i: number, temperature: number): [n
 }
 
 /**
- * The sentence and all its variants in one run: int8 scores shift a little with their batch neighbours, so
- * the sentence's own P is taken from the same batch its variants are compared with.
+ * P(acceptable) of the sentence and of each text made from it, in one run: int8 scores shift a little with
+ * their batch neighbours, so the sentence's own P is taken from the same batch its variants are compared
+ * with. `make` builds the texts; an error (from it, the tokenizer or the run) is answered and gives undefined.
  */
-async function attribute(req: AttributeRequest): Promise<void> {
+async function scoreWithSentence<T extends { text: string }>(id: number, what: string, sentence: string, make: () => T[]): Promise<{ items: T[]; p: number[] } | undefined> {
   if (!loaded) {
-    post({ type: 'error', id: req.id, kind: 'protocol', message: 'attribute before the model was loaded' });
-    return;
+    post({ type: 'error', id, kind: 'protocol', message: `${what} before the model was loaded` });
+    return undefined;
   }
   const model = loaded;
-  const t0 = performance.now();
-  let scored: Variant[];
+  let items: T[];
   let encoded: EncodedSentence[];
   try {
-    scored = variants(req.sentence, req.method, model.placeholders, req.maxSpan);
-    encoded = [req.sentence, ...scored.map((v) => v.text)].map((s) => model.tokenizer.encode(s));
+    items = make();
+    encoded = [sentence, ...items.map((v) => v.text)].map((s) => model.tokenizer.encode(s));
   } catch (e) {
-    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
-    return;
+    post({ type: 'error', id, kind: 'tokenizer', message: (e as Error).message });
+    return undefined;
   }
   let logits: Float32Array;
   try {
     logits = await runRows(model, encoded);
   } catch (e) {
-    post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
-    return;
+    post({ type: 'error', id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+    return undefined;
   }
-  const pAcceptable = encoded.map((_, i) => probabilities(logits, i, model.temperature)[1]);
-  const suspects = rankSuspects(req.sentence, pAcceptable[0], scored, pAcceptable.slice(1));
-  post({ type: 'attribution', id: req.id, pAcceptable: pAcceptable[0], suspects, variants: scored.length, inferMs: performance.now() - t0 });
+  return { items, p: encoded.map((_, i) => probabilities(logits, i, model.temperature)[1]) };
 }
 
-/** The sentence and its candidate corrections in one run (same reason as attribute()). */
-async function suggest(req: SuggestRequest): Promise<void> {
-  if (!loaded) {
-    post({ type: 'error', id: req.id, kind: 'protocol', message: 'suggest before the model was loaded' });
-    return;
-  }
-  const model = loaded;
+async function attribute(req: AttributeRequest): Promise<void> {
   const t0 = performance.now();
-  let candidates: Candidate[];
-  let encoded: EncodedSentence[];
-  try {
-    candidates = candidateEdits(req.sentence, req.suspects);
-    encoded = [req.sentence, ...candidates.map((c) => c.text)].map((s) => model.tokenizer.encode(s));
-  } catch (e) {
-    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
-    return;
-  }
-  let logits: Float32Array;
-  try {
-    logits = await runRows(model, encoded);
-  } catch (e) {
-    post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
-    return;
-  }
-  const p = encoded.map((_, i) => probabilities(logits, i, model.temperature)[1]);
-  const scored = candidates.map((c, i) => ({ ...c, pAcceptable: p[i + 1] })).sort((a, b) => b.pAcceptable - a.pAcceptable);
-  post({ type: 'suggestions', id: req.id, pAcceptable: p[0], candidates: scored, inferMs: performance.now() - t0 });
+  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => variants(req.sentence, req.method, loaded!.placeholders, req.maxSpan));
+  if (!scored) return;
+  const suspects = rankSuspects(req.sentence, scored.p[0], scored.items, scored.p.slice(1));
+  post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], suspects, variants: scored.items.length, inferMs: performance.now() - t0 });
+}
+
+async function suggest(req: SuggestRequest): Promise<void> {
+  const t0 = performance.now();
+  const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, () => candidateEdits(req.sentence, req.suspects));
+  if (!scored) return;
+  const ranked = scored.items.map((c, i) => ({ ...c, pAcceptable: scored.p[i + 1] })).sort((a, b) => b.pAcceptable - a.pAcceptable);
+  post({ type: 'suggestions', id: req.id, pAcceptable: scored.p[0], candidates: ranked, inferMs: performance.now() - t0 });
 }
 
 async function predict(req: PredictRequest): Promise<void> {

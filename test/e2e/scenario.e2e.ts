@@ -13,6 +13,7 @@ import { Workbench } from './harness/workbench';
 import { STATE_DEADLINE_MS } from './harness/deadlines';
 import { cliCheck, ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
 import { fixtureLayout, lineOf } from './harness/fixture';
+import { degenerateModel } from '../../src/core/degenerateModel';
 // @ts-expect-error plain ESM script without type declarations
 import { e2eUnsupported, ensureE2eTools } from '../../scripts/e2e-install.mjs';
 
@@ -82,6 +83,8 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
       'cola-bert.modelPath': diagnosticsModel,
     });
     userDataDir = profile.userDataDir;
+    // The panel's Hub probe (issue 16, item 4) must answer "unreachable" on a machine with Internet too.
+    profile.env.HF_HUB_OFFLINE = '1';
     installExtension(tools, profile, vsix);
     server = await startCodeServer(tools, profile, workspace, { logFile: path.join(artifacts, 'code-server.log') });
     log(`code-server on ${server.url} (setup ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -159,6 +162,28 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   const positionOf = (s: CheckedSentence) => `${s.range.start.line + 1}:${s.range.start.character + 1}`;
 
   /**
+   * Issue 16, item 10: each cola-bert row's message quotes the start of the sentence the CLI flags at
+   * the row's position (the whole sentence when it is short, else a prefix ending in "…"), and its P.
+   */
+  function assertRowsQuoteSentences(rows: string[], positions: string[], flagged: CheckedSentence[]): void {
+    rows.forEach((row, i) => {
+      const sentence = flagged.find((s) => positionOf(s) === positions[i]);
+      assert.ok(sentence, `no CLI-flagged sentence at ${positions[i]} for the row "${row}"`);
+      const m = /Possibly ungrammatical: “([^”]+)” \(P\(acceptable\) = (\d\.\d\d)\)/.exec(row);
+      assert.ok(m, `the Problems row does not quote its sentence: "${row}"`);
+      const whole = sentence.text.replace(/\s+/g, ' ').trim();
+      const quoted = m[1];
+      if (quoted.endsWith('…')) {
+        const head = quoted.slice(0, -1);
+        assert.ok(head.length >= 20 && whole.startsWith(head), `the row quotes "${quoted}", not the start of "${whole}"`);
+      } else {
+        assert.equal(quoted, whole, 'a short sentence is quoted whole');
+      }
+      assert.ok(Math.abs(Number(m[2]) - sentence.pAcceptable) < 0.03, `the row says P(acceptable) = ${m[2]}, the CLI computes ${sentence.pAcceptable}`);
+    });
+  }
+
+  /**
    * Waits until the workbench holds `count` diagnostics (the status bar's problem counts; only the
    * sample is open) and the editor shows squiggles exactly when there are some. Squiggles are not
    * counted one by one: a line wider than the editor renders only its visible part.
@@ -184,8 +209,9 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     const flagged = expected.filter((s) => s.flagged);
     await wb!.openFile(SAMPLE);
     await waitForDiagnostics(flagged.length, 'one per sentence the CLI flags');
-    const { rows, lines } = await waitForProblems(flagged.map(positionOf), 'Problems rows sit where the CLI flags sentences');
+    const { rows, lines, positions } = await waitForProblems(flagged.map(positionOf), 'Problems rows sit where the CLI flags sentences');
     log(`Problems: ${rows.length} cola-bert rows: ${rows.map((r) => r.slice(0, 100)).join(' | ')}`);
+    assertRowsQuoteSentences(rows, positions, flagged);
     for (const line of lines) {
       assert.ok(!layout.frontMatter.includes(line), `a diagnostic in the front matter (line ${line})`);
       assert.ok(!layout.code.includes(line), `a diagnostic in a code block (line ${line})`);
@@ -242,6 +268,46 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.closePanel();
   });
 
+  /** The training panel's document (a webview inside the workbench's webview frame). */
+  const trainingPanel = () => wb!.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+
+  it('5a. the panel says the Hub is unreachable, offers the offline encoders, and estimates the CPU time', async function () {
+    await wb!.runCommand('Fine-tune BERT on CoLA');
+    await wb!.page.locator('.tabs-container .tab', { hasText: 'Fine-tune BERT on CoLA' }).first().waitFor({ state: 'visible' });
+    const panel = trainingPanel();
+    await panel.locator('#env-status.ready').waitFor();
+    const note = panel.locator('#hub-offline');
+    await note.waitFor({ state: 'visible' });
+    const noteText = (await note.innerText()).replace(/\s+/g, ' ');
+    log(`environment card: ${noteText.slice(0, 200)}`);
+    assert.match(noteText, /Hugging Face Hub cannot be reached/);
+    const model = panel.locator('#field-model input');
+    for (const encoder of ['all-mpnet-base-v2', 'all-minilm-l6-v2']) {
+      const choice = panel.locator(`#hub-offline #offline-${encoder}`);
+      assert.equal((await choice.innerText()).trim(), `Use ${encoder}`);
+      await choice.click();
+      await wb!.waitFor(async () => (await model.inputValue()) === encoder, `the base model field to read ${encoder}`);
+    }
+
+    // all-minilm-l6-v2 is chosen; the Device line estimates the run for the form's epochs.
+    const device = panel.locator('#env-facts dd', { hasText: /^CPU/ }).first();
+    const estimate = async (epochs: number) => {
+      await panel.locator('#field-epochs input').fill(String(epochs));
+      const phrase = epochs === 1 ? '1 epoch takes about' : `${epochs} epochs take about`;
+      let text = '';
+      await wb!.waitFor(async () => (text = await device.innerText()).includes(phrase), `the Device line to say "${phrase} …"`);
+      const m = /take?s? about (?:(\d+) h )?(?:(\d+) min )?(?:(\d+) s)?/.exec(text.slice(text.indexOf(phrase)));
+      assert.ok(m && (m[1] || m[2] || m[3]), `no duration in "${text}"`);
+      log(`Device line: ${text}`);
+      return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+    };
+    const two = await estimate(2);
+    const one = await estimate(1);
+    // Issue 16, item 5: the old model-blind figure was about 21 minutes for one epoch; a run took 67 s.
+    assert.ok(one > 0 && one < 600, `1 epoch of all-minilm-l6-v2 estimated at ${one} s (must be under 10 minutes)`);
+    assert.ok(two > one, `2 epochs (${two} s) are estimated no longer than 1 (${one} s)`);
+  });
+
   it('5. "Fine-tune BERT on CoLA" trains a tiny model in the panel, shows its MCC, and its model takes over diagnostics', async function () {
     this.timeout(TRAINING_DEADLINE_MS + 10 * 60_000);
     const base = makeTinyModel(path.join(tmp, 'tiny-base'));
@@ -249,7 +315,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.runCommand('Fine-tune BERT on CoLA');
     const tab = wb!.page.locator('.tabs-container .tab', { hasText: 'Fine-tune BERT on CoLA' }).first();
     await tab.waitFor({ state: 'visible' });
-    const panel = wb!.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    const panel = trainingPanel();
     await panel.locator('#env-status').waitFor({ state: 'visible' });
     await panel.locator('#env-status.ready').waitFor();
     await panel.locator('#field-model input').fill(base);
@@ -277,8 +343,13 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     assert.match(mccText, /^-?\d\.\d{3}$/);
     assert.ok(seen.size >= 1, 'no step progress was shown before the result');
     await wb!.screenshot('5b-training-result');
+    // Issue 16, item 6: what the result offers, checked below against the exported model's metrics.
+    const useModel = panel.locator('#use-model');
+    const useModelLabel = (await useModel.innerText()).trim();
+    const warning = (await panel.locator('#degenerate').isVisible().catch(() => false)) ? (await panel.locator('#degenerate').innerText()).replace(/\s+/g, ' ') : '';
+    log(`result: button "${useModelLabel}"${warning ? `, warning "${warning}"` : ', no degenerate-model warning'}`);
 
-    await panel.locator('#use-model').click();
+    await useModel.click();
     // A model that judges every holdout sentence alike (the tiny run usually does) is switched to only
     // after a modal "Use anyway": answered as a user would, whenever it is asked.
     const useAnyway = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Use anyway' }).first();
@@ -295,6 +366,18 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     assert.ok(existsSync(path.join(trainedModel, 'cola-bert.json')), `cola-bert.modelPath = ${trainedModel} is not an exported model`);
     const meta = JSON.parse(readFileSync(path.join(trainedModel, 'cola-bert.json'), 'utf8'));
     assert.equal(meta.metrics.holdout.mcc.toFixed(3), mccText, 'the panel shows the exported model\'s holdout MCC');
+    const verdict = degenerateModel(meta.metrics.holdout);
+    const c = meta.metrics.holdout.confusion;
+    log(`exported holdout confusion tp ${c.tp} tn ${c.tn} fp ${c.fp} fn ${c.fn}: ${verdict ? 'degenerate' : 'learned something'}`);
+    if (verdict) {
+      assert.match(warning, /This model learned nothing useful/, 'a degenerate model shows no warning in the panel');
+      assert.ok(warning.includes(verdict.reason), `the warning "${warning}" does not say "${verdict.reason}"`);
+      assert.equal(useModelLabel, 'Use this model anyway…');
+      assert.ok(confirmed, 'a degenerate model was switched to without the "Use anyway" confirmation');
+    } else {
+      assert.equal(warning, '', 'a model that learned shows the degenerate-model warning');
+      assert.equal(useModelLabel, 'Use this model for diagnostics');
+    }
     const status = await waitForReady(trainedModel);
     log(`after "Use this model for diagnostics": status "${status}", cola-bert.modelPath = ${trainedModel}`);
 

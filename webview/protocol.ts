@@ -386,6 +386,10 @@ const eventChecks: Record<TrainerEvent['event'], Check> = {
     const o = v as Record<string, unknown>;
     return str()(o.model, `${w}.model`) ?? oneOf('download', 'verify', 'unpack', 'ready')(o.phase, `${w}.phase`);
   },
+  warmup: (v, w) => {
+    const o = v as Record<string, unknown>;
+    return str()(o.model, `${w}.model`) ?? int(o.max_length, `${w}.max_length`) ?? positive(o.samples_per_second, `${w}.samples_per_second`);
+  },
   step: (v, w) => {
     const o = v as Record<string, unknown>;
     return int(o.step, `${w}.step`) ?? num(o.loss, `${w}.loss`) ?? positive(o.eta_s, `${w}.eta_s`) ?? positive(o.samples_per_second, `${w}.samples_per_second`);

@@ -78,6 +78,24 @@ export interface FetchEvent {
   elapsed_s?: number;
 }
 
+/** `python -m cola_trainer warmup`: this CPU's training speed over a few timed steps, for the run estimate. */
+export interface WarmupEvent {
+  event: 'warmup';
+  v: 1;
+  model: string;
+  device: 'cpu';
+  precision: 'fp32' | 'bf16';
+  threads: number;
+  batch_size: number;
+  max_length: number;
+  steps: number;
+  mean_tokens?: number;
+  sentences?: 'cola' | 'synthetic';
+  parameters?: number;
+  seconds: number;
+  samples_per_second: number;
+}
+
 export interface StepEvent {
   event: 'step';
   v: 1;
@@ -243,6 +261,7 @@ export type TrainerEvent =
   | EnvironmentEvent
   | StartedEvent
   | FetchEvent
+  | WarmupEvent
   | StepEvent
   | EvaluationEvent
   | CheckpointEvent

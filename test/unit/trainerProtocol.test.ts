@@ -14,6 +14,7 @@ import {
   type EnvironmentEvent,
   type ErrorEvent,
   type WarningEvent,
+  type WarmupEvent,
   type EvaluationEvent,
   type ExportedEvent,
   type FileHoldout,
@@ -110,6 +111,14 @@ spec<FetchEvent>(
   'fetch',
   { required: { event: true, v: true, model: true, phase: true }, optional: { done_bytes: true, total_bytes: true, path: true, cached: true, elapsed_s: true } },
   { event: 'fetch', v: 1, model: 'all-mpnet-base-v2', phase: 'ready', done_bytes: 1, total_bytes: 2, path: '/cache/all-mpnet-base-v2', cached: false, elapsed_s: 31.5 },
+);
+spec<WarmupEvent>(
+  'warmup',
+  {
+    required: { event: true, v: true, model: true, device: true, precision: true, threads: true, batch_size: true, max_length: true, steps: true, seconds: true, samples_per_second: true },
+    optional: { mean_tokens: true, sentences: true, parameters: true },
+  },
+  { event: 'warmup', v: 1, model: 'all-minilm-l6-v2', device: 'cpu', precision: 'bf16', threads: 2, batch_size: 32, max_length: 128, steps: 3, mean_tokens: 11.2, sentences: 'cola', parameters: 22_713_986, seconds: 1.5, samples_per_second: 64 },
 );
 spec<CheckpointEvent>('checkpoint', { required: { event: true, v: true, epoch: true, step: true, path: true }, optional: {} }, { event: 'checkpoint', v: 1, epoch: 1, step: 241, path: '/out.checkpoint' });
 spec<HoldoutEvent>(

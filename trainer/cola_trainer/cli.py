@@ -10,10 +10,11 @@ from pathlib import Path
 
 from .protocol import Protocol, TrainerError, log
 
-USAGE = """usage: python -m cola_trainer {env,train,fetch-cola,describe-args,quality-set} [options]
+USAGE = """usage: python -m cola_trainer {env,train,warmup,fetch-cola,describe-args,quality-set} [options]
 
   env            print one `environment` event (versions, devices, bf16 support) and exit
   train          fine-tune on CoLA and export the model folder; 'train --help' lists the options
+  warmup         --model ID|DIR [--max-length N] [--batch-size N] [--steps K]: time K training steps, one `warmup` event
   fetch-cola     DIR: the official release's raw/ and tokenized/ files into DIR, checked by SHA-256
   describe-args  [--typescript FILE]: the train options as JSON (a build step, not part of the protocol)
   quality-set    OUT.jsonl [--split test|validation] [--limit N]: the held-out prose pairs runs are scored on
@@ -60,11 +61,15 @@ def main(argv: list[str] | None = None) -> int:
             from .data import fetch_release
             fetch_release(Path(rest[0]))
             return 0
+        if command == "warmup":
+            from .warmup import main as warmup_main
+            return warmup_main(rest, proto)
         if command == "quality-set":
             from .quality_set import main as quality_set_main
             return quality_set_main(rest)
         if command != "train":
-            raise TrainerError("bad_arguments", f"unknown command {command!r}", hint="use 'env', 'train', 'fetch-cola' or 'quality-set'")
+            raise TrainerError("bad_arguments", f"unknown command {command!r}",
+                               hint="use 'env', 'train', 'warmup', 'fetch-cola' or 'quality-set'")
         rank = int(os.environ.get("RANK", "0"))
         if rank != 0:
             proto.disable()

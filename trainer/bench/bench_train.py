@@ -82,7 +82,7 @@ def run_hf(a, model: str, cola: Path, device: str, precision: str, threads: int)
     if a.max_eval:
         cmd += ["--max-eval", str(a.max_eval)]
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, env=child_env(threads), cwd=REPO)
-    lines = [l for l in proc.stdout.splitlines() if l.startswith('{"train_size"')]
+    lines = [line for line in proc.stdout.splitlines() if line.startswith('{"train_size"')]
     if proc.returncode != 0 or not lines:
         sys.exit(f"the Hugging Face Trainer baseline exited with {proc.returncode}")
     return json.loads(lines[-1])
@@ -90,13 +90,14 @@ def run_hf(a, model: str, cola: Path, device: str, precision: str, threads: int)
 
 def machine(device: str, threads: int) -> str:
     import torch
+
     from cola_trainer.environment import cpu_name, cpu_threads
     if device == "cuda":
         hw = f"GPU {torch.cuda.get_device_name(0)}"
     else:
         hw = f"CPU {cpu_name()}, {cpu_threads()} cores visible, {threads} training thread(s)"
     try:
-        load = "load average %.1f/%.1f/%.1f at start" % os.getloadavg()
+        load = "load average {:.1f}/{:.1f}/{:.1f} at start".format(*os.getloadavg())
     except OSError:
         load = "load average unknown"
     import transformers
@@ -106,13 +107,14 @@ def machine(device: str, threads: int) -> str:
 
 def table(ours: dict, hf: dict) -> str:
     rows = ["| | our trainer | HF `Trainer` baseline | speed-up |", "| --- | ---: | ---: | ---: |"]
-    for i, (o, h) in enumerate(zip(ours["epoch_seconds"], hf["epoch_seconds"]), 1):
+    for i, (o, h) in enumerate(zip(ours["epoch_seconds"], hf["epoch_seconds"], strict=False), 1):
         rows.append(f"| epoch {i} wall time (train + validation), s | {o:.1f} | {h:.1f} | {h / o:.2f}× |")
     rows.append(f"| training wall time, s | {ours['train_seconds']:.1f} | {hf['train_seconds']:.1f} | "
                 f"{hf['train_seconds'] / ours['train_seconds']:.2f}× |")
     rows.append(f"| training samples/s | {ours['samples_per_second']:.1f} | {hf['samples_per_second']:.1f} | "
                 f"{ours['samples_per_second'] / hf['samples_per_second']:.2f}× |")
-    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"
+    def fmt(v):
+        return "n/a" if v is None else f"{v:.3f}"
     rows.append(f"| holdout MCC (out_of_domain_dev) | {fmt(ours['holdout_mcc'])} | {fmt(hf['holdout_mcc'])} | |")
     return "\n".join(rows)
 

@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = [s for s in load() if s.split == "test"]
     rng = np.random.Generator(np.random.PCG64(args.seed))
     picked = [pool[i] for i in np.sort(rng.choice(len(pool), size=min(args.limit, len(pool)), replace=False))]
-    for s, c in zip(picked, corrupt_all([s.text for s in picked], EVAL_SEED)):
+    for s, c in zip(picked, corrupt_all([s.text for s in picked], EVAL_SEED), strict=True):
         if c is None:
             continue
         row = {"original": c.original, "text": c.text, "type": c.error_type, "detail": c.detail,

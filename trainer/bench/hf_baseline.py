@@ -31,8 +31,7 @@ def main() -> None:
 
     import numpy as np
     import torch
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainerCallback,
-                              TrainingArguments)
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, Trainer, TrainerCallback, TrainingArguments
     from transformers.utils import logging as hf_logging
 
     from cola_trainer.data import load_cola
@@ -85,7 +84,7 @@ def main() -> None:
         trainer.train()
         train_seconds = time.perf_counter() - started
         hold = trainer.evaluate(hold_set, metric_key_prefix="holdout")
-    epochs = [end - begin for begin, end in zip(marks["epoch_begin"], marks["evaluate"])]
+    epochs = [end - begin for begin, end in zip(marks["epoch_begin"], marks["evaluate"], strict=False)]
     print(json.dumps({"train_size": len(train_set), "epochs": a.epochs, "epoch_seconds": epochs,
                       "train_seconds": train_seconds, "samples_per_second": len(train_set) * a.epochs / train_seconds,
                       "holdout_mcc": hold["holdout_mcc"], "threads": torch.get_num_threads()}), flush=True)

@@ -37,12 +37,12 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=3)
     a = p.parse_args()
 
+    import onnx
     import onnxruntime as ort
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
     from onnxruntime.quantization.shape_inference import quant_pre_process
     from tokenizers import Tokenizer
-    import onnx
 
     model = Path(a.model)
     data = load_cola(Path(a.data_dir), 0.1, 42, None, None)
@@ -104,8 +104,10 @@ def main() -> None:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
 
-    print(f"model {model}; holdout {len(holdout)} sentences in batches of {BATCH}; speed: {len(timed)} length-sorted training sentences, 1 thread, {a.reps} reps")
-    print("| variant | holdout MCC: document order / length-sorted / shuffled | max |ΔP| of one sentence between orders | agreement with fp32 (document order) | sentences/s (median; all reps) |")
+    print(f"model {model}; holdout {len(holdout)} sentences in batches of {BATCH}; speed: "
+          f"{len(timed)} length-sorted training sentences, 1 thread, {a.reps} reps")
+    print("| variant | holdout MCC: document order / length-sorted / shuffled | max |ΔP| of one sentence between orders "
+          "| agreement with fp32 (document order) | sentences/s (median; all reps) |")
     print("| --- | --- | ---: | ---: | ---: |")
     reference = None
     for name, path in variants.items():

@@ -24,7 +24,6 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Optional
 
 TRAINER = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TRAINER))
@@ -35,7 +34,7 @@ sys.path.insert(0, str(TRAINER / "tests"))
 class Recipe:
     pooling: str = "cls"
     lr: float = 2e-5
-    head_lr: Optional[float] = None
+    head_lr: float | None = None
     batch: int = 32
     epochs: int = 4
     warmup: float = 0.1

@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Optional, get_type_hints
+from typing import Any, get_type_hints
 
 from .offline_encoders import OFFLINE_ENCODERS
 from .protocol import TrainerError
@@ -88,14 +88,14 @@ class ModelArguments:
 
 @dataclass
 class DataArguments:
-    data_dir: Optional[str] = _opt(None, "Folder holding in_domain_train.tsv and out_of_domain_dev.tsv. Default: $COLA_DIR, "
-                                         "then ~/.cache/cola-bert/cola_public_1.1, then the official CoLA 1.1 download.", metavar="DIR")
+    data_dir: str | None = _opt(None, "Folder holding in_domain_train.tsv and out_of_domain_dev.tsv. Default: $COLA_DIR, "
+                                      "then ~/.cache/cola-bert/cola_public_1.1, then the official CoLA 1.1 download.", metavar="DIR")
     validation_fraction: float = _opt(0.1, "Share of in_domain_train.tsv held out (stratified by label) for per-epoch validation.",
                                       metavar="X", exclusive_minimum=0.0, exclusive_maximum=0.5)
-    max_train: Optional[int] = _opt(None, "Use only a seeded random sample of N training rows (quick runs and tests).", metavar="N", minimum=1)
-    max_eval: Optional[int] = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests); "
-                                         "also caps --prose-val and --prose-test.",
-                                   metavar="N", minimum=1)
+    max_train: int | None = _opt(None, "Use only a seeded random sample of N training rows (quick runs and tests).", metavar="N", minimum=1)
+    max_eval: int | None = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests); "
+                                      "also caps --prose-val and --prose-test.",
+                                metavar="N", minimum=1)
     data_mix: str = _opt("cola", "Training data. cola: CoLA's training split only (the chapter's recipe). cola+prose: CoLA plus "
                                  "sentences of well-edited prose (the committed corpus of PEPs and Open Source Guides), each clean "
                                  "(acceptable) and once with one injected error (unacceptable); see --prose-ratio and docs/trainer.md.",
@@ -110,26 +110,28 @@ class DataArguments:
 
     def __post_init__(self) -> None:
         if self.data_dir is not None and not self.data_dir.strip():
-            raise TrainerError("bad_arguments", "--data-dir is empty", hint="pass a folder, or leave the flag out to use $COLA_DIR, the cache or the download")
+            raise TrainerError("bad_arguments", "--data-dir is empty",
+                               hint="pass a folder, or leave the flag out to use $COLA_DIR, the cache or the download")
         check_bounds(self)
 
 
 @dataclass
 class TrainingArguments:
-    output_dir: Optional[str] = _opt(None, "Where the exported model folder goes. Default: models/<run_id>.", metavar="DIR")
+    output_dir: str | None = _opt(None, "Where the exported model folder goes. Default: models/<run_id>.", metavar="DIR")
     epochs: int = _opt(4, "Training epochs (the chapter: 4).", metavar="N", minimum=1)
     batch_size: int = _opt(32, "Global batch size, all processes together (the chapter: 32).", metavar="N", minimum=1)
-    learning_rate: Optional[float] = _opt(None, "Peak AdamW learning rate. Default: 2e-5 (the chapter's) for every model but the "
-                                                 f"offline {OFFLINE_ALIAS}, which gets {OFFLINE_LEARNING_RATE:g}: the best 4-epoch "
-                                                 "recipe of a sweep (holdout MCC 0.277 against 0.213; docs/trainer.md).", metavar="X",
-                                          exclusive_minimum=0.0, exclusive_maximum=1.0, default_by_model=default_learning_rate)
+    learning_rate: float | None = _opt(None, "Peak AdamW learning rate. Default: 2e-5 (the chapter's) for every model but the "
+                                              f"offline {OFFLINE_ALIAS}, which gets {OFFLINE_LEARNING_RATE:g}: the best 4-epoch "
+                                              "recipe of a sweep (holdout MCC 0.277 against 0.213; docs/trainer.md).", metavar="X",
+                                       exclusive_minimum=0.0, exclusive_maximum=1.0, default_by_model=default_learning_rate)
     weight_decay: float = _opt(0.01, "AdamW weight decay, applied to all weights except biases and LayerNorm weights.", metavar="X",
                                minimum=0.0, exclusive_maximum=1.0)
     warmup_ratio: float = _opt(0.1, "Share of the steps spent warming the learning rate up linearly from 0.", metavar="X",
                                minimum=0.0, exclusive_maximum=1.0)
     max_grad_norm: float = _opt(1.0, "Gradient clipping norm (0 disables clipping).", metavar="X", minimum=0.0)
     # numpy's PCG64 and torch.manual_seed both take it; beyond 2**32 - 1 some platforms overflow.
-    seed: int = _opt(42, "Seed for the split, the data order, dropout and the classifier head.", metavar="N", minimum=0, exclusive_maximum=2**32)
+    seed: int = _opt(42, "Seed for the split, the data order, dropout and the classifier head.", metavar="N", minimum=0,
+                     exclusive_maximum=2**32)
     device: str = _opt("auto", "auto = cuda when available, else cpu.", choices=("auto", "cpu", "cuda"))
     precision: str = _opt("auto", "auto = bf16 on CUDA (fp16 on older GPUs) and on CPUs with AMX/AVX512-BF16, else fp32.",
                           choices=("auto", "fp32", "bf16", "fp16"))
@@ -197,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
             if kind is bool:
                 group.add_argument(option, dest=f.name, action="store_true", help=help_text)
                 continue
-            base = {Optional[int]: int, Optional[str]: str, Optional[float]: float}.get(kind, kind)
+            base = {int | None: int, str | None: str, float | None: float}.get(kind, kind)
             default_text = "" if f.default is None else f" (default: {f.default})"
             group.add_argument(option, dest=f.name, type=base, default=f.default, help=help_text + default_text, **meta)
     return parser

@@ -11,12 +11,12 @@ Deterministic: the same sentence, seed and allowed types give the same corruptio
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from functools import lru_cache
 
 import numpy as np
-from lemminflect import getAllInflections, getAllLemmas, getInflection
+from lemminflect import getAllLemmas, getInflection
 
 ERROR_TYPES = ("subject_verb", "det_noun", "verb_form", "pronoun_case", "a_an", "dropped_word", "doubled_word",
                "swapped_words", "wrong_preposition", "confusable")
@@ -87,7 +87,7 @@ def _forms(lemma: str, tag: str) -> frozenset[str]:
     return frozenset(getInflection(lemma, tag) or ())
 
 
-def _noun_lemma(word: str) -> Optional[str]:
+def _noun_lemma(word: str) -> str | None:
     lemmas = _lemmas(word).get("NOUN")
     return lemmas[0] if lemmas else None
 
@@ -102,7 +102,7 @@ def _is_plural_noun(word: str) -> bool:
     return lemma is not None and word.lower() != lemma and word.lower() in _forms(lemma, "NNS")
 
 
-def _verb_lemma(word: str) -> Optional[str]:
+def _verb_lemma(word: str) -> str | None:
     lemmas = _lemmas(word).get("VERB") or _lemmas(word).get("AUX")
     return lemmas[0] if lemmas else None
 
@@ -347,7 +347,7 @@ def candidates(sentence: str, error_type: str) -> list[Corruption]:
     return out
 
 
-def corrupt(sentence: str, rng: np.random.Generator, types: Iterable[str] = ERROR_TYPES) -> Optional[Corruption]:
+def corrupt(sentence: str, rng: np.random.Generator, types: Iterable[str] = ERROR_TYPES) -> Corruption | None:
     """One corruption of `sentence`: an error type drawn uniformly from those that apply, then one of its
     edits uniformly; None when no type applies."""
     options = [c for c in (candidates(sentence, t) for t in types) if c]
@@ -357,7 +357,7 @@ def corrupt(sentence: str, rng: np.random.Generator, types: Iterable[str] = ERRO
     return pool[int(rng.integers(len(pool)))]
 
 
-def corrupt_all(sentences: list[str], seed: int, types: Iterable[str] = ERROR_TYPES) -> list[Optional[Corruption]]:
+def corrupt_all(sentences: list[str], seed: int, types: Iterable[str] = ERROR_TYPES) -> list[Corruption | None]:
     """`corrupt` for each sentence with its own stream (seed, index): adding or removing sentences does not
     change the corruptions of the others."""
     types = tuple(types)

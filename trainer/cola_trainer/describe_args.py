@@ -12,14 +12,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Optional, get_type_hints
+from typing import Any, get_type_hints
 
 from .args import BOUND_KEYS, DEFAULT_HUB_MODEL, GROUPS, OFFLINE_ALIAS, ModelDependentDefault
 from .offline_encoders import OFFLINE_ENCODERS
 
 _TYPES = {str: "string", int: "int", float: "float", bool: "bool",
-          Optional[str]: "string", Optional[int]: "int", Optional[float]: "float"}
-_JSON_BOUNDS = {"minimum": "minimum", "exclusive_minimum": "exclusiveMinimum", "maximum": "maximum", "exclusive_maximum": "exclusiveMaximum"}
+          str | None: "string", int | None: "int", float | None: "float"}
+_JSON_BOUNDS = {"minimum": "minimum", "exclusive_minimum": "exclusiveMinimum", "maximum": "maximum",
+                "exclusive_maximum": "exclusiveMaximum"}
 
 
 def _describe_field(group: str, f: dataclasses.Field, kind: Any) -> dict[str, Any]:

@@ -22,7 +22,8 @@ def free_bytes(folder: Path) -> int | None:
 def no_space(folder: Path, needed: int, what: str, hint: str) -> TrainerError:
     free = free_bytes(folder)
     free_text = f", {free / 1e6:.0f} MB free" if free is not None else ""
-    return TrainerError("disk_full", f"no space left on {folder} to {what} (needs about {math.ceil(needed / 1e6)} MB{free_text})", hint=hint)
+    return TrainerError("disk_full", f"no space left on {folder} to {what} (needs about {math.ceil(needed / 1e6)} MB{free_text})",
+                        hint=hint)
 
 
 def require_space(folder: Path, needed: int, what: str, hint: str) -> None:

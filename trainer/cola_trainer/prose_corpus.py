@@ -72,7 +72,7 @@ def assign_splits(docs: list[str]) -> dict[str, str]:
     for d in sorted(docs):
         by_source.setdefault(d.split("/", 1)[0], []).append(d)
     split: dict[str, str] = {}
-    for i, (source, names) in enumerate(sorted(by_source.items())):
+    for i, (_source, names) in enumerate(sorted(by_source.items())):
         rng = np.random.Generator(np.random.PCG64([SPLIT_SEED, i]))
         order = [names[j] for j in rng.permutation(len(names))]
         n_val = max(2, round(SPLIT_FRACTIONS["validation"] * len(names)))

@@ -30,7 +30,7 @@ class ProseSet:
 def _pairs(sentences: list[ProseSentence], seed: int) -> ProseSet:
     """Each sentence and its corruption, adjacent; a sentence no error type applies to is left out."""
     out = ProseSet([], [], [])
-    for s, c in zip(sentences, corrupt_all([s.text for s in sentences], seed)):
+    for s, c in zip(sentences, corrupt_all([s.text for s in sentences], seed), strict=True):
         if c is None:
             continue
         out.examples += [Example(f"prose:{s.source}", 1, s.text, s.line), Example(f"prose:{s.source}", 0, c.text, s.line)]

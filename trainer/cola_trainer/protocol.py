@@ -68,7 +68,7 @@ class Protocol:
         self._lock = threading.Lock()
 
     @classmethod
-    def take_stdout(cls, enabled: bool = True) -> "Protocol":
+    def take_stdout(cls, enabled: bool = True) -> Protocol:
         sys.stdout.flush()
         private_fd = os.dup(1)
         os.dup2(2, 1)  # anything written to fd 1 from now on (C code included) lands on stderr

@@ -38,7 +38,8 @@ def load_prose(data: DataArguments, cola_train_rows: int, seed: int) -> ProseDat
     if data.data_mix in MIXES_WITH_PROSE:
         train = training_pairs(corpus, int(round(data.prose_ratio * cola_train_rows)), seed)
     # --max-eval (quick runs and tests) caps the held-out prose like CoLA's validation and holdout.
-    cap = (lambda n: n if data.max_eval is None else min(n, data.max_eval))
+    def cap(n):
+        return (n if data.max_eval is None else min(n, data.max_eval))
     prose = ProseData(train, held_out_pairs(corpus, "validation", cap(data.prose_val)),
                       held_out_pairs(corpus, "test", cap(data.prose_test)), sha)
     log(f"prose ({CORPUS_PATH.name}): training {len(prose.train)} rows (clean and corrupted pairs), validation {len(prose.validation)}, "

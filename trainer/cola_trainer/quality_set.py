@@ -19,7 +19,7 @@ DEFAULT_LIMIT = 1000  # the trainer's --prose-test default
 def rows(split: str, limit: int | None) -> list[dict]:
     pairs = held_out_pairs(load(CORPUS_PATH), split, limit)
     out = []
-    for i, (example, error_type, source) in enumerate(zip(pairs.examples, pairs.error_types, pairs.sources)):
+    for i, (example, error_type, source) in enumerate(zip(pairs.examples, pairs.error_types, pairs.sources, strict=True)):
         # Pairs are adjacent: a clean sentence, then its corruption.
         original = example.sentence if error_type == CLEAN else pairs.examples[i - 1].sentence
         out.append({"text": example.sentence, "label": example.label, "error_type": error_type, "source": source,

@@ -12,9 +12,10 @@ import random
 import re
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -31,7 +32,8 @@ from .export import MODEL_MARKER, check_replaceable, check_writable, export_mode
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
-from .quality import calibrate, load_prose, prose_epoch_fields, report as quality_report, selection_score
+from .quality import calibrate, load_prose, prose_epoch_fields, selection_score
+from .quality import report as quality_report
 
 EXIT_CANCELLED = 130
 # 2: loadable with torch.load(weights_only=True), tensors, numbers, strings and containers only. Format 1 pickled
@@ -430,7 +432,8 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     optimizer = make_optimizer(model, targs.learning_rate, targs.weight_decay, device)
     steps_per_epoch = batching.steps_per_epoch(len(train_enc.ids), targs.batch_size, dist.world_size)
     if steps_per_epoch < 1 or len(train_enc.ids) < dist.world_size:
-        raise TrainerError("bad_arguments", f"only {len(train_enc.ids)} training rows: too few for one step on {dist.world_size} process(es)")
+        raise TrainerError("bad_arguments", f"only {len(train_enc.ids)} training rows: too few for one step on "
+                                            f"{dist.world_size} process(es)")
     total_steps = steps_per_epoch * targs.epochs
     warmup_steps = int(math.ceil(targs.warmup_ratio * total_steps))
     from transformers import get_linear_schedule_with_warmup
@@ -505,7 +508,6 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     session_start = time.monotonic()
     session_steps, session_samples = 0, 0
     pending: tuple | None = None
-    step_time_total = 0.0
 
     def flush_pending() -> None:
         nonlocal pending

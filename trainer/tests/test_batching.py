@@ -25,8 +25,8 @@ def test_order_is_a_function_of_seed_and_epoch():
     a = batching.epoch_batches(lens, 32, 42, 1)
     b = batching.epoch_batches(lens, 32, 42, 1)
     c = batching.epoch_batches(lens, 32, 42, 2)
-    assert all((x == y).all() for x, y in zip(a, b))
-    assert any(len(x) != len(y) or (x != y).any() for x, y in zip(a, c))
+    assert all((x == y).all() for x, y in zip(a, b, strict=True))
+    assert any(len(x) != len(y) or (x != y).any() for x, y in zip(a, c, strict=False))
 
 
 def test_length_grouping_cuts_padding():

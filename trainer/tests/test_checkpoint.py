@@ -8,7 +8,6 @@ import subprocess
 import numpy as np
 import pytest
 import torch
-
 from conftest import run_trainer
 from test_train import train_args
 
@@ -161,8 +160,9 @@ def test_resume_after_the_export_names_the_finished_model(tiny_model, cola, tmp_
 def test_export_onto_a_full_disk_is_disk_full_and_leaves_nothing(tiny_model, small_tmpfs, monkeypatch):
     """The model folder's own write (not the checkpoint's) on a real full disk: one disk_full error, no temporary
     folder left. The up-front check is bypassed so that the write itself fails."""
-    from cola_trainer import export as export_module
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from cola_trainer import export as export_module
     model = AutoModelForSequenceClassification.from_pretrained(tiny_model, num_labels=2)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     monkeypatch.setattr(diskspace, "free_bytes", lambda folder: None)
@@ -176,13 +176,15 @@ def test_export_onto_a_full_disk_is_disk_full_and_leaves_nothing(tiny_model, sma
 
 
 def test_export_refuses_up_front_when_the_folder_cannot_fit(tiny_model, tmp_path, monkeypatch):
-    from cola_trainer import export as export_module
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from cola_trainer import export as export_module
     model = AutoModelForSequenceClassification.from_pretrained(tiny_model, num_labels=2)
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     monkeypatch.setattr(diskspace, "free_bytes", lambda folder: 1 << 20)
     with pytest.raises(TrainerError) as caught:
-        export_module.export_model_folder(model, tokenizer, tmp_path / "model", ["input_ids", "attention_mask"], {"max_length": 16}, int8=False)
+        export_module.export_model_folder(model, tokenizer, tmp_path / "model", ["input_ids", "attention_mask"], {"max_length": 16},
+                                          int8=False)
     assert caught.value.code == "disk_full" and "1 MB free" in caught.value.message
     assert "--output-dir" in caught.value.hint
     assert list(tmp_path.iterdir()) == []

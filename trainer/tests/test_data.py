@@ -178,6 +178,7 @@ def test_too_few_rows_hint_names_real_flags_with_a_value_that_works(tmp_path, ro
     """The hint names only flags the trainer's parser (which the TypeScript CLI mirrors) accepts, and only advice that
     works: a larger validation fraction cannot help a file without 2 rows of one label."""
     import re
+
     from cola_trainer.args import build_parser
     write(tmp_path, rows)
     write(tmp_path, "a\t1\t\tFine.\n", name="out_of_domain_dev.tsv")

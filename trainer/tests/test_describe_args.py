@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cola_trainer import args as args_module
-from cola_trainer.args import _opt, check_bounds, default_learning_rate, parse_train_args
+from cola_trainer.args import _opt, default_learning_rate, parse_train_args
 from cola_trainer.describe_args import describe, render_typescript
 from cola_trainer.protocol import TrainerError
 
@@ -28,7 +28,8 @@ def test_every_parser_flag_is_described_with_its_default():
     assert described["--seed"] == {"name": "seed", "flag": "--seed", "group": "training", "type": "int", "default": 42, "metavar": "N",
                                    "help": described["--seed"]["help"], "minimum": 0, "exclusiveMaximum": 2**32}
     lr = described["--learning-rate"]
-    assert lr["default"] is None and lr["modelDefault"] == {"fallback": 2e-5, "byModel": {"all-minilm-l6-v2": 1e-4, "all-mpnet-base-v2": 2e-5}}
+    assert lr["default"] is None and lr["modelDefault"] == {"fallback": 2e-5,
+                                                                     "byModel": {"all-minilm-l6-v2": 1e-4, "all-mpnet-base-v2": 2e-5}}
     assert lr["modelDefault"]["byModel"]["all-minilm-l6-v2"] == default_learning_rate("all-minilm-l6-v2")
     assert described["--device"]["choices"] == ["auto", "cpu", "cuda"] and described["--resume"]["type"] == "bool"
 
@@ -55,7 +56,8 @@ def test_a_new_dataclass_field_is_described_parsed_and_bounded_with_no_other_edi
 
 def test_describe_args_prints_json_on_stdout(tmp_path):
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    r = subprocess.run([sys.executable, "-m", "cola_trainer", "describe-args"], capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
+    r = subprocess.run([sys.executable, "-m", "cola_trainer", "describe-args"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                       check=True)
     assert json.loads(r.stdout) == describe()
     out = tmp_path / "args.ts"
     subprocess.run([sys.executable, "-m", "cola_trainer", "describe-args", "--typescript", str(out)], env=env, cwd=tmp_path, check=True)

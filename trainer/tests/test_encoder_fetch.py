@@ -56,8 +56,9 @@ def fake(tmp_path):
         _wheel(wheel, package, "0.0.1", {f"{package.replace('-', '_')}/__init__.py": b"",
                                          f"{package.replace('-', '_')}/input/fake-encoder.zip.{i:03d}": archive[(i - 1) * size:i * size]})
         wheels.append(wheel)
-    source = SplitWheels(packages=packages, version="0.0.1", download_bytes=sum(w.stat().st_size for w in wheels), archive_bytes=len(archive),
-                         archive_sha256=hashlib.sha256(archive).hexdigest(), folder="fake-encoder", files=tuple(FILES),
+    source = SplitWheels(packages=packages, version="0.0.1", download_bytes=sum(w.stat().st_size for w in wheels),
+                         archive_bytes=len(archive), archive_sha256=hashlib.sha256(archive).hexdigest(),
+                         folder="fake-encoder", files=tuple(FILES),
                          file_sha256={"model.safetensors": hashlib.sha256(FILES["model.safetensors"]).hexdigest()})
     encoder = OfflineEncoder("fake-encoder", "example/fake-encoder", 3e-5, source)
     return dataclasses.make_dataclass("Fake", ["encoder", "index", "wheels", "cache"])(encoder, index, wheels, tmp_path / "cache")

@@ -51,7 +51,7 @@ def test_training_pairs_come_from_training_documents_in_pairs(corpus):
     train_docs = {s.text for s in corpus if s.split == "train"}
     rows = training_pairs(corpus, 200, seed=3)
     assert len(rows) == 200
-    for clean, bad in zip(rows.examples[::2], rows.examples[1::2]):
+    for clean, bad in zip(rows.examples[::2], rows.examples[1::2], strict=True):
         assert clean.label == 1 and bad.label == 0 and clean.sentence in train_docs and bad.sentence != clean.sentence
     assert rows.error_types[::2] == [CLEAN] * 100 and CLEAN not in rows.error_types[1::2]
     again = training_pairs(corpus, 200, seed=3)
@@ -81,7 +81,7 @@ def test_committed_corpus_is_what_the_extraction_makes_now(tmp_path):
     if rebuilt != committed:
         new = gzip.decompress(rebuilt).decode().splitlines()
         old = gzip.decompress(committed).decode().splitlines()
-        first = next((i for i, (a, b) in enumerate(zip(new, old)) if a != b), min(len(new), len(old)))
+        first = next((i for i, (a, b) in enumerate(zip(new, old, strict=False)) if a != b), min(len(new), len(old)))
         pytest.fail(f"{CORPUS_PATH.name} is stale ({len(old)} committed sentences, {len(new)} rebuilt; first difference at "
                     f"line {first + 1}: committed {old[first] if first < len(old) else None!r}, rebuilt "
                     f"{new[first] if first < len(new) else None!r}); run npm run corpus:prose")

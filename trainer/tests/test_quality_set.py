@@ -12,7 +12,7 @@ def test_quality_set_is_the_trainers_held_out_pairs(tmp_path):
     expected = held_out_pairs(load(CORPUS_PATH), "test", 40)
     assert [r["text"] for r in rows] == [e.sentence for e in expected.examples]
     assert [r["error_type"] for r in rows] == expected.error_types
-    for clean, broken in zip(rows[::2], rows[1::2]):
+    for clean, broken in zip(rows[::2], rows[1::2], strict=True):
         assert clean["label"] == 1 and clean["error_type"] == "clean"
         assert broken["label"] == 0 and broken["error_type"] != "clean"
         assert clean["original"] == broken["original"] == clean["text"] != broken["text"]

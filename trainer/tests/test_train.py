@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import REPO, Run, check_stdout, run_trainer, trainer_env
 
 QUICK = ["--max-train", "320", "--max-eval", "64", "--batch-size", "32", "--learning-rate", "1e-3",
@@ -204,7 +203,7 @@ def test_cancel_then_resume_equals_uninterrupted_run(full_run, tiny_model, cola,
     assert second.of("step")[0]["step"] == cancelled["step"] + 1
 
     got, want = json.loads((out / "cola-bert.json").read_text()), json.loads((reference / "cola-bert.json").read_text())
-    for a, b in zip(got["metrics"]["epochs"], want["metrics"]["epochs"]):
+    for a, b in zip(got["metrics"]["epochs"], want["metrics"]["epochs"], strict=True):
         for key in a:
             assert a[key] == pytest.approx(b[key], abs=1e-6), (key, a, b)
     assert got["metrics"]["holdout"] == want["metrics"]["holdout"]
@@ -248,7 +247,8 @@ def test_resume_on_other_data_is_refused(tiny_model, cola, tmp_path, validator):
     flipped.mkdir()
     for name in ("in_domain_train.tsv", "out_of_domain_dev.tsv"):
         rows = (cola / name).read_text(encoding="utf-8").split("\n")
-        (flipped / name).write_text("\n".join(r.replace("\t1\t", "\t0\t", 1) if "\t1\t" in r else r.replace("\t0\t", "\t1\t", 1) for r in rows), encoding="utf-8")
+        flip = (r.replace("\t1\t", "\t0\t", 1) if "\t1\t" in r else r.replace("\t0\t", "\t1\t", 1) for r in rows)
+        (flipped / name).write_text("\n".join(flip), encoding="utf-8")
     args_flipped = [str(flipped) if a == str(cola) else a for a in args]
     run = run_trainer(args_flipped + ["--resume"], validator)
     err = run.one("error")
@@ -263,7 +263,8 @@ def test_output_dir_that_is_not_ours_is_refused_before_training(tiny_model, cola
     (mine / "notes.txt").write_text("keep me")
     a_file = tmp_path / "file.txt"
     a_file.write_text("keep me too")
-    for target, fragment in ((mine, "is not a cola-bert model folder (no cola-bert.json in it)"), (a_file, "is a file, not a cola-bert model folder"),
+    for target, fragment in ((mine, "is not a cola-bert model folder (no cola-bert.json in it)"),
+                             (a_file, "is a file, not a cola-bert model folder"),
                              (cola, "is not a cola-bert model folder")):
         run = run_trainer(train_args(tiny_model, cola, target, "--epochs", "1"), validator)
         err = run.one("error")
@@ -297,7 +298,8 @@ def test_model_folders_without_tokenizer_or_with_corrupt_weights_are_refused(tin
     shutil.copytree(tiny_model, corrupt)
     with open(corrupt / "model.safetensors", "r+b") as f:
         f.truncate(1000)
-    for folder, fragment in ((no_tokenizer, "the tokenizer files (tokenizer.json or vocab.txt) are missing"), (corrupt, "cannot be loaded as a sequence classifier")):
+    for folder, fragment in ((no_tokenizer, "the tokenizer files (tokenizer.json or vocab.txt) are missing"),
+                            (corrupt, "cannot be loaded as a sequence classifier")):
         run = run_trainer(train_args(folder, cola, tmp_path / f"out-{folder.name}", "--epochs", "1"), validator)
         err = run.one("error")
         assert run.returncode == 1 and err["code"] == "model_unavailable", run.stderr[-2000:]
@@ -363,9 +365,11 @@ def test_env_command_and_stdout_purity(validator):
 
 def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     import os
+
     from cola_trainer.export import remove_stale_temporaries
     out = tmp_path / "model"
-    dead, alive, checkpoint = tmp_path / "model.tmp-999999999", tmp_path / f"model.tmp-{os.getpid()}", tmp_path / "model.checkpoint.tmp-999999998"
+    dead, alive, checkpoint = (tmp_path / "model.tmp-999999999", tmp_path / f"model.tmp-{os.getpid()}",
+                                 tmp_path / "model.checkpoint.tmp-999999998")
     for folder in (dead, alive, checkpoint):
         folder.mkdir()
     other = tmp_path / "model-other.tmp-999999997"  # another output's leftovers: not this run's to remove
@@ -379,6 +383,7 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
 def test_validation_stops_between_batches_when_cancelled(tiny_model):
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
     from cola_trainer import batching
     from cola_trainer.data import Example
     from cola_trainer.train import Cancelled, encode, evaluate
@@ -401,6 +406,7 @@ def test_validation_stops_between_batches_when_cancelled(tiny_model):
 
 def test_log_lines_from_two_threads_never_merge(capfd):
     import threading
+
     from cola_trainer.protocol import log
 
     def spam(tag):
@@ -428,6 +434,7 @@ def test_env_reports_the_hub_unreachable_under_hf_hub_offline(validator):
 def test_hub_probe_without_hf_hub_offline(monkeypatch):
     """Without HF_HUB_OFFLINE the probe really connects: a closed port is unreachable, a listening one reachable."""
     import socket
+
     from cola_trainer.environment import hub_status
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     with socket.socket() as server:

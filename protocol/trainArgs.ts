@@ -116,7 +116,9 @@ export function trainArgv(options: Readonly<Record<string, unknown>>, specs: rea
     const value = options[optionKey(spec.name)];
     if (value === undefined || value === false) continue;
     if (spec.type === 'bool') argv.push(spec.flag);
-    else argv.push(spec.flag, String(value));
+    // A panel message or settings file can hold anything: an object would reach Python as '[object Object]'.
+    else if (typeof value === 'string' || typeof value === 'number') argv.push(spec.flag, String(value));
+    else throw new Error(`${spec.flag} takes a number or text, got ${JSON.stringify(value)}`);
   }
   return argv;
 }

@@ -81,6 +81,7 @@ describe('CLI pieces', () => {
       const { options } = parseTrainArgs(['--calibration-bins', '20', '--epochs', '1'], specs);
       assert.deepEqual(options, { epochs: 1, calibrationBins: 20 });
       assert.deepEqual(trainArgv(options, specs), ['--epochs', '1', '--calibration-bins', '20']);
+      assert.throws(() => trainArgv({ epochs: { n: 1 } }, specs), /--epochs takes a number or text, got \{"n":1\}/);
       assert.throws(() => parseTrainArgs(['--calibration-bins', '1'], specs), /--calibration-bins must be in \[2, 100\], got 1/);
       assert.match(trainUsage(specs), /--calibration-bins N +Bins of the calibration curve\. \(default: 15\)/);
     });

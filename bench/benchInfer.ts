@@ -433,7 +433,6 @@ async function main(): Promise<void> {
   }
   const t0 = performance.now();
   const rows: Row[] = [];
-  const reference = new Map<string, number>();
   for (const int8 of [true, false]) {
     const p = await pipelineRun(a, doc, int8);
     rows.push(p.row);

@@ -65,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     },
   });
 
-  log.info(`cola-bert ${context.extension.packageJSON.version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
+  log.info(`cola-bert ${(context.extension.packageJSON as { version: string }).version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
   void models.reload().then(() => {
     if (models.state.kind === 'none' && vscode.workspace.textDocuments.some((d) => diagnostics.shouldCheck(d))) void prompt.show();
     diagnostics.recheckAll();

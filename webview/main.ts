@@ -33,7 +33,7 @@ import {
 import { describeFetch } from '../src/core/fetchProgress';
 import { degenerateModel } from '../src/core/degenerateModel';
 import { TRAIN_ARGS } from '../protocol/trainArgs.generated';
-import { applyEvents, downsample, emptyRunState, epochsText, estimateCpuTraining, formatDuration, smooth, type RunState } from './runState';
+import { applyEvents, emptyRunState, epochsText, estimateCpuTraining, formatDuration, smooth, type RunState } from './runState';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -296,7 +296,7 @@ function num(v: number): string {
 }
 
 function syncFormControls(): void {
-  for (const [k, el] of controls) el.value = typeof form[k] === 'number' ? num(form[k] as number) : String(form[k] ?? '');
+  for (const [k, el] of controls) el.value = typeof form[k] === 'number' ? num(form[k]) : String(form[k] ?? '');
   showEffectiveLearningRate();
 }
 
@@ -329,11 +329,9 @@ function buildForm(): void {
     const errId = `${id}-error`;
     let control: HTMLElement & { value: string };
     if (f.kind === 'device') {
-      control = h('vscode-single-select', { id, 'aria-describedby': `${helpId} ${errId}` }, ...DEVICE_CHOICES.map((d) => h('vscode-option', { value: d }, d))) as unknown as HTMLElement & {
-        value: string;
-      };
+      control = h('vscode-single-select', { id, 'aria-describedby': `${helpId} ${errId}` }, ...DEVICE_CHOICES.map((d) => h('vscode-option', { value: d }, d)));
     } else {
-      control = h('vscode-textfield', { id, placeholder: f.placeholder, 'aria-describedby': `${helpId} ${errId}`, inputmode: f.kind === 'number' ? 'decimal' : undefined }) as unknown as HTMLElement & { value: string };
+      control = h('vscode-textfield', { id, placeholder: f.placeholder, 'aria-describedby': `${helpId} ${errId}`, inputmode: f.kind === 'number' ? 'decimal' : undefined });
     }
     control.classList.add('control');
     controls.set(f.key, control);
@@ -405,7 +403,7 @@ const stepsList = h('ol', { class: 'run-steps', id: 'run-steps', 'aria-label': '
 const lossHost = h('div', { class: 'chart', id: 'loss-chart' });
 const evalHost = h('div', { class: 'chart', id: 'eval-chart' });
 const smoothBox = h('vscode-checkbox', { id: 'smooth', checked: true }, 'Smooth') as HTMLElement & { checked: boolean };
-const smoothWeight = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: 0.9, id: 'smooth-weight', 'aria-label': 'Smoothing weight' }) as HTMLInputElement;
+const smoothWeight = h('input', { type: 'range', min: 0, max: 0.99, step: 0.01, value: 0.9, id: 'smooth-weight', 'aria-label': 'Smoothing weight' });
 const logPre = h('pre', { class: 'log', id: 'log-tail', tabindex: 0, 'aria-label': 'Trainer log (last lines)' });
 let lossChart: LineChart | undefined;
 let evalChart: LineChart | undefined;
@@ -603,7 +601,7 @@ function renderResult(): void {
     ? h(
         'table',
         { class: 'confusion', id: 'confusion' },
-        h('caption', {}, `Confusion matrix on the holdout set (${ho!.n} sentences)`),
+        h('caption', {}, `Confusion matrix on the holdout set (${ho.n} sentences)`),
         h('thead', {}, h('tr', {}, h('td', {}), h('th', { scope: 'col' }, 'predicted acceptable'), h('th', { scope: 'col' }, 'predicted unacceptable'))),
         h(
           'tbody',
@@ -691,7 +689,7 @@ function classify(): void {
 }
 
 sentenceBox.addEventListener('keydown', (e) => {
-  if ((e as KeyboardEvent).key === 'Enter') classify();
+  if (e.key === 'Enter') classify();
 });
 
 function showPrediction(sentence: string, pAcceptable: number, pUnacceptable: number): void {

@@ -70,7 +70,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       if (e instanceof TextFileError) throw new CliError(e.message, EXIT_ERROR);
       throw e;
     }
-    const language: ProseLanguage = (v.language as ProseLanguage | undefined) ?? proseLanguageOf(file);
+    const language: ProseLanguage = v.language ?? proseLanguageOf(file);
     const { sentences, skipped } = extractSentences(text, { ...options, language });
     for (const s of sentences) {
       if (v.json) {

@@ -94,7 +94,7 @@ export function parseTrainArgs(argv: string[], specs: readonly TrainArgSpec[] = 
   }
   const python = v.python as string | undefined;
   if (python !== undefined && !python.trim()) throw new UsageError('--python is empty: pass an interpreter, or leave the flag out to search for one');
-  return { options: options as TrainOptions, json: Boolean(v.json), verbose: Boolean(v.verbose), python };
+  return { options, json: Boolean(v.json), verbose: Boolean(v.verbose), python };
 }
 
 /** Turns events into human output: a live bar on a TTY, one line per epoch otherwise; `clear` before other output. */

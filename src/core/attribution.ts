@@ -54,7 +54,7 @@ export interface Placeholders {
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
 
 export function words(sentence: string): WordSpan[] {
-  return [...sentence.matchAll(WORD)].map((m) => ({ start: m.index!, end: m.index! + m[0].length, text: m[0] }));
+  return [...sentence.matchAll(WORD)].map((m) => ({ start: m.index, end: m.index + m[0].length, text: m[0] }));
 }
 
 /** The sentence without [start, end): one space (the one before, else the one after) goes with the words. */

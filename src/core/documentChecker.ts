@@ -133,7 +133,7 @@ export function extractSentences(text: string, options: ExtractOptions, incremen
   let segmented: SegmentResult;
   try {
     segmented = incremental ? incremental.extract(parsed.text, options.language, options, parsedIndex) : documentSentences(parsed.text, options.language, options, parsedIndex);
-  } catch (e) {
+  } catch {
     segmented = chunkByChunk(parsed.text, options, (start, end, why) => skipped.push({ reason: 'unparsed', start: parsed.toSource(start), end: parsed.toSource(end), detail: `could not be parsed: ${why}` }));
   }
   for (const t of segmented.tooLong) {

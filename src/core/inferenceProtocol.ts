@@ -133,7 +133,7 @@ export function isMainToWorker(value: unknown): value is MainToWorker {
   if (v.type === 'predict') return Array.isArray(v.sentences) && v.sentences.every((s) => typeof s === 'string');
   if (v.type === 'suggest') {
     const suspects = (value as { suspects?: unknown }).suspects;
-    return typeof v.sentence === 'string' && Array.isArray(suspects) && suspects.every((r) => Number.isInteger(r?.start) && Number.isInteger(r?.end));
+    return typeof v.sentence === 'string' && Array.isArray(suspects) && suspects.every((r: { start?: unknown; end?: unknown } | null) => Number.isInteger(r?.start) && Number.isInteger(r?.end));
   }
   if (v.type === 'attribute') {
     return typeof v.sentence === 'string' && (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) && Number.isInteger(v.maxSpan) && (v.maxSpan as number) >= 1;

@@ -64,7 +64,7 @@ async function load(req: LoadRequest): Promise<void> {
 
 function readPlaceholders(modelDir: string): Placeholders {
   try {
-    return placeholdersOf(JSON.parse(readFileSync(path.join(modelDir, 'tokenizer_config.json'), 'utf8')));
+    return placeholdersOf(JSON.parse(readFileSync(path.join(modelDir, 'tokenizer_config.json'), 'utf8')) as object);
   } catch {
     // Optional file (as for the tokenizer): without it only the "delete" attribution method works.
     return { mask: null, unk: null };

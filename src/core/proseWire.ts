@@ -33,7 +33,7 @@ export function packExtraction(e: Extraction): PackedExtraction {
 export function unpackExtraction(p: PackedExtraction): Extraction {
   const n = p.numbers.length / FIELDS;
   if (!Number.isInteger(n)) throw new Error(`malformed prose worker answer: ${p.numbers.length} numbers`);
-  const sentences: Sentence[] = new Array(n);
+  const sentences = new Array<Sentence>(n);
   let at = 0;
   for (let i = 0; i < n; i++) {
     const o = i * FIELDS;

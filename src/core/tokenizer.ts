@@ -63,13 +63,13 @@ export class ColaTokenizer {
     const file = path.join(dir, 'tokenizer.json');
     let json: object;
     try {
-      json = JSON.parse(readFileSync(file, 'utf8'));
+      json = JSON.parse(readFileSync(file, 'utf8')) as object;
     } catch (e) {
       throw new Error(`Cannot read the tokenizer ${file}: ${(e as Error).message}`);
     }
     let config: object = {};
     try {
-      config = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
+      config = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as object;
     } catch {
       // tokenizer_config.json is optional: tokenizer.json alone defines the pipeline.
     }

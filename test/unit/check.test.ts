@@ -432,7 +432,7 @@ describe('cola-bert check: with a model', function () {
           const rendered = renderAsMarkdown(examples);
           const md = path.join(tmp, 'out_of_domain_dev.md');
           writeFileSync(md, rendered.markdown);
-          const r = await check([md, '--model', dir!, '--all', '--json', '--no-suspects', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
+          const r = await check([md, '--model', dir, '--all', '--json', '--no-suspects', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
           assert.notEqual(r.code, 2, r.stderr);
           const sentences = (JSON.parse(r.stdout) as CheckReport).files[0].sentences;
 
@@ -459,19 +459,19 @@ describe('cola-bert check: with a model', function () {
           const wholeMd = path.join(tmp, 'single-sentence.md');
           const wholeRendered = renderAsMarkdown(whole);
           writeFileSync(wholeMd, wholeRendered.markdown);
-          const r2 = await check([wholeMd, '--model', dir!, '--all', '--json', '--no-suspects', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
+          const r2 = await check([wholeMd, '--model', dir, '--all', '--json', '--no-suspects', '--min-words', '1', ...(fp32 ? ['--fp32'] : [])]);
           const wholeSentences = (JSON.parse(r2.stdout) as CheckReport).files[0].sentences;
           assert.deepEqual(wholeSentences.map((s) => s.range.start.line), wholeRendered.lineOf);
           const checkMetrics = binaryMetrics(
             whole.map((e) => e.label),
             wholeSentences.map((s) => labelOf(s.pAcceptable)),
           );
-          const evalWhole = await evalMcc(dir!, tsv, fp32);
+          const evalWhole = await evalMcc(dir, tsv, fp32);
           assert.equal(checkMetrics.mcc, evalWhole, `check MCC ${checkMetrics.mcc} vs eval MCC ${evalWhole} on ${whole.length} single-sentence examples`);
 
           // The whole set, a two-sentence item counting as unacceptable when either sentence is flagged.
           const all = binaryMetrics(examples.map((e) => e.label), perExample.map((p) => labelOf(Math.min(...p))));
-          const evalAll = await evalMcc(dir!, path.join(colaDir, 'out_of_domain_dev.tsv'), fp32);
+          const evalAll = await evalMcc(dir, path.join(colaDir, 'out_of_domain_dev.tsv'), fp32);
           console.log(
             `      ${which} ${fp32 ? 'fp32' : 'int8'}: check MCC ${checkMetrics.mcc.toFixed(4)} = eval MCC ${evalWhole.toFixed(4)} on ${whole.length} single-sentence examples; ` +
               `all ${examples.length}: check ${all.mcc.toFixed(4)}, eval ${evalAll.toFixed(4)} (${split.length} two-sentence items split)`,

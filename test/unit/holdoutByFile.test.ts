@@ -53,8 +53,8 @@ describe('holdout_by_file: the MCC stored for each ONNX file of a bf16 run is wh
     assert.deepEqual(Object.keys(meta.holdout_by_file ?? {}).sort(), ['model.int8.onnx', 'model.onnx']);
     for (const [file, h] of Object.entries(meta.holdout_by_file!)) {
       assert.equal(h.n, 516, file);
-      assert.equal(h.threshold, meta.calibration!.threshold, file);
-      assert.equal(h.temperature, meta.calibration!.temperature, file);
+      assert.equal(h.threshold, meta.calibration.threshold, file);
+      assert.equal(h.temperature, meta.calibration.temperature, file);
       const c = h.confusion;
       assert.ok(c.tp + c.fp > 0 && c.tn + c.fn > 0, `${file} predicts both classes, so the comparison below can fail: ${JSON.stringify(c)}`);
     }

@@ -44,7 +44,7 @@ describe('the last run, kept per workspace', () => {
     assert.equal(fresh.outputDir, '/models/run-1');
     // Once the session has a run (restored or its own) a stale file does not replace it.
     assert.equal(fresh.restore({ ...done, id: 'run-0' }, '/models/run-0'), false);
-    assert.equal(fresh.snapshot!.id, 'run-1');
+    assert.equal(fresh.snapshot.id, 'run-1');
 
     const requests: StartRequest[] = [];
     const resumable = new TrainingSession((r) => {

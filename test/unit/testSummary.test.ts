@@ -12,7 +12,7 @@ const names = ['setup', 'build', 'unit', 'trainer', 'CLI', 'webview', 'integrati
 describe('npm test summary', () => {
   it('lists the suites after a failure as not run, naming the failed one, and the counts add up', () => {
     const results = [
-      ...names.slice(0, 6).map((name) => ({ name, status: 'ok' as Status, seconds: 1 })),
+      ...names.slice(0, 6).map((name) => ({ name, status: 'ok' as const, seconds: 1 })),
       { name: 'integration', status: 'skipped' as Status, seconds: 0.2 },
       { name: 'code-server integration', status: 'FAIL' as Status, seconds: 612.3, why: 'exit 1' },
     ];
@@ -27,7 +27,7 @@ describe('npm test summary', () => {
   });
 
   it('passes only when every suite passed or was skipped', () => {
-    const all = summary(names, names.map((name, i) => ({ name, status: (i === 6 ? 'skipped' : 'ok') as Status, seconds: 2, why: i === 6 ? 'no VS Code binary' : undefined })));
+    const all = summary(names, names.map((name, i) => ({ name, status: i === 6 ? 'skipped' : 'ok', seconds: 2, why: i === 6 ? 'no VS Code binary' : undefined })));
     assert.deepEqual(all.counts, { passed: 8, skipped: 1, failed: 0, notRun: 0 });
     assert.equal(all.lines[6], 'skipped integration (2.0 s; no VS Code binary)');
     assert.equal(all.exitCode, 0);

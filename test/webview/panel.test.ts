@@ -111,7 +111,7 @@ describe('training panel webview (headless Chromium)', function () {
 
   /** Messages the webview posted since the last call, each validated with the host's validator. */
   async function posted(): Promise<ToHost[]> {
-    const all = (await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted)) as unknown[];
+    const all = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
     const fresh = all.slice(seen);
     seen = all.length;
     return fresh.map((m) => checkToHost(m));
@@ -331,14 +331,14 @@ describe('training panel webview (headless Chromium)', function () {
     await page.waitForSelector('#holdout-mcc');
 
     const steps = of('step');
-    const loss = (await page.evaluate(() => (window as unknown as { colaBertPanel: { lossData(): number[][] } }).colaBertPanel.lossData())) as number[][];
+    const loss = await page.evaluate(() => (window as unknown as { colaBertPanel: { lossData(): number[][] } }).colaBertPanel.lossData());
     assert.deepEqual(loss[0], steps.map((s) => s.step), 'x = every recorded step');
     assert.deepEqual(loss[1], steps.map((s) => s.loss), 'y = every recorded batch loss');
     assert.equal(loss[2].length, steps.length, 'the smoothed series has a point per step');
     assert.equal(await page.locator('#loss-chart').getAttribute('data-points'), String(steps.length));
 
     const evals = of('evaluation');
-    const val = (await page.evaluate(() => (window as unknown as { colaBertPanel: { evalData(): number[][] } }).colaBertPanel.evalData())) as number[][];
+    const val = await page.evaluate(() => (window as unknown as { colaBertPanel: { evalData(): number[][] } }).colaBertPanel.evalData());
     assert.deepEqual(val, [evals.map((e) => e.epoch), evals.map((e) => e.val_accuracy), evals.map((e) => e.val_mcc)]);
 
     assert.equal(Number(await page.locator('#progress-bar').evaluate((el) => (el as unknown as { value: number }).value)), 100);

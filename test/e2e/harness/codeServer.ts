@@ -111,8 +111,8 @@ export async function startCodeServer(tools: CodeServerTools, profile: Profile, 
     '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened',
     '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, ...(opts.extraArgs ?? []), workspace,
   ], { env: profile.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   let exited: string | undefined;
   // code-server runs in its own process group; end it with this process, however this one ends.
   const killGroup = () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } };

@@ -164,7 +164,7 @@ describe('cola-bert extension (integration)', () => {
   });
 
   it('"Reload model" opens the folder again, and the int8 and worker settings apply without a window reload', async () => {
-    const api = (await vscode.extensions.getExtension<ColaBertApi>(EXTENSION_ID)!.activate())!;
+    const api = await vscode.extensions.getExtension<ColaBertApi>(EXTENSION_ID)!.activate();
     const service = () => (api.models.state.kind === 'ready' ? api.models.state.service : undefined);
     await until(() => service() !== undefined, 'a loaded model');
     const first = service()!;

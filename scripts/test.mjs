@@ -20,6 +20,7 @@ const WORKBENCH_SUITES = new Set(["integration suite in code-server's extension 
 const suites = [
   ['setup', ...npm(['run', 'setup'])],
   ['build', ...npm(['run', 'build'])],
+  ['lint (typescript-eslint, ruff)', ...npm(['run', 'lint'])],
   ['unit (TypeScript core, mocha)', ...npm(['run', 'test:unit'])],
   ['trainer (pytest)', ...npm(['run', 'test:python'])],
   ['CLI integration', ...npm(['run', 'test:cli'])],

@@ -9,8 +9,8 @@ import * as vscode from 'vscode';
 import { findPython, pythonCandidates, venvPython, whichOnPath, type PythonEnv } from './core/pythonEnv';
 import { pipInstallSteps, torchIndexArgs } from './core/pythonInstall.mjs';
 import { isolatedModuleArgs } from './core/pythonIsolation';
-import { probeEnvironment } from './core/trainerClient';
-import type { EnvironmentEvent } from './core/trainerProtocol';
+import { measureWarmup, probeEnvironment } from './core/trainerClient';
+import type { EnvironmentEvent, WarmupEvent } from './core/trainerProtocol';
 import type { EnvironmentView } from '../webview/protocol';
 
 const SOURCE_LABEL: Record<PythonEnv['source'], string> = {
@@ -89,6 +89,16 @@ export class TrainingEnvironment {
       this.log.error(`training environment: ${(e as Error).message}`);
       return { status: 'error', python: python.python, source: SOURCE_LABEL[python.source], pythonVersion: python.version, torch: python.packages.torch, transformers: python.packages.transformers, message: (e as Error).message };
     }
+  }
+
+  /**
+   * A few timed training steps of `model` in the checked interpreter (`cola_trainer warmup`), the same isolated
+   * spawn as the environment probe. Rejects when no check succeeded or the model is not on this machine.
+   */
+  async warmup(model: string, maxLength: number, signal: AbortSignal): Promise<WarmupEvent> {
+    const python = this.current?.python;
+    if (!python) throw new Error('no training environment has been checked yet');
+    return measureWarmup(python, model, maxLength, { trainerDir: this.trainerDir, cwd: this.trainerDir, signal, logger: (l) => this.log.debug(`[warmup] ${l}`) });
   }
 
   private view(python: PythonEnv, env: EnvironmentEvent, ignoredUntrusted: boolean): EnvironmentView {

@@ -13,7 +13,7 @@ import { TrainingEnvironment } from './trainingEnvironment';
 import { trainerStarter, TrainingSession, type SessionUpdate } from './trainingSession';
 import { degenerateModel } from './core/degenerateModel';
 import { loadLastRun, saveLastRun } from './lastRunStore';
-import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm } from '../webview/protocol';
+import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../webview/protocol';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
 /** Per workspace (workspaceState): the form as last typed, and the last run's snapshot for its result after a reload. */
@@ -42,6 +42,9 @@ export class TrainingController implements vscode.Disposable {
   private inference: { dir: string; service: Promise<InferenceService> } | undefined;
   private progress: { report(v: { message?: string; increment?: number }): void; done(): void; lastPct: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** Warm-up results of this session, by interpreter, model and max length; one measurement runs at a time. */
+  private readonly warmups = new Map<string, WarmupMessage>();
+  private warmupInFlight: { key: string; abort: AbortController } | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -144,6 +147,7 @@ export class TrainingController implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         await this.sendInit();
+        for (const w of this.warmups.values()) this.post(w);
         if (this.pendingTab) this.post({ type: 'showTab', tab: this.pendingTab });
         this.pendingTab = undefined;
         if (this.envView.status === 'checking' && !this.envCheck) void this.checkEnvironment();
@@ -171,6 +175,7 @@ export class TrainingController implements vscode.Disposable {
         return;
       case 'formChanged':
         await this.context.workspaceState.update(FORM_KEY, msg.form);
+        this.measureWarmup(msg.form);
         return;
       case 'resume':
         if (this.envView.status !== 'ready') await this.checkEnvironment();
@@ -279,7 +284,37 @@ export class TrainingController implements vscode.Disposable {
     this.envCheck = this.environment.check().finally(() => (this.envCheck = undefined));
     this.envView = await this.envCheck;
     this.post({ type: 'environment', environment: this.envView });
+    this.measureWarmup({ ...DEFAULT_FORM, ...this.context.workspaceState.get<TrainForm>(FORM_KEY) });
     return this.envView;
+  }
+
+  /**
+   * Times a few training steps of the form's model on this CPU in the background, once per interpreter, model
+   * and max length in this session, so the estimate can use this device's speed (issue 16 item 5). A GPU run
+   * is not estimated from it; a newer form cancels an older measurement.
+   */
+  private measureWarmup(form: TrainForm): void {
+    const python = this.environment.python?.python;
+    const model = form.model.trim();
+    if (this.envView.status !== 'ready' || this.envView.device?.kind !== 'cpu' || !python || !model) return;
+    if (this.session.snapshot?.outcome === 'running' || !Number.isInteger(form.maxLength)) return;
+    const key = JSON.stringify([python, model, form.maxLength]);
+    if (this.warmups.has(key) || this.warmupInFlight?.key === key) return;
+    this.warmupInFlight?.abort.abort();
+    const abort = new AbortController();
+    this.warmupInFlight = { key, abort };
+    const base = { type: 'warmup' as const, model, maxLength: form.maxLength };
+    this.post({ ...base, state: 'measuring' });
+    void this.environment.warmup(model, form.maxLength, abort.signal).then(
+      (event): WarmupMessage => ({ ...base, state: 'measured', samplesPerSecond: event.samples_per_second }),
+      (e: unknown): WarmupMessage => ({ ...base, state: 'failed', message: (e as Error).message }),
+    ).then((result) => {
+      if (this.warmupInFlight?.key === key) this.warmupInFlight = undefined;
+      if (abort.signal.aborted) return;
+      if (result.state === 'failed') this.deps.log.info(`warm-up of ${model}: ${result.message ?? 'failed'}`);
+      this.warmups.set(key, result);
+      this.post(result);
+    });
   }
 
   /** Creates the extension's venv with visible progress, then checks again; resolves to that check's result. */
@@ -521,6 +556,7 @@ export class TrainingController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.warmupInFlight?.abort.abort();
     this.panel?.dispose();
     this.session.cancel();
     this.closeInference();

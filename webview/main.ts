@@ -29,6 +29,7 @@ import {
   type ToHost,
   type ToWebview,
   type TrainForm,
+  type WarmupMessage,
 } from './protocol';
 import { describeFetch } from '../src/core/fetchProgress';
 import { degenerateModel } from '../src/core/degenerateModel';
@@ -65,6 +66,9 @@ let run: RunSnapshot | null = null;
 let runState: RunState = emptyRunState();
 let log: string[] = [];
 let history: HistoryEntry[] = [];
+/** The host's warm-ups of this session (`cola_trainer warmup`), by model as typed and max length. */
+const warmups = new Map<string, WarmupMessage>();
+const warmupKey = (model: string, maxLength: number): string => JSON.stringify([model, maxLength]);
 let nextRequest = 1;
 const LOG_LINES = 200;
 
@@ -161,16 +165,26 @@ function renderEnvironment(): void {
 
 /**
  * The CPU time for the form: the running run's own ETA once it has measured steps, else the last finished
- * run of the model on this machine, else the model-size estimate (estimateCpuTraining).
+ * run of the model on this machine, else the host's warm-up of it here, else the model-size estimate
+ * (estimateCpuTraining).
  */
 function cpuEstimateText(e: EnvironmentView): string {
   const s = runState;
   if (run?.outcome === 'running' && s.lastStep && s.started) return ` — this run: ${formatDuration(s.lastStep.etaS)} left, measured over ${s.lastStep.step - s.started.start_step} steps`;
   const model = form.model.trim() === 'auto' ? TRAIN_ARGS.autoModel : form.model.trim();
   const measured = history.find((r) => r.model === model && r.cpuSamplesPerSecond)?.cpuSamplesPerSecond;
-  const est = estimateCpuTraining({ model, epochs: form.epochs, maxLength: form.maxLength, maxTrain: form.maxTrain, threads: e.cpuThreads ?? 1, bf16: e.bf16Cpu, measuredSamplesPerSecond: measured });
-  if (!est) return '';
-  const basis = est.basis === 'history' ? `from your last run of ${model} here, ${est.samplesPerSecond.toFixed(0)} sentences/s` : "estimated from the model's size";
+  const warmup = warmups.get(warmupKey(form.model.trim(), form.maxLength));
+  const warmed = warmup?.state === 'measured' ? warmup.samplesPerSecond : undefined;
+  const est = estimateCpuTraining({ model, epochs: form.epochs, maxLength: form.maxLength, maxTrain: form.maxTrain, threads: e.cpuThreads ?? 1, bf16: e.bf16Cpu, measuredSamplesPerSecond: measured, warmupSamplesPerSecond: warmed });
+  if (!est) return warmup?.state === 'measuring' ? ` — measuring ${model}'s speed on this CPU…` : '';
+  const basis =
+    est.basis === 'history'
+      ? `from your last run of ${model} here, ${est.samplesPerSecond.toFixed(0)} sentences/s`
+      : est.basis === 'warm-up'
+        ? `measured: a few training steps of ${model} here, ${est.samplesPerSecond.toFixed(0)} sentences/s`
+        : warmup?.state === 'measuring'
+          ? "estimated from the model's size; measuring…"
+          : "estimated from the model's size";
   return ` — ${epochsText(form.epochs)} ${form.epochs === 1 ? 'takes' : 'take'} about ${formatDuration(est.seconds)} (${basis})`;
 }
 
@@ -919,6 +933,10 @@ function receive(msg: ToWebview): void {
       break;
     case 'showTab':
       (tabs as unknown as { selectedIndex: number }).selectedIndex = msg.tab === 'history' ? 1 : 0;
+      break;
+    case 'warmup':
+      warmups.set(warmupKey(msg.model, msg.maxLength), msg);
+      renderEnvironment();
       break;
   }
 }

@@ -182,7 +182,21 @@ export type ToWebview =
   | { type: 'predictionFailed'; requestId: number; message: string }
   | { type: 'folderChosen'; field: 'model' | 'dataset'; path: string }
   | { type: 'notice'; level: 'info' | 'error'; message: string }
-  | { type: 'showTab'; tab: 'train' | 'history' };
+  | { type: 'showTab'; tab: 'train' | 'history' }
+  | WarmupMessage;
+
+/**
+ * The host's warm-up of (model, maxLength) on this CPU (`cola_trainer warmup`): 'measuring' while it runs, then
+ * the measured training samples/s, or 'failed' (the estimate then stays on the model's size).
+ */
+export interface WarmupMessage {
+  type: 'warmup';
+  model: string;
+  maxLength: number;
+  state: 'measuring' | 'measured' | 'failed';
+  samplesPerSecond?: number;
+  message?: string;
+}
 
 export type ToHost =
   | { type: 'ready' }
@@ -482,6 +496,7 @@ const toWebviewChecks: { [K in ToWebview['type']]: Check } = {
   folderChosen: obj({ type: any, field, path: str() }),
   notice: obj({ type: any, level: oneOf('info', 'error'), message: str() }),
   showTab: obj({ type: any, tab: oneOf('train', 'history') }),
+  warmup: obj({ type: any, model: str(4096), maxLength: int, state: oneOf('measuring', 'measured', 'failed') }, { samplesPerSecond: num, message: str() }),
 };
 
 const empty = obj({ type: any });

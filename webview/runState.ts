@@ -160,15 +160,19 @@ const BF16_SPEEDUP = 1.6;
 
 export interface TrainingEstimate {
   seconds: number;
-  /** 'history': a finished run of this model on this machine; 'model size': the FLOP model above. */
-  basis: 'history' | 'model size';
+  /**
+   * 'history': a finished run of this model on this machine; 'warm-up': `cola_trainer warmup`'s few timed
+   * steps of it here; 'model size': the FLOP model above.
+   */
+  basis: 'history' | 'warm-up' | 'model size';
   samplesPerSecond: number;
 }
 
 /**
  * How long a CPU run of this form takes. A finished run of the same model on this machine (its measured
- * samples/s, validation included) beats the FLOP model, which only knows the model's size, the sentence
- * lengths and the thread count. Undefined for an unknown model or nonsense epochs.
+ * samples/s, validation included) measured the real thing; a warm-up measured this device's speed on a few
+ * steps; both beat the FLOP model, which only knows the model's size, the sentence lengths and the thread
+ * count. Undefined for an unknown model or nonsense epochs.
  */
 export function estimateCpuTraining(input: {
   model: string;
@@ -179,12 +183,17 @@ export function estimateCpuTraining(input: {
   bf16?: boolean;
   /** samples/s of the latest finished CPU run of this model here, if any. */
   measuredSamplesPerSecond?: number;
+  /** samples/s of a warm-up of this model and max length on this machine, if one finished. */
+  warmupSamplesPerSecond?: number;
 }): TrainingEstimate | undefined {
   if (!Number.isFinite(input.epochs) || input.epochs < 1) return undefined;
   const sentences = input.maxTrain !== null && Number.isFinite(input.maxTrain) && input.maxTrain > 0 ? Math.min(input.maxTrain, COLA_TRAIN_SENTENCES) : COLA_TRAIN_SENTENCES;
   const work = sentences * input.epochs;
   if (input.measuredSamplesPerSecond && input.measuredSamplesPerSecond > 0) {
     return { seconds: work / input.measuredSamplesPerSecond, basis: 'history', samplesPerSecond: input.measuredSamplesPerSecond };
+  }
+  if (input.warmupSamplesPerSecond && input.warmupSamplesPerSecond > 0) {
+    return { seconds: work / input.warmupSamplesPerSecond, basis: 'warm-up', samplesPerSecond: input.warmupSamplesPerSecond };
   }
   const params = layerParameters(input.model);
   if (!params) return undefined;

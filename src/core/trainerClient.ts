@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { trainArgv, type TrainOptions } from '../../protocol/trainArgs';
 import { isolatedModuleArgs } from './pythonIsolation';
-import { encodeCommand, parseTrainerLine, ProtocolError, type CancelledEvent, type DoneEvent, type EnvironmentEvent, type ErrorEvent, type ExportedEvent, type HoldoutEvent, type StartedEvent, type TrainerErrorCode, type TrainerEvent } from './trainerProtocol';
+import { encodeCommand, parseTrainerLine, ProtocolError, type CancelledEvent, type DoneEvent, type EnvironmentEvent, type ErrorEvent, type ExportedEvent, type HoldoutEvent, type StartedEvent, type TrainerErrorCode, type TrainerEvent, type WarmupEvent } from './trainerProtocol';
 
 /** The interpreter to run; a PythonEnv from pythonEnv.ts fits. */
 export interface PythonInterpreter {
@@ -420,6 +420,20 @@ export function startTraining(python: PythonInterpreter, options: TrainOptions, 
 }
 
 /** Runs `python -m cola_trainer env` and returns its environment event (handshake: versions, devices). */
+/**
+ * `python -m cola_trainer warmup`: a few timed training steps of `model` on this CPU, for the panel's estimate.
+ * The trainer never downloads for it; a model that is not on this machine rejects with model_unavailable.
+ */
+export async function measureWarmup(python: PythonInterpreter, model: string, maxLength: number, proc: TrainerProcessOptions): Promise<WarmupEvent> {
+  const run = new Run(python.python, isolatedModuleArgs('cola_trainer', ['warmup', '--model', model, '--max-length', String(maxLength)]), proc);
+  // Like `env`, warmup ends without 'done', which Run reports as "crashed": the event itself is the result.
+  const outcome = await run.result.catch((e: unknown) => e as TrainerRunError);
+  const event = run.events.find((e): e is WarmupEvent => e.event === 'warmup');
+  if (event) return event;
+  if (outcome instanceof TrainerRunError) throw outcome;
+  throw new Error(`\`${python.python} -m cola_trainer warmup\` ended without a warmup event.`);
+}
+
 export async function probeEnvironment(python: PythonInterpreter, proc: TrainerProcessOptions): Promise<EnvironmentEvent> {
   const run = new Run(python.python, isolatedModuleArgs('cola_trainer', ['env']), proc);
   let outcome: RunResult | TrainerRunError;

@@ -46,6 +46,7 @@ const validToWebview: ToWebview[] = [
   { type: 'folderChosen', field: 'dataset', path: '/data/cola' },
   { type: 'notice', level: 'error', message: 'boom' },
   { type: 'showTab', tab: 'history' },
+  { type: 'warmup', model: 'all-minilm-l6-v2', maxLength: 128, state: 'measured', samplesPerSecond: 66.2 },
 ];
 
 const validToHost: ToHost[] = [
@@ -108,6 +109,7 @@ describe('panel messages (webview/protocol.ts)', () => {
     rejects(() => checkToHost({ type: 'predict', requestId: 1, sentence: 'x'.repeat(2001) }), /longer than 2000/);
     rejects(() => checkToHost({ type: 'compareRuns', ids: ['a'] }), /ids must be an array of 2 items/);
     rejects(() => checkToWebview({ type: 'runEnded', id: 'r', outcome: 'running', resumable: false }), /outcome must be one of/);
+    rejects(() => checkToWebview({ type: 'warmup', model: 'm', maxLength: 128, state: 'done' }), /state must be one of/);
     rejects(() => checkToWebview({ type: 'predictions', requestId: 1, results: [{ sentence: 's', pAcceptable: Number.NaN, pUnacceptable: 0 }] }), /pAcceptable must be a finite number/);
     rejects(() => checkToWebview({ type: 'folderChosen', field: 'home', path: '/' }), /field must be one of "model", "dataset"/);
   });

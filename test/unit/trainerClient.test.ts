@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { probeEnvironment, startTraining, trainArgs, TrainerRunError, type RunResult, type TrainerProcessOptions } from '../../src/core/trainerClient';
+import { measureWarmup, probeEnvironment, startTraining, trainArgs, TrainerRunError, type RunResult, type TrainerProcessOptions } from '../../src/core/trainerClient';
 import type { TrainerEvent } from '../../src/core/trainerProtocol';
 import { optionKey, TRAIN_ARG_SPECS } from '../../protocol/trainArgs';
 import { colaDir, repoRoot, requirePython, trainerDir } from './helpers/python';
@@ -280,6 +280,24 @@ describe('trainerClient', function () {
       const env = await probeEnvironment(python, { trainerDir });
       assert.match(env.torch, /^2\.13\.0/);
       assert.ok(env.devices.some((d) => d.kind === 'cpu'));
+    });
+
+    it('measureWarmup: times a few training steps of a local model (issue 16 item 5)', async () => {
+      const w = await measureWarmup(python, tiny, 64, { trainerDir, env: { COLA_DIR: colaDir } });
+      assert.equal(w.model, tiny);
+      assert.equal(w.max_length, 64);
+      assert.ok(w.samples_per_second > 0 && w.seconds > 0, JSON.stringify(w));
+    });
+
+    it('measureWarmup: a model that is not on this machine is model_unavailable, without a download', async () => {
+      const started = Date.now();
+      const e = await measureWarmup(python, 'some-org/not-a-cached-model', 128, { trainerDir, env: { HF_HOME: path.join(tmp, 'hf') } }).then(
+        () => assert.fail('expected a failure'),
+        (err: unknown) => err as TrainerRunError,
+      );
+      assert.ok(e instanceof TrainerRunError, String(e));
+      assert.equal(e.code, 'model_unavailable');
+      assert.ok(Date.now() - started < 60_000);
     });
 
     it('bad input becomes a typed error event (data_missing) with a hint', async () => {

@@ -34,6 +34,17 @@ describe('estimateCpuTraining', () => {
     assert.equal(estimateCpuTraining({ ...base, model: '/models/mine', measuredSamplesPerSecond: 50 })!.basis, 'history');
   });
 
+  it('prefers a finished run to a warm-up, and a warm-up to the model size', () => {
+    const both = estimateCpuTraining({ ...base, epochs: 1, measuredSamplesPerSecond: 100, warmupSamplesPerSecond: 60 })!;
+    assert.equal(both.basis, 'history');
+    assert.equal(both.samplesPerSecond, 100);
+    const warm = estimateCpuTraining({ ...base, epochs: 1, warmupSamplesPerSecond: 60 })!;
+    assert.deepEqual(warm, { seconds: COLA_TRAIN_SENTENCES / 60, basis: 'warm-up', samplesPerSecond: 60 });
+    // A warm-up also times a model the FLOP model does not know; a failed one (0) leaves the size formula.
+    assert.equal(estimateCpuTraining({ ...base, model: 'my-org/custom', warmupSamplesPerSecond: 60 })!.basis, 'warm-up');
+    assert.equal(estimateCpuTraining({ ...base, warmupSamplesPerSecond: 0 })!.basis, 'model size');
+  });
+
   it('gives no estimate for an unknown model or nonsense epochs', () => {
     assert.equal(estimateCpuTraining({ ...base, model: 'my-org/custom' }), undefined);
     assert.equal(estimateCpuTraining({ ...base, epochs: 0 }), undefined);

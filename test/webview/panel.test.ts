@@ -211,6 +211,24 @@ describe('training panel webview (headless Chromium)', function () {
     assert.match(await page.locator('#field-learningRate-help').innerText(), /2e-5/);
   });
 
+  it("says it is measuring, then estimates from the host's warm-up of the model on this CPU", async () => {
+    const form = { ...DEFAULT_FORM, model: 'all-minilm-l6-v2', epochs: 1 };
+    await send({
+      type: 'init',
+      form,
+      environment: { status: 'ready', python: '/p', source: 'PATH', pythonVersion: '3.11.7', torch: '2.13.0+cpu', transformers: '5.24.0', cuda: null, device: { kind: 'cpu', name: 'AMD EPYC' }, cpuThreads: 2 },
+      run: null,
+      history: [],
+    });
+    await send({ type: 'warmup', model: 'all-minilm-l6-v2', maxLength: form.maxLength, state: 'measuring' });
+    await page.waitForFunction(() => document.querySelector('#env-facts')?.textContent?.includes("estimated from the model's size; measuring…"));
+    await send({ type: 'warmup', model: 'all-minilm-l6-v2', maxLength: form.maxLength, state: 'measured', samplesPerSecond: 80 });
+    const est = estimateCpuTraining({ model: 'all-minilm-l6-v2', epochs: 1, maxLength: form.maxLength, maxTrain: null, threads: 2, warmupSamplesPerSecond: 80 })!;
+    assert.equal(est.basis, 'warm-up');
+    const expected = `1 epoch takes about ${formatDuration(est.seconds)} (measured: a few training steps of all-minilm-l6-v2 here, 80 sentences/s)`;
+    await page.waitForFunction((text) => document.querySelector('#env-facts')?.textContent?.includes(text), expected);
+  });
+
   it('offers the chapter model and the offline encoders as choices that fill the model field', async () => {
     const choices = await page.locator('[role="group"][aria-label="Base model: common choices"] vscode-button').allInnerTexts();
     assert.deepEqual(choices.map((c) => c.trim()), ['bert-base-uncased', 'all-minilm-l6-v2', 'all-mpnet-base-v2']);

@@ -310,7 +310,11 @@ export class TrainingController implements vscode.Disposable {
       (e: unknown): WarmupMessage => ({ ...base, state: 'failed', message: (e as Error).message }),
     ).then((result) => {
       if (this.warmupInFlight?.key === key) this.warmupInFlight = undefined;
-      if (abort.signal.aborted) return;
+      if (abort.signal.aborted) {
+        // Not cached: the same form measures again later; the panel stops saying "measuring…".
+        this.post({ ...base, state: 'failed', message: 'cancelled' });
+        return;
+      }
       if (result.state === 'failed') this.deps.log.info(`warm-up of ${model}: ${result.message ?? 'failed'}`);
       this.warmups.set(key, result);
       this.post(result);
@@ -353,6 +357,8 @@ export class TrainingController implements vscode.Disposable {
     await this.context.workspaceState.update(FORM_KEY, form);
     if (this.envView.status !== 'ready' || !this.environment.python) await this.checkEnvironment();
     if (this.envView.status !== 'ready') throw new Error(`No working training environment: ${this.envView.message ?? 'see the Environment section'}`);
+    // The run's own step times replace the estimate, and a warm-up would take CPU from the run.
+    this.warmupInFlight?.abort.abort();
     const id = RunHistory.newId();
     await fs.mkdir(this.history.modelsDir, { recursive: true });
     this.runStartedAt = new Date();

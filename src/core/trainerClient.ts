@@ -425,7 +425,8 @@ export function startTraining(python: PythonInterpreter, options: TrainOptions, 
  * The trainer never downloads for it; a model that is not on this machine rejects with model_unavailable.
  */
 export async function measureWarmup(python: PythonInterpreter, model: string, maxLength: number, proc: TrainerProcessOptions): Promise<WarmupEvent> {
-  const run = new Run(python.python, isolatedModuleArgs('cola_trainer', ['warmup', '--model', model, '--max-length', String(maxLength)]), proc);
+  // warmup does not read stdin commands and has nothing to save: an abort terminates it at once.
+  const run = new Run(python.python, isolatedModuleArgs('cola_trainer', ['warmup', '--model', model, '--max-length', String(maxLength)]), { ...proc, cancelGraceMs: 0 });
   // Like `env`, warmup ends without 'done', which Run reports as "crashed": the event itself is the result.
   const outcome = await run.result.catch((e: unknown) => e as TrainerRunError);
   const event = run.events.find((e): e is WarmupEvent => e.event === 'warmup');

@@ -289,6 +289,15 @@ describe('trainerClient', function () {
       assert.ok(w.samples_per_second > 0 && w.seconds > 0, JSON.stringify(w));
     });
 
+    it('measureWarmup: an abort stops the measurement at once', async () => {
+      const abort = new AbortController();
+      const measuring = measureWarmup(python, tiny, 128, { trainerDir, signal: abort.signal });
+      setTimeout(() => abort.abort(), 300);
+      const started = Date.now();
+      await assert.rejects(measuring);
+      assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+    });
+
     it('measureWarmup: a model that is not on this machine is model_unavailable, without a download', async () => {
       const started = Date.now();
       const e = await measureWarmup(python, 'some-org/not-a-cached-model', 128, { trainerDir, env: { HF_HOME: path.join(tmp, 'hf') } }).then(

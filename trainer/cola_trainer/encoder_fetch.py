@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .data import cache_root
 from .offline_encoders import OfflineEncoder, SplitWheels
+from .orphans import remove_orphan
 from .protocol import TrainerError, log
 
 MARKER = "cola-bert-encoder.json"
@@ -207,18 +208,7 @@ def _valid_cache(folder: Path, encoder: OfflineEncoder) -> bool:
 def _remove_stale_work(final: Path) -> None:
     """`<alias>.tmp-<pid>` and `<alias>.old-<pid>` folders of processes that no longer run (killed mid-fetch)."""
     for path in final.parent.glob(f"{final.name}.*-*"):
-        _, _, pid = path.name.rpartition("-")
-        if not pid.isdigit() or not path.is_dir():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue
-        except ProcessLookupError:
-            pass
-        except OSError:
-            continue  # alive, owned by someone else
-        shutil.rmtree(path, ignore_errors=True)
-        log(f"removed {path}, left by an interrupted fetch")
+        remove_orphan(path, path.name.rpartition("-")[2], "an interrupted fetch")
 
 
 def ensure_encoder(encoder: OfflineEncoder, progress: Progress | None = None, cache: Path | None = None,

@@ -17,6 +17,7 @@ import torch
 
 from .args import flag
 from .diskspace import no_space, out_of_space, require_space
+from .orphans import remove_orphan
 from .protocol import TrainerError, log
 
 CHECK_SENTENCES = [
@@ -196,17 +197,8 @@ def remove_stale_temporaries(final: Path) -> None:
     killed export or checkpoint write left behind (a live process's folder is left alone)."""
     for path in final.parent.glob(f"{glob.escape(final.name)}*.tmp-*"):
         stem, _, pid = path.name.rpartition(".tmp-")
-        if stem not in (final.name, f"{final.name}.checkpoint") or not pid.isdigit() or not path.is_dir():
-            continue
-        try:
-            os.kill(int(pid), 0)
-            continue  # that process is alive
-        except ProcessLookupError:
-            pass
-        except OSError:
-            continue  # alive, owned by someone else
-        shutil.rmtree(path, ignore_errors=True)
-        log(f"removed {path}, left by an interrupted run")
+        if stem in (final.name, f"{final.name}.checkpoint"):
+            remove_orphan(path, pid, "an interrupted run")
 
 
 def replace_dir(tmp: Path, final: Path, marker: str = MODEL_MARKER, what: str = "cola-bert model folder") -> None:

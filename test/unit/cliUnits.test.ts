@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { main } from '../../src/cli';
-import { parseDecimal, type CliIo } from '../../src/cli/args';
+import { parseDecimal } from '../../src/cli/args';
 import { describeDone, describeEvaluation, formatDuration, LossSmoother, renderBar } from '../../src/cli/progress';
 import { parseTrainArgs, trainUsage, usage } from '../../src/cli/train';
 import { TRAIN_ARG_SPECS, trainArgv, type TrainArgSpec } from '../../protocol/trainArgs';
@@ -14,16 +14,8 @@ import { trainArgs } from '../../src/core/trainerClient';
 import { LruCache } from '../../src/core/lru';
 import type { StepEvent } from '../../src/core/trainerProtocol';
 import { miniLmFolder, repoRoot } from './helpers/python';
+import { io } from './helpers/cliIo';
 
-function io(stdin = ''): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { stdout, stderr, stdin: Readable.from([stdin]), env: process.env, cwd: process.cwd(), out: () => out, err: () => err };
-}
 
 const step: StepEvent = { event: 'step', v: 1, epoch: 2, step: 482, total_steps: 964, loss: 0.41234, lr: 1e-5, samples_per_second: 812.4, elapsed_s: 60, eta_s: 65 };
 

@@ -2,20 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli';
-import type { CliIo } from '../../src/cli/args';
 import { DEFAULT_CHECK_OPTIONS, extractOptionsOf, extractSentences } from '../../src/core/documentChecker';
+import { io } from './helpers/cliIo';
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { stdout, stderr, stdin: Readable.from(['']), env: process.env, cwd: process.cwd(), out: () => out, err: () => err };
-}
 
 const DOC = [
   '---',

@@ -3,7 +3,7 @@
 // "a few minutes with the small default model" while the panel started bert-base-uncased, hours on a CPU).
 // No `vscode` import: unit-tested in plain mocha.
 import { OFFLINE_MODEL } from '../protocol/trainArgs';
-import type { TrainForm } from '../webview/protocol';
+import type { TrainForm } from '../protocol/panelMessages';
 
 /** The small offline model, with the learning rate left to the trainer (its per-model default). */
 export const QUICK_START: Pick<TrainForm, 'model' | 'learningRate'> = { model: OFFLINE_MODEL, learningRate: null };

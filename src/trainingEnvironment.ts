@@ -10,8 +10,8 @@ import { findPython, pythonCandidates, venvPython, whichOnPath, type PythonEnv }
 import { pipInstallSteps, torchIndexArgs } from './core/pythonInstall.mjs';
 import { isolatedModuleArgs } from './core/pythonIsolation';
 import { measureWarmup, probeEnvironment } from './core/trainerClient';
-import type { EnvironmentEvent, WarmupEvent } from './core/trainerProtocol';
-import type { EnvironmentView } from '../webview/protocol';
+import type { EnvironmentEvent, WarmupEvent } from '../protocol/trainerProtocol';
+import type { EnvironmentView } from '../protocol/panelMessages';
 
 const SOURCE_LABEL: Record<PythonEnv['source'], string> = {
   setting: 'cola-bert.pythonPath',

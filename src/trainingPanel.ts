@@ -1,19 +1,19 @@
 // The "Fine-tune BERT on CoLA" panel: one webview panel (a second invocation reveals it), restored after a
-// reload by a WebviewPanelSerializer, talking to the webview only through webview/protocol.ts messages.
+// reload by a WebviewPanelSerializer, talking to the webview only through protocol/panelMessages.ts messages.
 // The run lives in a TrainingSession owned by the controller, not by the panel: closing the panel keeps
 // training (a progress notification stays) and reopening it shows the run in progress.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { InferenceService } from './core/inference';
-import type { TrainerEvent } from './core/trainerProtocol';
+import type { TrainerEvent } from '../protocol/trainerProtocol';
 import { makeNonce, panelHtml } from './panelHtml';
 import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from './runHistory';
 import { TrainingEnvironment } from './trainingEnvironment';
 import { trainerStarter, TrainingSession, type SessionUpdate } from './trainingSession';
-import { degenerateModel } from './core/degenerateModel';
+import { degenerateModel } from '../protocol/degenerateModel';
 import { loadLastRun, saveLastRun } from './lastRunStore';
-import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../webview/protocol';
+import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../protocol/panelMessages';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
 /** Per workspace (workspaceState): the form as last typed, and the last run's snapshot for its result after a reload. */
@@ -228,7 +228,7 @@ export class TrainingController implements vscode.Disposable {
     }
   }
 
-  /** A degenerate model (src/core/degenerateModel.ts) is switched to only after a modal yes. */
+  /** A degenerate model (protocol/degenerateModel.ts) is switched to only after a modal yes. */
   private async confirmUse(): Promise<boolean> {
     const holdout = [...(this.session.snapshot?.events ?? [])].reverse().find((e) => e.event === 'holdout');
     const verdict = holdout && holdout.event === 'holdout' ? degenerateModel(holdout) : null;

@@ -30,11 +30,11 @@ import {
   type ToWebview,
   type TrainForm,
   type WarmupMessage,
-} from './protocol';
-import { describeFetch } from '../src/core/fetchProgress';
-import { degenerateModel } from '../src/core/degenerateModel';
+} from '../protocol/panelMessages';
+import { describeFetch } from '../protocol/fetchProgress';
+import { degenerateModel } from '../protocol/degenerateModel';
 import { TRAIN_ARGS } from '../protocol/trainArgs.generated';
-import { applyEvents, emptyRunState, epochsText, estimateCpuTraining, formatDuration, smooth, type RunState } from './runState';
+import { applyEvents, emptyRunState, epochsText, estimateCpuTraining, formatDuration, smooth, type RunState } from '../protocol/runState';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;

@@ -1,6 +1,6 @@
 // Terminal rendering of training progress: a one-line bar (TTY) and plain lines per event (logs, CI).
 // The render functions are pure so they are unit-tested without a terminal.
-import type { DoneEvent, EvaluationEvent, ExportedEvent, HoldoutEvent, StartedEvent, StepEvent } from '../core/trainerProtocol';
+import type { DoneEvent, EvaluationEvent, ExportedEvent, HoldoutEvent, StartedEvent, StepEvent } from '../../protocol/trainerProtocol';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';

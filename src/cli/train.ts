@@ -1,12 +1,12 @@
 // `cola-bert train`: runs the Python trainer through the same client the extension uses and shows its
 // progress: a bar on a terminal, a line per epoch otherwise, or the protocol events verbatim with --json.
 import { runVerdict, startTraining, type TrainOptions } from '../core/trainerClient';
-import type { StartedEvent, TrainerEvent } from '../core/trainerProtocol';
+import type { StartedEvent, TrainerEvent } from '../../protocol/trainerProtocol';
 import { cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, isTty, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
 import { optionKey, parseTrainArgValue, TRAIN_ARG_SPECS, trainArgSpec, type TrainArgName, type TrainArgSpec } from '../../protocol/trainArgs';
-import { describeFetch } from '../core/fetchProgress';
+import { describeFetch } from '../../protocol/fetchProgress';
 import { describeDone, describeEvaluation, describeExported, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
-import { degenerateModel } from '../core/degenerateModel';
+import { degenerateModel } from '../../protocol/degenerateModel';
 
 export const summary = 'Fine-tune a BERT model on CoLA and export it (ONNX fp32 + int8)';
 

@@ -1,6 +1,6 @@
 // Binary classification metrics as scikit-learn computes them (tested against sklearn in
 // test/unit/metrics.test.ts). Positive class = label 1 (acceptable).
-import type { Confusion } from './trainerProtocol';
+import type { Confusion } from '../../protocol/trainerProtocol';
 
 export type Label = 0 | 1;
 

@@ -3,7 +3,7 @@
 // and says what to do, so editors and the CLI can show it as is.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { FileHoldout } from './trainerProtocol';
+import type { FileHoldout } from '../../protocol/trainerProtocol';
 
 export const METADATA_FILE = 'cola-bert.json';
 export const TOKENIZER_FILE = 'tokenizer.json';

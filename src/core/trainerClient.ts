@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { trainArgv, type TrainOptions } from '../../protocol/trainArgs';
 import { isolatedModuleArgs } from './pythonIsolation';
-import { encodeCommand, parseTrainerLine, ProtocolError, type CancelledEvent, type DoneEvent, type EnvironmentEvent, type ErrorEvent, type ExportedEvent, type HoldoutEvent, type StartedEvent, type TrainerErrorCode, type TrainerEvent, type WarmupEvent } from './trainerProtocol';
+import { encodeCommand, parseTrainerLine, ProtocolError, type CancelledEvent, type DoneEvent, type EnvironmentEvent, type ErrorEvent, type ExportedEvent, type HoldoutEvent, type StartedEvent, type TrainerErrorCode, type TrainerEvent, type WarmupEvent } from '../../protocol/trainerProtocol';
 
 /** The interpreter to run; a PythonEnv from pythonEnv.ts fits. */
 export interface PythonInterpreter {

@@ -13,7 +13,7 @@ import { Workbench } from './harness/workbench';
 import { STATE_DEADLINE_MS } from './harness/deadlines';
 import { cliCheck, ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
 import { fixtureLayout } from './harness/fixture';
-import { degenerateModel } from '../../src/core/degenerateModel';
+import { degenerateModel } from '../../protocol/degenerateModel';
 // @ts-expect-error plain ESM script without type declarations
 import { e2eUnsupported, ensureE2eTools } from '../../scripts/e2e-install.mjs';
 

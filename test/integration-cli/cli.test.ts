@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readColaTsv } from '../../src/core/cola';
 import { InferenceService } from '../../src/core/inference';
-import { parseTrainerLine, type HoldoutEvent, type TrainerEvent } from '../../src/core/trainerProtocol';
+import { parseTrainerLine, type HoldoutEvent, type TrainerEvent } from '../../protocol/trainerProtocol';
 import { colaDir, pythonJson, repoRoot, requirePython, trainerDir } from '../unit/helpers/python';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');

@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { trainerStarter, TrainingSession, type SessionUpdate } from '../../src/trainingSession';
-import { DEFAULT_FORM } from '../../webview/protocol';
+import { DEFAULT_FORM } from '../../protocol/panelMessages';
 
 const root = path.resolve(__dirname, '..', '..');
 const python = path.join(root, '.venv', 'bin', 'python');

@@ -12,7 +12,7 @@ import { TRAIN_ARG_SPECS, trainArgv, type TrainArgSpec } from '../../protocol/tr
 import { splitLines } from '../../src/cli/tokenize';
 import { trainArgs } from '../../src/core/trainerClient';
 import { LruCache } from '../../src/core/lru';
-import type { StepEvent } from '../../src/core/trainerProtocol';
+import type { StepEvent } from '../../protocol/trainerProtocol';
 import { miniLmFolder, repoRoot } from './helpers/python';
 import { io } from './helpers/cliIo';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run as trainCli } from '../../src/cli/train';
 import { EXIT_OK } from '../../src/cli/args';
-import { degenerateModel } from '../../src/core/degenerateModel';
+import { degenerateModel } from '../../protocol/degenerateModel';
 import { repoRoot, requirePython } from './helpers/python';
 
 async function cliSummary(scenario: string): Promise<string> {

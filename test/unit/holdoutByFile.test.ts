@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run as runEval } from '../../src/cli/eval';
 import type { ModelMetadata } from '../../src/core/modelFolder';
-import { applyEvents, emptyRunState } from '../../webview/runState';
+import { applyEvents, emptyRunState } from '../../protocol/runState';
 import { colaDir, repoRoot, requirePython, trainerDir } from './helpers/python';
 
 async function evalJson(argv: string[]): Promise<{ n: number; mcc: number; confusion: unknown; threshold: number; onnx: string }> {

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { loadLastRun, saveLastRun } from '../../src/lastRunStore';
 import { TrainingSession, type RunHandle, type StartRequest } from '../../src/trainingSession';
-import { DEFAULT_FORM, type RunSnapshot } from '../../webview/protocol';
+import { DEFAULT_FORM, type RunSnapshot } from '../../protocol/panelMessages';
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'training', 'tiny-run.events.jsonl');
 const recorded: TrainerEvent[] = readFileSync(fixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

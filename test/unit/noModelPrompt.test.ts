@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { NO_MODEL_MESSAGE, QUICK_START } from '../../src/noModelPrompt';
-import { DEFAULT_FORM, effectiveLearningRate } from '../../webview/protocol';
+import { DEFAULT_FORM, effectiveLearningRate } from '../../protocol/panelMessages';
 import { OFFLINE_MODEL } from '../../protocol/trainArgs';
 
 describe('the no-model prompt (issue 13: it promised minutes while the panel started bert-base-uncased)', () => {

@@ -1,9 +1,9 @@
-// The host⇄webview message schema (webview/protocol.ts): what each side accepts and rejects.
+// The host⇄webview message schema (protocol/panelMessages.ts): what each side accepts and rejects.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { checkTrainerEvent, type TrainerEvent } from '../../src/core/trainerProtocol';
-import { checkToHost, checkToWebview, DEFAULT_FORM, effectiveLearningRate, formOptions, MessageError, toHostTypes, toWebviewTypes, validateForm, type ToHost, type ToWebview } from '../../webview/protocol';
+import { checkTrainerEvent, type TrainerEvent } from '../../protocol/trainerProtocol';
+import { checkToHost, checkToWebview, DEFAULT_FORM, effectiveLearningRate, formOptions, MessageError, toHostTypes, toWebviewTypes, validateForm, type ToHost, type ToWebview } from '../../protocol/panelMessages';
 import { trainArgv } from '../../protocol/trainArgs';
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'training', 'tiny-run.events.jsonl');
@@ -68,7 +68,7 @@ const validToHost: ToHost[] = [
   { type: 'deleteRun', id: 'run-1' },
 ];
 
-describe('panel messages (webview/protocol.ts)', () => {
+describe('panel messages (protocol/panelMessages.ts)', () => {
   it('has a valid example for every message type, both directions', () => {
     assert.deepEqual(new Set(validToWebview.map((m) => m.type)), new Set(toWebviewTypes));
     assert.deepEqual(new Set(validToHost.map((m) => m.type)), new Set(toHostTypes));

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from '../../src/runHistory';
-import { DEFAULT_FORM, type RunSnapshot } from '../../webview/protocol';
+import { DEFAULT_FORM, type RunSnapshot } from '../../protocol/panelMessages';
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'training', 'tiny-run.events.jsonl');
 const recorded: TrainerEvent[] = readFileSync(fixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { run as trainCli } from '../../src/cli/train';
 import { EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK } from '../../src/cli/args';
 import { trainerStarter, TrainingSession, type SessionUpdate } from '../../src/trainingSession';
-import { DEFAULT_FORM } from '../../webview/protocol';
+import { DEFAULT_FORM } from '../../protocol/panelMessages';
 import { repoRoot, requirePython } from './helpers/python';
 
 const fakeTrainerDir = path.join(repoRoot, 'test', 'fixtures', 'fake_trainer');

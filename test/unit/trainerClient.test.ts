@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { measureWarmup, probeEnvironment, startTraining, trainArgs, TrainerRunError, type RunResult, type TrainerProcessOptions } from '../../src/core/trainerClient';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { optionKey, TRAIN_ARG_SPECS } from '../../protocol/trainArgs';
 import { colaDir, repoRoot, requirePython, trainerDir } from './helpers/python';
 

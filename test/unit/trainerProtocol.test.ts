@@ -28,7 +28,7 @@ import {
   type TrainerCommand,
   type TrainerErrorCode,
   type TrainerEvent,
-} from '../../src/core/trainerProtocol';
+} from '../../protocol/trainerProtocol';
 
 // Type-level key lists: the compiler forces each spec to name exactly the type's required and optional
 // keys (a missing or extra key is a type error), and the tests compare them with the schema.

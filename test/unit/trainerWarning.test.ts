@@ -6,8 +6,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run as trainCli } from '../../src/cli/train';
 import { EXIT_OK } from '../../src/cli/args';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
-import { applyEvents, emptyRunState } from '../../webview/runState';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
+import { applyEvents, emptyRunState } from '../../protocol/runState';
 import { repoRoot, requirePython } from './helpers/python';
 
 const fakeTrainerDir = path.join(repoRoot, 'test', 'fixtures', 'fake_trainer');

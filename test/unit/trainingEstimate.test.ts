@@ -1,7 +1,7 @@
 // The panel's CPU time estimate (issue 16 item 5): fitted to measured runs, not 20x off, and a run of the
 // same model on this machine replaces the FLOP model.
 import assert from 'node:assert/strict';
-import { COLA_TRAIN_SENTENCES, epochsText, estimateCpuTraining } from '../../webview/runState';
+import { COLA_TRAIN_SENTENCES, epochsText, estimateCpuTraining } from '../../protocol/runState';
 
 const base = { model: 'all-minilm-l6-v2', epochs: 4, maxLength: 128, maxTrain: null, threads: 2 };
 

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { BusyError, TrainingSession, type RunExit, type RunHandle, type SessionUpdate, type StartRequest } from '../../src/trainingSession';
-import { DEFAULT_FORM } from '../../webview/protocol';
+import { DEFAULT_FORM } from '../../protocol/panelMessages';
 
 const dir = path.resolve(__dirname, '..', 'fixtures', 'training');
 const recorded: TrainerEvent[] = readFileSync(path.join(dir, 'tiny-run.events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -9,10 +9,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { TrainerEvent } from '../../src/core/trainerProtocol';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { makeNonce, panelHtml } from '../../src/panelHtml';
-import { checkToHost, DEFAULT_FORM, type EnvironmentView, type HistoryEntry, type ToHost, type ToWebview } from '../../webview/protocol';
-import { estimateCpuTraining, formatDuration } from '../../webview/runState';
+import { checkToHost, DEFAULT_FORM, type EnvironmentView, type HistoryEntry, type ToHost, type ToWebview } from '../../protocol/panelMessages';
+import { estimateCpuTraining, formatDuration } from '../../protocol/runState';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium';
 
 const root = path.resolve(__dirname, '..', '..');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ColaBertApi } from '../../../src/extension';
 import type { SessionUpdate } from '../../../src/trainingSession';
-import type { EnvironmentView } from '../../../webview/protocol';
+import type { EnvironmentView } from '../../../protocol/panelMessages';
 import { STATE_DEADLINE_MS } from '../../e2e/harness/deadlines';
 
 const EXTENSION_ID = 'cola-bert.cola-bert';

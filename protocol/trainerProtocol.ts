@@ -2,7 +2,7 @@
 // is the single definition; the types below mirror it by hand and test/unit/trainerProtocol.test.ts checks
 // that every type has exactly the schema's required and optional keys and enum values.
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import schema from '../../trainer/cola_trainer/protocol.schema.json';
+import schema from '../trainer/cola_trainer/protocol.schema.json';
 
 export const PROTOCOL_VERSION = 1 as const;
 export const protocolSchema = schema;

@@ -1,6 +1,6 @@
 // What a run looks like after a sequence of trainer events. Pure: the webview renders it, the host's
 // run history summarizes it, and both see the same numbers.
-import type { Confusion, FetchEvent, FileHoldout, StartedEvent, TrainerEvent } from '../src/core/trainerProtocol';
+import type { Confusion, FetchEvent, FileHoldout, StartedEvent, TrainerEvent } from './trainerProtocol';
 
 export interface EpochRow {
   epoch: number;

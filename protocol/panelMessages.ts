@@ -1,8 +1,8 @@
 // The one message schema between the training panel's host (src/trainingPanel.ts) and its webview
 // (webview/main.ts). Both sides validate every message they receive with `checkToWebview` /
 // `checkToHost`. It runs in the browser too, so the validators are hand-written (no ajv, no Node).
-import type { TrainerEvent } from '../src/core/trainerProtocol';
-import { AUTO_MODEL, boundsText, OFFLINE_MODEL, trainArgSpec, trainerDefault, withinBounds, type TrainArgName, type TrainOptions } from '../protocol/trainArgs';
+import type { TrainerEvent } from './trainerProtocol';
+import { AUTO_MODEL, boundsText, OFFLINE_MODEL, trainArgSpec, trainerDefault, withinBounds, type TrainArgName, type TrainOptions } from './trainArgs';
 
 // ---------------------------------------------------------------------------------------------
 // Shared value types

@@ -29,6 +29,18 @@ export const TRAIN_ARGS = {
       "maximum": 512
     },
     {
+      "name": "head",
+      "flag": "--head",
+      "group": "model",
+      "type": "string",
+      "default": "sentence",
+      "help": "What scores a sentence. sentence: a classifier on [CLS] (the chapter's). tokens: an error score per token, the sentence scored by its worst token; prose corruptions teach the tokens where their error is (docs/trainer.md). The exported model.onnx has the same inputs and logits either way.",
+      "choices": [
+        "sentence",
+        "tokens"
+      ]
+    },
+    {
       "name": "data_dir",
       "flag": "--data-dir",
       "group": "data",
@@ -100,6 +112,35 @@ export const TRAIN_ARGS = {
       "help": "Clean sentences of the prose validation documents (each also corrupted once) scored after every epoch, in every run; calibration and the flagging threshold are fitted on them.",
       "metavar": "N",
       "minimum": 20
+    },
+    {
+      "name": "feedback",
+      "flag": "--feedback",
+      "group": "data",
+      "type": "string",
+      "default": null,
+      "help": "The writer's feedback (a workspace's .vscode/cola-bert/feedback.tsv: CoLA's four columns, written by the editor's teach quick fixes) added to the training rows, each sentence --feedback-weight times; the run reports accuracy on these sentences before and after (docs/trainer.md).",
+      "metavar": "FILE"
+    },
+    {
+      "name": "feedback_weight",
+      "flag": "--feedback-weight",
+      "group": "data",
+      "type": "int",
+      "default": 10,
+      "help": "With --feedback: how many times each feedback sentence is repeated in the training rows of every epoch (its weight against CoLA's thousands of rows).",
+      "metavar": "K",
+      "minimum": 1,
+      "maximum": 1000
+    },
+    {
+      "name": "feedback_baseline",
+      "flag": "--feedback-baseline",
+      "group": "data",
+      "type": "string",
+      "default": null,
+      "help": "With --feedback: the model folder the editor used before this run, scored on the feedback sentences as 'before'. Default: --model when it is a cola-bert model folder; otherwise 'before' is reported as n/a.",
+      "metavar": "DIR"
     },
     {
       "name": "prose_test",

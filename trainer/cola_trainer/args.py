@@ -79,6 +79,10 @@ class ModelArguments:
                               "'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
                       metavar="ID|DIR")
     max_length: int = _opt(128, "Longest tokenized sentence; longer ones are truncated.", metavar="N", minimum=8, maximum=512)
+    head: str = _opt("sentence", "What scores a sentence. sentence: a classifier on [CLS] (the chapter's). tokens: an error score per "
+                                 "token, the sentence scored by its worst token; prose corruptions teach the tokens where their error "
+                                 "is (docs/trainer.md). The exported model.onnx has the same inputs and logits either way.",
+                     choices=("sentence", "tokens"))
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -105,6 +109,15 @@ class DataArguments:
                               metavar="X", exclusive_minimum=0.0, maximum=20.0)
     prose_val: int = _opt(500, "Clean sentences of the prose validation documents (each also corrupted once) scored after every "
                                "epoch, in every run; calibration and the flagging threshold are fitted on them.", metavar="N", minimum=20)
+    feedback: str | None = _opt(None, "The writer's feedback (a workspace's .vscode/cola-bert/feedback.tsv: CoLA's four columns, written "
+                                      "by the editor's teach quick fixes) added to the training rows, each sentence --feedback-weight "
+                                      "times; the run reports accuracy on these sentences before and after (docs/trainer.md).",
+                                metavar="FILE")
+    feedback_weight: int = _opt(10, "With --feedback: how many times each feedback sentence is repeated in the training rows of every "
+                                    "epoch (its weight against CoLA's thousands of rows).", metavar="K", minimum=1, maximum=1000)
+    feedback_baseline: str | None = _opt(None, "With --feedback: the model folder the editor used before this run, scored on the "
+                                               "feedback sentences as 'before'. Default: --model when it is a cola-bert model folder; "
+                                               "otherwise 'before' is reported as n/a.", metavar="DIR")
     prose_test: int = _opt(1000, "Clean sentences of the prose test documents (each also corrupted once) for the final report "
                                  "(false alarms, detection MCC per error type and source, ECE), in every run.", metavar="N", minimum=20)
 
@@ -112,6 +125,12 @@ class DataArguments:
         if self.data_dir is not None and not self.data_dir.strip():
             raise TrainerError("bad_arguments", "--data-dir is empty",
                                hint="pass a folder, or leave the flag out to use $COLA_DIR, the cache or the download")
+        for name in ("feedback", "feedback_baseline"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise TrainerError("bad_arguments", f"{flag(name)} is empty", hint="pass a path, or leave the flag out")
+        if self.feedback_baseline is not None and self.feedback is None:
+            raise TrainerError("bad_arguments", f"{flag('feedback_baseline')} needs {flag('feedback')} FILE: it is only scored on feedback sentences")
         check_bounds(self)
 
 

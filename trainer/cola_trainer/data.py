@@ -39,6 +39,9 @@ class Example:
     label: int
     sentence: str
     line: int
+    # Where the error is, for rows made from prose (corrupt.py): (-1, -1) for a clean sentence, else the edit's
+    # [start, end) in `sentence`. None when unknown (CoLA). Only the tokens head (token_head.py) reads it.
+    error_span: tuple[int, int] | None = None
 
 
 def read_tsv(path: str | os.PathLike) -> list[Example]:

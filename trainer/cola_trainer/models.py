@@ -127,17 +127,35 @@ def _is_offline_error(e: BaseException) -> bool:
                                    "localentrynotfound", "timed out", "max retries"))
 
 
-def load_model_and_tokenizer(choice: ModelChoice):
-    """AutoModelForSequenceClassification with 2 labels. A plain encoder checkpoint (e.g. the
-    sentence-transformers MiniLM, whose config says BertModel) gets a freshly initialised classifier head."""
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+def _load(resolved: str, head: str):
+    from transformers import AutoModel, AutoModelForSequenceClassification
+    if head == "tokens":
+        from .token_head import TokenErrorClassifier
+        try:  # the pooler would be weights without gradients, which DDP refuses
+            encoder, info = AutoModel.from_pretrained(resolved, output_loading_info=True, add_pooling_layer=False)
+        except TypeError:  # an architecture without a pooler option
+            encoder, info = AutoModel.from_pretrained(resolved, output_loading_info=True)
+        model = TokenErrorClassifier(encoder)
+        if model.load_head(resolved):
+            log(f"token head restored from {resolved}")
+        else:
+            log("initialised a new token head (one linear layer over every token)")
+        return model, info
+    return AutoModelForSequenceClassification.from_pretrained(
+        resolved, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID, output_loading_info=True)
+
+
+def load_model_and_tokenizer(choice: ModelChoice, head: str = "sentence"):
+    """AutoModelForSequenceClassification with 2 labels (head "sentence"), or the encoder under a per-token error
+    head (head "tokens", token_head.py). A plain encoder checkpoint (e.g. the sentence-transformers MiniLM, whose
+    config says BertModel) gets a freshly initialised classifier head."""
+    from transformers import AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(choice.resolved, use_fast=True)
         hf_logging.set_verbosity_error()
-        model, info = AutoModelForSequenceClassification.from_pretrained(
-            choice.resolved, num_labels=2, id2label=ID2LABEL, label2id=LABEL2ID, output_loading_info=True)
+        model, info = _load(choice.resolved, head)
     except TrainerError:
         raise
     except OSError as e:

@@ -11,6 +11,7 @@ from .data import Example
 from .prose_corpus import ProseSentence
 
 CLEAN = "clean"
+CLEAN_SPAN = (-1, -1)
 # Held-out prose sets are drawn and corrupted with this seed, not --seed: every run is measured on the same
 # sentences with the same errors, so runs (and seeds) compare.
 EVAL_SEED = 20261130
@@ -33,7 +34,8 @@ def _pairs(sentences: list[ProseSentence], seed: int) -> ProseSet:
     for s, c in zip(sentences, corrupt_all([s.text for s in sentences], seed), strict=True):
         if c is None:
             continue
-        out.examples += [Example(f"prose:{s.source}", 1, s.text, s.line), Example(f"prose:{s.source}", 0, c.text, s.line)]
+        out.examples += [Example(f"prose:{s.source}", 1, s.text, s.line, CLEAN_SPAN),
+                         Example(f"prose:{s.source}", 0, c.text, s.line, c.span)]
         out.error_types += [CLEAN, c.error_type]
         out.sources += [s.source, s.source]
     return out

@@ -34,6 +34,7 @@ from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
 from .quality import calibrate, load_prose, prose_epoch_fields, selection_score
 from .quality import report as quality_report
+from .token_head import IGNORE, TOKEN_LOSS_WEIGHT, TokenErrorClassifier, token_labels, token_loss
 
 EXIT_CANCELLED = 130
 # 2: loadable with torch.load(weights_only=True), tensors, numbers, strings and containers only. Format 1 pickled
@@ -41,7 +42,7 @@ EXIT_CANCELLED = 130
 CHECKPOINT_FORMAT = 2
 EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
-RESUME_KEYS = ("model", "max_length", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "prose_val",
+RESUME_KEYS = ("model", "max_length", "head", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "prose_val",
                "epochs", "batch_size",
                "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision")
 
@@ -269,11 +270,19 @@ class Encoded:
     ids: list[list[int]]
     labels: np.ndarray
     lengths: np.ndarray
+    # Per-token targets of the tokens head (token_head.token_labels); None per row without a known error position.
+    token_labels: list[list[int] | None] | None = None
 
 
-def encode(tokenizer, examples: list[Example], max_length: int) -> Encoded:
-    ids = tokenizer([e.sentence for e in examples], truncation=True, max_length=max_length)["input_ids"]
-    return Encoded(ids, np.array([e.label for e in examples], dtype=np.int64), np.array([len(x) for x in ids], dtype=np.int64))
+def encode(tokenizer, examples: list[Example], max_length: int, with_token_labels: bool = False) -> Encoded:
+    enc = tokenizer([e.sentence for e in examples], truncation=True, max_length=max_length,
+                    return_offsets_mapping=with_token_labels)
+    ids = enc["input_ids"]
+    token_targets = None
+    if with_token_labels:
+        token_targets = [token_labels(offsets, e.error_span) for offsets, e in zip(enc["offset_mapping"], examples, strict=True)]
+    return Encoded(ids, np.array([e.label for e in examples], dtype=np.int64), np.array([len(x) for x in ids], dtype=np.int64),
+                   token_targets)
 
 
 def autocast_for(device: torch.device, precision: str):
@@ -289,8 +298,15 @@ def batch_loss(model: torch.nn.Module, collate: batching.Collator, data: Encoded
     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
     labels = batch.pop("labels")
     with autocast_for(device, precision):
-        logits = model(**batch).logits
-    return F.cross_entropy(logits.float(), labels)
+        out = model(**batch)
+    loss = F.cross_entropy(out.logits.float(), labels)
+    if data.token_labels is not None and getattr(out, "token_logits", None) is not None:
+        targets = torch.full(batch["input_ids"].shape, IGNORE, dtype=torch.long)
+        for row, i in enumerate(idx):
+            if data.token_labels[i] is not None:
+                targets[row, :len(data.token_labels[i])] = torch.tensor(data.token_labels[i], dtype=torch.long)
+        loss = loss + TOKEN_LOSS_WEIGHT * token_loss(out.token_logits, targets.to(device, non_blocking=True))
+    return loss
 
 
 @torch.no_grad()
@@ -330,7 +346,7 @@ class Cancelled(Exception):
 
 
 def _model_inputs(model: torch.nn.Module, tokenizer) -> list[str]:
-    params = inspect.signature(model.forward).parameters
+    params = inspect.signature(model.encoder.forward if isinstance(model, TokenErrorClassifier) else model.forward).parameters
     names = ["input_ids", "attention_mask"]
     if "token_type_ids" in params and "token_type_ids" in getattr(tokenizer, "model_input_names", ["token_type_ids"]):
         names.append("token_type_ids")
@@ -414,13 +430,14 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         "(stratified seeded split of in_domain_train.tsv; holdout = out_of_domain_dev.tsv)")
 
     seed_everything(targs.seed)  # before the model: the new classifier head is initialised from it
-    model, tokenizer = load_model_and_tokenizer(choice)
+    model, tokenizer = load_model_and_tokenizer(choice, args.model.head)
     inputs = _model_inputs(model, tokenizer)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     on_gpu = device.type == "cuda"
     collate = batching.Collator(pad_id, "token_type_ids" in inputs, multiple_of=16 if on_gpu else 1,
                                 max_width=getattr(model.config, "max_position_embeddings", None), pin=on_gpu)
-    train_enc = encode(tokenizer, cola.train + prose.train.examples, args.model.max_length)
+    train_enc = encode(tokenizer, cola.train + prose.train.examples, args.model.max_length,
+                       with_token_labels=args.model.head == "tokens")
     prose_val_enc = encode(tokenizer, prose.validation.examples, args.model.max_length)
     prose_test_enc = encode(tokenizer, prose.test.examples, args.model.max_length)
     val_enc = encode(tokenizer, cola.validation, args.model.max_length)
@@ -651,7 +668,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     if dist.main:
         metadata = {
             "base_model": choice.base_model, "model_resolved": choice.resolved, "labels": ["unacceptable", "acceptable"],
-            "max_length": args.model.max_length, "hyperparameters": args.hyperparameters(), "best_epoch": best_epoch,
+            "max_length": args.model.max_length, "head": args.model.head, "hyperparameters": args.hyperparameters(), "best_epoch": best_epoch,
             "metrics": {"validation": {k: state.best[k] for k in ("mcc", "accuracy", "loss")} if state.best else None,
                         "holdout": {k: hold[k] for k in ("n", "mcc", "accuracy", "confusion")},
                         "epochs": state.history},

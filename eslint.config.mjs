@@ -3,6 +3,20 @@
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+/** protocol/ is shared and imports neither side; src/ and webview/ never import each other; editor-free folders never import vscode. */
+function folderRules() {
+  const noVscode = { name: 'vscode', message: 'This folder runs without VS Code (docs/architecture.md); pass what it needs in.' };
+  const notSrc = { regex: '^(\\.\\./)+src(/|$)', message: 'Share through protocol/, not src/ (docs/architecture.md).' };
+  const notWebview = { regex: '^(\\.\\./)+webview(/|$)', message: 'Share through protocol/, not webview/ (docs/architecture.md).' };
+  const rule = (patterns, paths = [noVscode]) => ({ 'no-restricted-imports': ['error', { paths, patterns }] });
+  return [
+    { files: ['protocol/**/*.ts'], rules: rule([notSrc, notWebview]) },
+    { files: ['webview/**/*.ts'], rules: rule([notSrc]) },
+    { files: ['src/core/**/*.ts', 'src/training/**/*.ts', 'src/cli/**/*.ts', 'src/cli.ts'], rules: rule([notWebview]) },
+    { files: ['src/*.ts', 'src/panel/**/*.ts'], ignores: ['src/cli.ts'], rules: rule([notWebview], []) },
+  ];
+}
+
 export default defineConfig(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-results/**', '.vscode-test/**', '.cache/**', 'models/**', 'trainer/**', 'media/**'] },
   {
@@ -28,6 +42,8 @@ export default defineConfig(
       '@typescript-eslint/no-unused-expressions': ['error', { allowTernary: true }],
     },
   },
+  // The folder rules of docs/architecture.md (also checked over the whole import graph by test/unit/folderRules.test.ts).
+  ...folderRules(),
   {
     files: ['test/**/*.ts'],
     rules: {

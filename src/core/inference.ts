@@ -11,10 +11,10 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
-import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, distinctSuspects, type AttributionMethod, type CharRange, type Suspect } from './attribution';
+import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, distinctSuspects, rankSuspects, type AttributionMethod, type CharRange, type Suspect, type Variant } from './attribution';
 import { LruCache } from './lru';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
-import { isWorkerToMain, type LoadRequest, type MainToWorker, type ScoredCandidate, type WorkerToMain } from './inferenceProtocol';
+import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from './inferenceProtocol';
 
 export interface Prediction {
   pAcceptable: number;
@@ -125,15 +125,30 @@ interface Lane {
   job: Job | null;
 }
 
-type JobValue = Map<string, Prediction> | Attribution | Suggestions;
+/** What one worker answers for its part of a sentence's variants or candidates: the sentence's P from the same run, and each item's. */
+interface PartScores<T> {
+  base: number;
+  items: T[];
+  p: number[];
+}
+
+type JobValue = Map<string, Prediction> | PartScores<Variant> | PartScores<ScoredCandidate>;
+
+/** The jobs scoring the parts of one sentence's variants or candidates, shared by the callers asking for it. */
+interface Group {
+  jobs: Job[];
+  inflight: Map<string, Group>;
+  key: string;
+}
 
 interface Job {
   id: number;
   texts: string[];
   /** Set for an attribution job (texts is then empty: its variants never enter the sentence cache). */
-  attribute?: { sentence: string; method: AttributionMethod; maxSpan: number; key: string };
+  attribute?: { sentence: string; method: AttributionMethod; maxSpan: number; part: Part };
   /** Set for a suggestion job (texts is then empty too). */
-  suggest?: { sentence: string; suspects: CharRange[]; key: string };
+  suggest?: { sentence: string; suspects: CharRange[]; part: Part };
+  group?: Group;
   refs: number;
   state: 'queued' | 'sent' | 'settled';
   lane: Lane | null;
@@ -231,9 +246,9 @@ export class InferenceService {
   private readonly cacheKeyPrefix: string;
   private readonly inflight = new Map<string, Job>();
   private readonly attributions = new LruCache<string, Attribution>(1_000);
-  private readonly attributionsInflight = new Map<string, Job>();
+  private readonly attributionsInflight = new Map<string, Group>();
   private readonly suggestions = new LruCache<string, Suggestions>(1_000);
-  private readonly suggestionsInflight = new Map<string, Job>();
+  private readonly suggestionsInflight = new Map<string, Group>();
   private readonly jobs = new Map<number, Job>();
   private readonly queue: Job[] = [];
   private readonly crashListeners = new Set<(error: Error) => void>();
@@ -395,30 +410,54 @@ export class InferenceService {
     const key = this.attributionKey(sentence, method, maxSpan);
     const hit = this.attributions.get(key);
     if (hit) return hit;
-    let job = this.attributionsInflight.get(key);
-    if (!job) {
-      job = this.enqueue([], { sentence, method, maxSpan, key });
-      this.attributionsInflight.set(key, job);
-    }
-    return (await this.waitFor(job, signal)) as Attribution;
+    const group = this.attributionsInflight.get(key) ?? this.startGroup(this.attributionsInflight, key, (part) => this.enqueue([], { sentence, method, maxSpan, part }));
+    const parts = (await Promise.all(group.jobs.map((job) => this.waitFor(job, signal)))) as PartScores<Variant>[];
+    // Each part's variants are compared with the sentence's P from their own run (int8 scores shift a little
+    // with their batch neighbours); the deltas are kept and put on one common base.
+    const base = parts.reduce((sum, part) => sum + part.base, 0) / parts.length;
+    const scored = parts.flatMap((part) => part.items);
+    const p = parts.flatMap((part) => part.p.map((x) => base + x - part.base));
+    const cached = this.attributions.get(key);
+    if (cached) return cached; // another caller of the same run merged first: everyone gets one object
+    const value: Attribution = { pAcceptable: base, suspects: rankSuspects(sentence, base, scored, p), method, variants: scored.length };
+    this.attributions.set(key, value);
+    return value;
   }
 
   /**
    * Candidate corrections around the two best distinct suspect places of `sentence` (attribute(), then one
-   * worker run over the candidates; cached per model and sentence). Rejects with an AbortError on `signal`.
+   * run over the candidates, split between the workers; cached per model and sentence). Rejects with an
+   * AbortError on `signal`.
    */
   async suggest(sentence: string, signal?: AbortSignal): Promise<Suggestions> {
     const attribution = await this.attribute(sentence, { signal });
     const key = `${this.cacheKeyPrefix}suggest\u0000${sentence}`;
     const hit = this.suggestions.get(key);
     if (hit) return hit;
-    let job = this.suggestionsInflight.get(key);
-    if (!job) {
-      const suspects = distinctSuspects(attribution.suspects, 2).map(({ start, end }) => ({ start, end }));
-      job = this.enqueue([], undefined, { sentence, suspects, key });
-      this.suggestionsInflight.set(key, job);
+    const suspects = distinctSuspects(attribution.suspects, 2).map(({ start, end }) => ({ start, end }));
+    const group = this.suggestionsInflight.get(key) ?? this.startGroup(this.suggestionsInflight, key, (part) => this.enqueue([], undefined, { sentence, suspects, part }));
+    const parts = (await Promise.all(group.jobs.map((job) => this.waitFor(job, signal)))) as PartScores<ScoredCandidate>[];
+    const value: Suggestions = {
+      pAcceptable: parts.reduce((sum, part) => sum + part.base, 0) / parts.length,
+      candidates: parts.flatMap((part) => part.items).sort((a, b) => b.pAcceptable - a.pAcceptable),
+    };
+    const cached = this.suggestions.get(key);
+    if (cached) return cached; // another caller of the same run merged first: everyone gets one object
+    this.suggestions.set(key, value);
+    return value;
+  }
+
+  /** One job per worker, each scoring its part of one sentence's variants or candidates, registered as in flight under `key`. */
+  private startGroup(inflight: Map<string, Group>, key: string, enqueuePart: (part: Part) => Job): Group {
+    const count = this.lanes.length;
+    const group: Group = { jobs: [], inflight, key };
+    for (let index = 0; index < count; index++) {
+      const job = enqueuePart({ index, count });
+      job.group = group;
+      group.jobs.push(job);
     }
-    return (await this.waitFor(job, signal)) as Suggestions;
+    inflight.set(key, group);
+    return group;
   }
 
   /** Waits for a job this caller holds a reference on; an abort drops the reference (release()). */
@@ -520,9 +559,9 @@ export class InferenceService {
       this.stats.inferredPerWorker[i] += job.texts.length;
       lane.worker.ref();
       const message: MainToWorker = job.attribute
-        ? { type: 'attribute', id: job.id, sentence: job.attribute.sentence, method: job.attribute.method, maxSpan: job.attribute.maxSpan }
+        ? { type: 'attribute', id: job.id, sentence: job.attribute.sentence, method: job.attribute.method, maxSpan: job.attribute.maxSpan, part: job.attribute.part }
         : job.suggest
-          ? { type: 'suggest', id: job.id, sentence: job.suggest.sentence, suspects: job.suggest.suspects }
+          ? { type: 'suggest', id: job.id, sentence: job.suggest.sentence, suspects: job.suggest.suspects, part: job.suggest.part }
           : { type: 'predict', id: job.id, sentences: job.texts };
       lane.worker.postMessage(message);
     }
@@ -534,7 +573,7 @@ export class InferenceService {
     if (job.refs > 0 || job.state === 'settled') return;
     this.stats.cancelledRequests++;
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
-    this.forgetInflight(job);
+    this.forgetGroup(job, true);
     if (job.state === 'queued') {
       this.queue.splice(this.queue.indexOf(job), 1);
       this.settle(job, undefined, abortError());
@@ -544,9 +583,14 @@ export class InferenceService {
     }
   }
 
-  private forgetInflight(job: Job): void {
-    if (job.attribute && this.attributionsInflight.get(job.attribute.key) === job) this.attributionsInflight.delete(job.attribute.key);
-    if (job.suggest && this.suggestionsInflight.get(job.suggest.key) === job) this.suggestionsInflight.delete(job.suggest.key);
+  /**
+   * A group stops being joinable once any part fails or is dropped (a new caller would get that part's
+   * error), or once every part has its answer (the caller merging it caches the result).
+   */
+  private forgetGroup(job: Job, failed: boolean): void {
+    const group = job.group;
+    if (!group || group.inflight.get(group.key) !== group) return;
+    if (failed || group.jobs.every((j) => j.state === 'settled')) group.inflight.delete(group.key);
   }
 
   private settle(job: Job, value?: JobValue, error?: Error): void {
@@ -554,7 +598,7 @@ export class InferenceService {
     job.state = 'settled';
     this.jobs.delete(job.id);
     for (const t of job.texts) if (this.inflight.get(t) === job) this.inflight.delete(t);
-    this.forgetInflight(job);
+    this.forgetGroup(job, error !== undefined);
     if (job.lane?.job === job) job.lane.job = null;
     if (error) job.reject(error);
     else job.resolve(value!);
@@ -574,13 +618,9 @@ export class InferenceService {
       });
       this.settle(job, out);
     } else if (m.type === 'attribution' && job.attribute) {
-      const value: Attribution = { pAcceptable: m.pAcceptable, suspects: m.suspects, method: job.attribute.method, variants: m.variants };
-      this.attributions.set(job.attribute.key, value);
-      this.settle(job, value);
+      this.settle(job, { base: m.pAcceptable, items: m.variants, p: m.p });
     } else if (m.type === 'suggestions' && job.suggest) {
-      const value: Suggestions = { pAcceptable: m.pAcceptable, candidates: m.candidates };
-      this.suggestions.set(job.suggest.key, value);
-      this.settle(job, value);
+      this.settle(job, { base: m.pAcceptable, items: m.candidates, p: m.candidates.map((c) => c.pAcceptable) });
     } else if (m.type === 'cancelled') {
       this.stats.stoppedInWorker++;
       this.settle(job, undefined, abortError());

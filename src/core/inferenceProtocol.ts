@@ -1,6 +1,6 @@
 // Messages between InferenceService (main thread) and inferenceWorker (worker thread). One file, used by
 // both sides; every request carries an id and is answered exactly once (a result or an error).
-import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Suspect } from './attribution';
+import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant } from './attribution';
 import type { Candidate } from './suggestions';
 
 export interface LoadRequest {
@@ -22,8 +22,28 @@ export interface PredictRequest {
 }
 
 /**
- * Rank the words of one sentence by how much P(acceptable) rises without them (attribution.ts): the worker
- * builds the variants and scores them with the sentence in one onnxruntime run.
+ * Part `index` of `count` of the texts a request makes from one sentence. Each worker session runs on its
+ * own core, so the service splits one sentence's variants (or candidates) between the workers and they
+ * score their parts at the same time; every worker builds the same list and takes its contiguous slice.
+ */
+export interface Part {
+  index: number;
+  count: number;
+}
+
+/** The slice of `items` that part `part` scores. */
+export function partOf<T>(items: readonly T[], part: Part): T[] {
+  return items.slice(Math.floor((part.index * items.length) / part.count), Math.floor(((part.index + 1) * items.length) / part.count));
+}
+
+function isPart(value: unknown): value is Part {
+  const p = value as Partial<Part> | null | undefined;
+  return Number.isInteger(p?.index) && Number.isInteger(p?.count) && p!.count! >= 1 && p!.index! >= 0 && p!.index! < p!.count!;
+}
+
+/**
+ * Score the variants of one sentence with words taken out (attribution.ts): the worker builds them and scores
+ * its part of them with the sentence in one onnxruntime run.
  */
 export interface AttributeRequest {
   type: 'attribute';
@@ -31,14 +51,16 @@ export interface AttributeRequest {
   sentence: string;
   method: AttributionMethod;
   maxSpan: number;
+  part: Part;
 }
 
-/** Score candidate corrections around `suspects` (suggestions.ts) with the sentence in one onnxruntime run. */
+/** Score its part of the candidate corrections around `suspects` (suggestions.ts) with the sentence in one onnxruntime run. */
 export interface SuggestRequest {
   type: 'suggest';
   id: number;
   sentence: string;
   suspects: CharRange[];
+  part: Part;
 }
 
 /** Drop a predict request: skipped when not started yet, stopped between batches otherwise. */
@@ -82,11 +104,11 @@ export interface ResultReply {
 export interface AttributionReply {
   type: 'attribution';
   id: number;
-  /** P(acceptable) of the sentence itself, scored in the same run as its variants. */
+  /** P(acceptable) of the sentence itself, scored in the same run as this part's variants. */
   pAcceptable: number;
-  /** Every span that raises P(acceptable), best first (rankSuspects). */
-  suspects: Suspect[];
-  variants: number;
+  /** This part's variants, in order, and P(acceptable) of each. */
+  variants: Variant[];
+  p: number[];
   inferMs: number;
 }
 
@@ -97,9 +119,9 @@ export interface ScoredCandidate extends Candidate {
 export interface SuggestionsReply {
   type: 'suggestions';
   id: number;
-  /** P(acceptable) of the sentence itself, from the same run. */
+  /** P(acceptable) of the sentence itself, from the same run as this part's candidates. */
   pAcceptable: number;
-  /** Every candidate, highest P(acceptable) first. */
+  /** This part's candidates, in generation order. */
   candidates: ScoredCandidate[];
   inferMs: number;
 }
@@ -128,15 +150,20 @@ export function isWorkerToMain(value: unknown): value is WorkerToMain {
 
 export function isMainToWorker(value: unknown): value is MainToWorker {
   if (typeof value !== 'object' || value === null) return false;
-  const v = value as { type?: unknown; id?: unknown; sentences?: unknown; sentence?: unknown; method?: unknown; maxSpan?: unknown };
+  const v = value as { type?: unknown; id?: unknown; sentences?: unknown; sentence?: unknown; method?: unknown; maxSpan?: unknown; part?: unknown };
   if (typeof v.id !== 'number') return false;
   if (v.type === 'predict') return Array.isArray(v.sentences) && v.sentences.every((s) => typeof s === 'string');
   if (v.type === 'suggest') {
     const suspects = (value as { suspects?: unknown }).suspects;
-    return typeof v.sentence === 'string' && Array.isArray(suspects) && suspects.every((r: { start?: unknown; end?: unknown } | null) => Number.isInteger(r?.start) && Number.isInteger(r?.end));
+    return (
+      typeof v.sentence === 'string' &&
+      isPart(v.part) &&
+      Array.isArray(suspects) &&
+      suspects.every((r: { start?: unknown; end?: unknown } | null) => Number.isInteger(r?.start) && Number.isInteger(r?.end))
+    );
   }
   if (v.type === 'attribute') {
-    return typeof v.sentence === 'string' && (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) && Number.isInteger(v.maxSpan) && (v.maxSpan as number) >= 1;
+    return typeof v.sentence === 'string' && isPart(v.part) && (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) && Number.isInteger(v.maxSpan) && (v.maxSpan as number) >= 1;
   }
   return v.type === 'load' || v.type === 'cancel' || v.type === 'stop';
 }

@@ -6,10 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { placeholdersOf, rankSuspects, variants, type Placeholders } from './attribution';
+import { placeholdersOf, variants, type Placeholders } from './attribution';
 import { candidateEdits } from './suggestions';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
-import { isMainToWorker, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from './inferenceProtocol';
+import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from './inferenceProtocol';
 
 interface Loaded {
   session: ort.InferenceSession;
@@ -140,18 +140,17 @@ async function scoreWithSentence<T extends { text: string }>(id: number, what: s
 
 async function attribute(req: AttributeRequest): Promise<void> {
   const t0 = performance.now();
-  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => variants(req.sentence, req.method, loaded!.placeholders, req.maxSpan));
+  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => partOf(variants(req.sentence, req.method, loaded!.placeholders, req.maxSpan), req.part));
   if (!scored) return;
-  const suspects = rankSuspects(req.sentence, scored.p[0], scored.items, scored.p.slice(1));
-  post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], suspects, variants: scored.items.length, inferMs: performance.now() - t0 });
+  post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], variants: scored.items, p: scored.p.slice(1), inferMs: performance.now() - t0 });
 }
 
 async function suggest(req: SuggestRequest): Promise<void> {
   const t0 = performance.now();
-  const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, () => candidateEdits(req.sentence, req.suspects));
+  const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, () => partOf(candidateEdits(req.sentence, req.suspects), req.part));
   if (!scored) return;
-  const ranked = scored.items.map((c, i) => ({ ...c, pAcceptable: scored.p[i + 1] })).sort((a, b) => b.pAcceptable - a.pAcceptable);
-  post({ type: 'suggestions', id: req.id, pAcceptable: scored.p[0], candidates: ranked, inferMs: performance.now() - t0 });
+  const candidates = scored.items.map((c, i) => ({ ...c, pAcceptable: scored.p[i + 1] }));
+  post({ type: 'suggestions', id: req.id, pAcceptable: scored.p[0], candidates, inferMs: performance.now() - t0 });
 }
 
 async function predict(req: PredictRequest): Promise<void> {

@@ -179,6 +179,30 @@ describe('attribution in the inference worker (tiny random BERT)', function () {
     const ok = await service.attribute('An aborted sentence is here now.');
     assert.ok(ok.variants > 0);
   });
+
+  it('two workers score halves of the variants and candidates side by side, with the one-worker answer', async () => {
+    const split = await InferenceService.open(model, { preferInt8: false, threads: 2, workers: 2 });
+    try {
+      const sentence = 'The children was playing in the the garden yesterday after school.';
+      const one = await service.attribute(sentence);
+      const two = await split.attribute(sentence);
+      assert.equal(two.variants, one.variants);
+      assert.ok(Math.abs(two.pAcceptable - one.pAcceptable) < 1e-5);
+      assert.deepEqual(two.suspects.map((s) => [s.start, s.end]), one.suspects.map((s) => [s.start, s.end]));
+      two.suspects.forEach((s, i) => assert.ok(Math.abs(s.delta - one.suspects[i].delta) < 1e-5));
+      assert.deepEqual(split.stats.inferredPerWorker, [0, 0], 'variants never count as checked sentences');
+      const [sOne, sTwo] = [await service.suggest(sentence), await split.suggest(sentence)];
+      assert.deepEqual(new Set(sTwo.candidates.map((c) => c.text)), new Set(sOne.candidates.map((c) => c.text)));
+      for (let i = 1; i < sTwo.candidates.length; i++) assert.ok(sTwo.candidates[i - 1].pAcceptable >= sTwo.candidates[i].pAcceptable, 'merged best first');
+      const aborted = new AbortController();
+      const gone = split.attribute('A sentence that nobody waits for any more.', { signal: aborted.signal });
+      aborted.abort();
+      await assert.rejects(gone, (e) => isAbortError(e));
+      assert.ok((await split.attribute('A sentence that nobody waits for any more.')).variants > 0, 'a dropped group is not joined');
+    } finally {
+      await split.dispose();
+    }
+  });
 });
 
 describe('attribution: suspects back in the source', () => {

@@ -29,6 +29,7 @@ from .diskspace import no_space, out_of_space, require_space
 from .encoder_fetch import FetchCancelled
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
+from .feedback import load_feedback
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
@@ -44,7 +45,7 @@ EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
 RESUME_KEYS = ("model", "max_length", "head", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "prose_val",
                "epochs", "batch_size",
-               "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision")
+               "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision", "feedback_weight")
 
 
 # ---------------------------------------------------------------------------------------------- distributed
@@ -425,7 +426,8 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         folder = resolve_data_dir(args.data.data_dir, allow_download=False)
     cola: ColaData = load_cola(folder, args.data.validation_fraction, targs.seed, args.data.max_train, args.data.max_eval)
     prose = load_prose(args.data, len(cola.train), targs.seed)
-    data_sha256 = {**data_fingerprint(folder), "prose": prose.sha256}
+    taught = load_feedback(args.data, args.model.model, args.model.max_length)  # --feedback FILE (feedback.py), else None
+    data_sha256 = {**data_fingerprint(folder), "prose": prose.sha256, **(taught.fingerprint if taught else {})}
     log(f"data from {folder}: train {len(cola.train)}, validation {len(cola.validation)}, holdout {len(cola.holdout)} "
         "(stratified seeded split of in_domain_train.tsv; holdout = out_of_domain_dev.tsv)")
 
@@ -436,7 +438,7 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     on_gpu = device.type == "cuda"
     collate = batching.Collator(pad_id, "token_type_ids" in inputs, multiple_of=16 if on_gpu else 1,
                                 max_width=getattr(model.config, "max_position_embeddings", None), pin=on_gpu)
-    train_enc = encode(tokenizer, cola.train + prose.train.examples, args.model.max_length,
+    train_enc = encode(tokenizer, cola.train + prose.train.examples + (taught.training_examples if taught else []), args.model.max_length,
                        with_token_labels=args.model.head == "tokens")
     prose_val_enc = encode(tokenizer, prose.validation.examples, args.model.max_length)
     prose_test_enc = encode(tokenizer, prose.test.examples, args.model.max_length)
@@ -467,7 +469,8 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
             diffs = [f"{k}: checkpoint {saved['fingerprint'].get(k)!r}, now {want[k]!r}" for k in want
                      if k != "data_sha256" and saved["fingerprint"].get(k) != want[k]]
             if saved["fingerprint"].get("data_sha256") != data_sha256:
-                diffs.append(f"the CoLA files in {folder} differ from the ones the checkpoint was trained on")
+                changed = [k for k in data_sha256 if saved["fingerprint"].get("data_sha256", {}).get(k) != data_sha256[k]]
+                diffs.append(f"these data files differ from the ones the checkpoint was trained on: {', '.join(changed)} (in {folder})")
             raise TrainerError("checkpoint_invalid", "the checkpoint was made with other arguments (" + "; ".join(diffs) + ")",
                                hint="resume with the same arguments, or start over without --resume")
         model.load_state_dict(saved["model"])
@@ -658,6 +661,9 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
                             evaluate(model, prose_val_enc, collate, device, exported_precision)["logits"])
     quality = quality_report(prose, calibration, evaluate(model, prose_test_enc, collate, device, exported_precision)["logits"],
                              cola.holdout, hold["logits"], args.data.data_mix)
+    if taught:  # accuracy on the feedback sentences, exported weights with their calibration (feedback.py)
+        quality["feedback"] = taught.report(evaluate(model, encode(tokenizer, taught.examples, args.model.max_length), collate, device,
+                                                     exported_precision)["logits"], calibration)
     proto.emit("quality", calibration=calibration, **quality)
     pt = quality["prose_test"]
     log(f"calibration: temperature {calibration['temperature']:.3f}, threshold {calibration['threshold']:.3f} "

@@ -1,4 +1,4 @@
-// The one message schema between the training panel's host (src/trainingPanel.ts) and its webview
+// The one message schema between the training panel's host (src/panel/trainingPanel.ts) and its webview
 // (webview/main.ts). Both sides validate every message they receive with `checkToWebview` /
 // `checkToHost`. It runs in the browser too, so the validators are hand-written (no ajv, no Node).
 import type { TrainerEvent } from './trainerProtocol';

@@ -5,7 +5,7 @@ import { CHECKED_SCHEMES, type DiagnosticsController } from './diagnostics';
 import type { IgnoreStore } from './ignoreStore';
 import { logError, type Log } from './log';
 import type { ModelManager } from './modelManager';
-import { NO_MODEL_MESSAGE, QUICK_START } from './noModelPrompt';
+import { NO_MODEL_MESSAGE, QUICK_START } from './training/noModelPrompt';
 
 export interface CommandDeps {
   models: ModelManager;

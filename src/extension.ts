@@ -12,7 +12,7 @@ import { IgnoreStore } from './ignoreStore';
 import { createLog } from './log';
 import { ModelManager } from './modelManager';
 import { StatusBar } from './statusBar';
-import { registerTrainingPanel, type TrainingController } from './trainingPanel';
+import { registerTrainingPanel, type TrainingController } from './panel/trainingPanel';
 
 /** What other extensions and the integration tests may use. */
 export interface ColaBertApi {

@@ -1,6 +1,6 @@
 // How the trainer's Python packages are installed, for both installers: `npm run setup` (scripts/setup.mjs,
 // plain Node before node_modules exists, hence JavaScript) and the extension's "Set up training environment"
-// (src/trainingEnvironment.ts, bundled). trainer/requirements.txt is the one list and holds the one torch pin.
+// (src/panel/trainingEnvironment.ts, bundled). trainer/requirements.txt is the one list and holds the one torch pin.
 import { readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

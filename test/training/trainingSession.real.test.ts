@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
-import { trainerStarter, TrainingSession, type SessionUpdate } from '../../src/trainingSession';
+import { trainerStarter, TrainingSession, type SessionUpdate } from '../../src/training/trainingSession';
 import { DEFAULT_FORM } from '../../protocol/panelMessages';
 
 const root = path.resolve(__dirname, '..', '..');

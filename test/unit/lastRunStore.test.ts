@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
-import { loadLastRun, saveLastRun } from '../../src/lastRunStore';
-import { TrainingSession, type RunHandle, type StartRequest } from '../../src/trainingSession';
+import { loadLastRun, saveLastRun } from '../../src/training/lastRunStore';
+import { TrainingSession, type RunHandle, type StartRequest } from '../../src/training/trainingSession';
 import { DEFAULT_FORM, type RunSnapshot } from '../../protocol/panelMessages';
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'training', 'tiny-run.events.jsonl');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { NO_MODEL_MESSAGE, QUICK_START } from '../../src/noModelPrompt';
+import { NO_MODEL_MESSAGE, QUICK_START } from '../../src/training/noModelPrompt';
 import { DEFAULT_FORM, effectiveLearningRate } from '../../protocol/panelMessages';
 import { OFFLINE_MODEL } from '../../protocol/trainArgs';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { makeNonce, panelHtml } from '../../src/panelHtml';
+import { makeNonce, panelHtml } from '../../src/training/panelHtml';
 
 describe('panelHtml', () => {
   const nonce = makeNonce();

@@ -21,7 +21,7 @@ describe('python installer (one list, one torch pin, one CPU-index choice)', () 
   });
 
   it('npm run setup and the extension run the same steps', () => {
-    for (const file of ['scripts/setup.mjs', 'src/trainingEnvironment.ts']) {
+    for (const file of ['scripts/setup.mjs', 'src/panel/trainingEnvironment.ts']) {
       const source = read(file);
       assert.match(source, /pipInstallSteps\(/, file);
       assert.match(source, /torchIndexArgs\(\)/, file);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
-import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from '../../src/runHistory';
+import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from '../../src/training/runHistory';
 import { DEFAULT_FORM, type RunSnapshot } from '../../protocol/panelMessages';
 
 const fixture = path.resolve(__dirname, '..', 'fixtures', 'training', 'tiny-run.events.jsonl');

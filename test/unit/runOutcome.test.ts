@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { run as trainCli } from '../../src/cli/train';
 import { EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK } from '../../src/cli/args';
-import { trainerStarter, TrainingSession, type SessionUpdate } from '../../src/trainingSession';
+import { trainerStarter, TrainingSession, type SessionUpdate } from '../../src/training/trainingSession';
 import { DEFAULT_FORM } from '../../protocol/panelMessages';
 import { repoRoot, requirePython } from './helpers/python';
 

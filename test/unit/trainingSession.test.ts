@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
-import { BusyError, TrainingSession, type RunExit, type RunHandle, type SessionUpdate, type StartRequest } from '../../src/trainingSession';
+import { BusyError, TrainingSession, type RunExit, type RunHandle, type SessionUpdate, type StartRequest } from '../../src/training/trainingSession';
 import { DEFAULT_FORM } from '../../protocol/panelMessages';
 
 const dir = path.resolve(__dirname, '..', 'fixtures', 'training');

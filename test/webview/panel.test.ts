@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
-import { makeNonce, panelHtml } from '../../src/panelHtml';
+import { makeNonce, panelHtml } from '../../src/training/panelHtml';
 import { checkToHost, DEFAULT_FORM, type EnvironmentView, type HistoryEntry, type ToHost, type ToWebview } from '../../protocol/panelMessages';
 import { estimateCpuTraining, formatDuration } from '../../protocol/runState';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium';

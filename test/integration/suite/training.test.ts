@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { ColaBertApi } from '../../../src/extension';
-import type { SessionUpdate } from '../../../src/trainingSession';
+import type { SessionUpdate } from '../../../src/training/trainingSession';
 import type { EnvironmentView } from '../../../protocol/panelMessages';
 import { STATE_DEADLINE_MS } from '../../e2e/harness/deadlines';
 

@@ -2,7 +2,7 @@
 // result (and can use, open or resume its model) again. No `vscode` import (unit-tested in plain mocha).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { checkToWebview, type RunSnapshot, type ToWebview } from '../protocol/panelMessages';
+import { checkToWebview, type RunSnapshot, type ToWebview } from '../../protocol/panelMessages';
 
 export interface LastRun {
   snapshot: RunSnapshot;

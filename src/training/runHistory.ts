@@ -2,9 +2,9 @@
 // model of a run under <storage>/models/<id>. No `vscode` import (unit-tested in plain mocha).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { effectiveLearningRate, type CompareRun, type HistoryEntry, type RunOutcome, type RunSnapshot, type TrainForm } from '../protocol/panelMessages';
-import { applyEvents, downsample, emptyRunState, type EpochRow } from '../protocol/runState';
-import type { Confusion } from '../protocol/trainerProtocol';
+import { effectiveLearningRate, type CompareRun, type HistoryEntry, type RunOutcome, type RunSnapshot, type TrainForm } from '../../protocol/panelMessages';
+import { applyEvents, downsample, emptyRunState, type EpochRow } from '../../protocol/runState';
+import type { Confusion } from '../../protocol/trainerProtocol';
 
 export const RUN_RECORD_FORMAT = 1;
 const LOSS_POINTS = 2000;

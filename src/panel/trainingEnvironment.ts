@@ -6,12 +6,12 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { findPython, pythonCandidates, venvPython, whichOnPath, type PythonEnv } from './core/pythonEnv';
-import { pipInstallSteps, torchIndexArgs } from './core/pythonInstall.mjs';
-import { isolatedModuleArgs } from './core/pythonIsolation';
-import { measureWarmup, probeEnvironment } from './core/trainerClient';
-import type { EnvironmentEvent, WarmupEvent } from '../protocol/trainerProtocol';
-import type { EnvironmentView } from '../protocol/panelMessages';
+import { findPython, pythonCandidates, venvPython, whichOnPath, type PythonEnv } from '../core/pythonEnv';
+import { pipInstallSteps, torchIndexArgs } from '../core/pythonInstall.mjs';
+import { isolatedModuleArgs } from '../core/pythonIsolation';
+import { measureWarmup, probeEnvironment } from '../core/trainerClient';
+import type { EnvironmentEvent, WarmupEvent } from '../../protocol/trainerProtocol';
+import type { EnvironmentView } from '../../protocol/panelMessages';
 
 const SOURCE_LABEL: Record<PythonEnv['source'], string> = {
   setting: 'cola-bert.pythonPath',

@@ -5,15 +5,15 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { InferenceService } from './core/inference';
-import type { TrainerEvent } from '../protocol/trainerProtocol';
-import { makeNonce, panelHtml } from './panelHtml';
-import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from './runHistory';
+import { InferenceService } from '../core/inference';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
+import { makeNonce, panelHtml } from '../training/panelHtml';
+import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from '../training/runHistory';
 import { TrainingEnvironment } from './trainingEnvironment';
-import { trainerStarter, TrainingSession, type SessionUpdate } from './trainingSession';
-import { degenerateModel } from '../protocol/degenerateModel';
-import { loadLastRun, saveLastRun } from './lastRunStore';
-import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../protocol/panelMessages';
+import { trainerStarter, TrainingSession, type SessionUpdate } from '../training/trainingSession';
+import { degenerateModel } from '../../protocol/degenerateModel';
+import { loadLastRun, saveLastRun } from '../training/lastRunStore';
+import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../../protocol/panelMessages';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
 /** Per workspace (workspaceState): the form as last typed, and the last run's snapshot for its result after a reload. */

@@ -2,8 +2,8 @@
 // the panel with, so the promise and the run it starts come from the same fact (issue 13: the prompt said
 // "a few minutes with the small default model" while the panel started bert-base-uncased, hours on a CPU).
 // No `vscode` import: unit-tested in plain mocha.
-import { OFFLINE_MODEL } from '../protocol/trainArgs';
-import type { TrainForm } from '../protocol/panelMessages';
+import { OFFLINE_MODEL } from '../../protocol/trainArgs';
+import type { TrainForm } from '../../protocol/panelMessages';
 
 /** The small offline model, with the learning rate left to the trainer (its per-model default). */
 export const QUICK_START: Pick<TrainForm, 'model' | 'learningRate'> = { model: OFFLINE_MODEL, learningRate: null };

@@ -4,9 +4,9 @@
 // No `vscode` import: unit-tested in plain mocha (test/unit/trainingSession.test.ts).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { runVerdict, startTraining, type PythonInterpreter, type RunVerdict, type TrainOptions } from './core/trainerClient';
-import type { TrainerEvent } from '../protocol/trainerProtocol';
-import { formOptions, type RunOutcome, type RunSnapshot, type TrainForm } from '../protocol/panelMessages';
+import { runVerdict, startTraining, type PythonInterpreter, type RunVerdict, type TrainOptions } from '../core/trainerClient';
+import type { TrainerEvent } from '../../protocol/trainerProtocol';
+import { formOptions, type RunOutcome, type RunSnapshot, type TrainForm } from '../../protocol/panelMessages';
 
 /** How a run ended: the trainer client's verdict (core/trainerClient's RunVerdict), in the panel's terms. */
 export interface RunExit {

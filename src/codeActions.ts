@@ -1,13 +1,15 @@
 // Quick fixes on cola-bert diagnostics: suggested corrections ("Replace with: …  (P 0.12 → 0.91)", scored in
-// the inference worker on request, best first), ignore the sentence (per workspace), disable cola-bert
-// for the file, re-check the document. The last three run a command (src/commands.ts), so they also work
-// from the palette.
+// the inference worker on request, best first; applying one also teaches cola-bert), ignore the sentence (per
+// workspace), teach that it is fine (the folder's feedback file), disable cola-bert for the file, re-check
+// the document. All but the replacements run a command (src/commands.ts, src/feedbackStore.ts).
 import * as vscode from 'vscode';
 import type { Suggestions } from './core/inference';
 import { offeredFixes, sourceEdit } from './core/suggestions';
 import { chooseThreshold } from './core/threshold';
 import { DIAGNOSTIC_SOURCE, type DiagnosticsController } from './diagnostics';
 import type { ModelManager } from './modelManager';
+
+export const TEACH_TITLE = 'This sentence is fine (teach cola-bert)';
 
 export class SentenceCodeActions implements vscode.CodeActionProvider {
   static readonly kinds = [vscode.CodeActionKind.QuickFix];
@@ -34,6 +36,13 @@ export class SentenceCodeActions implements vscode.CodeActionProvider {
       ignore.isPreferred = fixes.length === 0;
       ignore.command = { command: 'cola-bert.ignoreSentence', title: 'Ignore this sentence', arguments: [sentence.text] };
       actions.push(ignore);
+      if (sentence.flagged) {
+        // Recorded in the folder's feedback file (src/feedbackStore.ts); the next training run learns it.
+        const teach = new vscode.CodeAction(TEACH_TITLE, vscode.CodeActionKind.QuickFix);
+        teach.diagnostics = [d];
+        teach.command = { command: 'cola-bert.teachSentence', title: TEACH_TITLE, arguments: [doc.uri, sentence.text] };
+        actions.push(teach);
+      }
     }
     const disable = new vscode.CodeAction('Disable cola-bert for this file', vscode.CodeActionKind.QuickFix);
     disable.diagnostics = ours;
@@ -76,6 +85,8 @@ export class SentenceCodeActions implements vscode.CodeActionProvider {
       action.isPreferred = actions.length === 0;
       action.edit = new vscode.WorkspaceEdit();
       action.edit.replace(doc.uri, new vscode.Range(doc.positionAt(edit.start), doc.positionAt(edit.end)), edit.text);
+      // Runs once the edit is applied: the original is recorded as unacceptable, the fix as acceptable.
+      action.command = { command: 'cola-bert.teachFromFix', title: 'Learn from this fix', arguments: [doc.uri, sentence.text, c.text] };
       actions.push(action);
     }
     return actions;

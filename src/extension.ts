@@ -7,6 +7,7 @@ import { NoModelPrompt, registerCommands } from './commands';
 import { readConfig } from './config';
 import { ProseWorkerClient } from './core/proseWorkerClient';
 import { CHECKED_SCHEMES, DiagnosticsController } from './diagnostics';
+import { FeedbackStore } from './feedbackStore';
 import { SentenceHoverProvider } from './hover';
 import { IgnoreStore } from './ignoreStore';
 import { createLog } from './log';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
   const prose = new ProseWorkerClient(path.join(context.extensionPath, 'dist', 'proseWorker.js'), (reason) => log.warn(reason));
   const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(context.extensionPath), prose);
   const prompt = new NoModelPrompt(log);
+  const feedback = new FeedbackStore(log);
   // Providers answer wherever diagnostics can appear; they return nothing unless the controller checks the document.
   const selector: vscode.DocumentSelector = CHECKED_SCHEMES.map((scheme) => ({ scheme }));
 
@@ -51,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     vscode.languages.registerHoverProvider(selector, new SentenceHoverProvider(diagnostics, models, (doc) => readConfig(doc).threshold)),
     vscode.languages.registerCodeActionsProvider(selector, new SentenceCodeActions(diagnostics, models, (doc) => readConfig(doc).threshold), { providedCodeActionKinds: SentenceCodeActions.kinds }),
     ...registerCommands({ models, diagnostics, ignores, log }, prompt),
+    ...feedback.commands(),
   );
   const training = registerTrainingPanel(context, {
     log,

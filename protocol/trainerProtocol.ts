@@ -182,7 +182,18 @@ export interface QualityEvent {
     per_type: Record<string, { n: number; detected: number; mcc: number }>;
     per_source: Record<string, ProseBlock>;
   };
-  cola_holdout: { n: number; mcc: number; accuracy: number; confusion: Confusion; ece: number; mcc_at_0_5?: number };
+  cola_holdout: { n: number; mcc: number; accuracy: number; confusion: Confusion; ece: number; mcc_at_0_5?: number; reliability: ReliabilityBin[] };
+}
+
+/** One bin of the reliability diagram of the calibrated P(acceptable) (schema: reliability; only non-empty bins). */
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  n: number;
+  /** Mean P(acceptable) of the bin's sentences. */
+  mean_p: number;
+  /** Share of them that are acceptable. */
+  observed: number;
 }
 
 /** One ONNX file scored on the holdout, one sentence per run, at the model's temperature and threshold (schema: fileHoldout). */

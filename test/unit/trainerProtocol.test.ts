@@ -104,7 +104,7 @@ spec<QualityEvent>(
   {
     event: 'quality', v: 1, calibration, data_mix: 'cola+prose', threshold: 0.42, temperature: 1.3, prose_corpus_sha256: 'ab',
     prose_test: { ...proseBlock, ece_uncalibrated: 0.07, per_type: { a_an: { n: 10, detected: 0.9, mcc: 0.8 } }, per_source: { peps: proseBlock } },
-    cola_holdout: { n: 516, mcc: 0.3, accuracy: 0.7, confusion, ece: 0.05, mcc_at_0_5: 0.3 },
+    cola_holdout: { n: 516, mcc: 0.3, accuracy: 0.7, confusion, ece: 0.05, mcc_at_0_5: 0.3, reliability: [{ lo: 0.1, hi: 0.2, n: 40, mean_p: 0.16, observed: 0.2 }] },
   },
 );
 spec<FetchEvent>(

@@ -16,6 +16,7 @@ from .metrics import confusion, mcc_from_confusion
 MAX_FALSE_ALARM = 0.03
 DEFAULT_THRESHOLD = 0.5
 ECE_BINS = 15
+RELIABILITY_BINS = 10
 LOG_T_RANGE = (math.log(0.05), math.log(20.0))
 
 
@@ -71,6 +72,23 @@ def ece(p_accept: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float
         if mask.any():
             total += mask.mean() * abs(correct[mask].mean() - conf[mask].mean())
     return float(total)
+
+
+def reliability(p_accept: np.ndarray, labels: np.ndarray, bins: int = RELIABILITY_BINS) -> list[dict[str, Any]]:
+    """The reliability diagram of P(acceptable): equal-width bins over [0, 1] (the last one closed), each
+    non-empty one with its count, mean predicted P and the share of its sentences that are acceptable. A
+    calibrated model's points lie on the diagonal. (ECE above bins the predicted class's confidence instead,
+    the usual definition; this binning is the one a reader of P(acceptable) needs.)"""
+    p = np.asarray(p_accept, dtype=np.float64)
+    labels = np.asarray(labels)
+    which = np.clip((p * bins).astype(np.int64), 0, bins - 1)
+    out = []
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            out.append({"lo": b / bins, "hi": (b + 1) / bins, "n": int(mask.sum()),
+                        "mean_p": float(p[mask].mean()), "observed": float((labels[mask] == 1).mean())})
+    return out
 
 
 def false_alarm_threshold(p_clean: np.ndarray, max_false_alarm: float = MAX_FALSE_ALARM) -> float:

@@ -101,6 +101,7 @@ def report(prose: ProseData, calibration: dict[str, Any], prose_test_logits: np.
     p_hold = cal.p_acceptable(holdout_logits, t)
     m = cal.flag_metrics(p_hold, hold_labels, thr)
     cola = {"n": int(len(hold_labels)), "mcc": m["mcc"], "accuracy": m["accuracy"], "confusion": m["confusion"],
-            "ece": cal.ece(p_hold, hold_labels), "mcc_at_0_5": cal.flag_metrics(p_hold, hold_labels, 0.5)["mcc"]}
+            "ece": cal.ece(p_hold, hold_labels), "mcc_at_0_5": cal.flag_metrics(p_hold, hold_labels, 0.5)["mcc"],
+            "reliability": cal.reliability(p_hold, hold_labels)}
     return {"data_mix": data_mix, "threshold": thr, "temperature": t, "prose_corpus_sha256": prose.sha256,
             "prose_test": prose_report, "cola_holdout": cola}

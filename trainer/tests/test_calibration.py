@@ -51,3 +51,14 @@ def test_prose_report_pairs_each_type_with_its_originals():
     assert r["per_type"]["swapped_words"]["detected"] == 0.0 and r["per_type"]["swapped_words"]["mcc"] == 0.0
     assert r["per_source"]["peps"]["mcc"] == 1.0 and r["per_source"]["opensource-guide"]["n_clean"] == 2
     assert r["mcc"] == pytest.approx(1 / math.sqrt(3))
+
+
+def test_reliability_bins_count_every_sentence_and_compare_mean_p_with_the_observed_rate():
+    p = np.array([0.05, 0.08, 0.15, 0.55, 0.58, 0.95, 1.0])
+    labels = np.array([0, 0, 1, 1, 0, 1, 1])
+    bins = cal.reliability(p, labels)
+    assert [(b["lo"], b["hi"], b["n"]) for b in bins] == [(0.0, 0.1, 2), (0.1, 0.2, 1), (0.5, 0.6, 2), (0.9, 1.0, 2)]
+    assert sum(b["n"] for b in bins) == len(p)
+    assert bins[0]["observed"] == 0.0 and bins[1]["observed"] == 1.0 and bins[2]["observed"] == 0.5
+    assert math.isclose(bins[2]["mean_p"], 0.565) and math.isclose(bins[3]["mean_p"], 0.975)
+    assert cal.reliability(np.array([]), np.array([])) == []

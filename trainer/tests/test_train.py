@@ -56,6 +56,10 @@ def test_cola_only_run_measures_prose_and_keeps_the_default_threshold(full_run):
     assert meta["calibration"]["threshold"] == 0.5 and "CoLA only" in meta["calibration"]["fitted_on"]
     assert meta["quality"]["prose_test"]["mcc"] == pytest.approx(quality["prose_test"]["mcc"], abs=1e-5)
     assert meta["data"]["mix"] == "cola" and meta["data"]["prose_train"] == 0
+    bins = quality["cola_holdout"]["reliability"]
+    assert sum(b["n"] for b in bins) == quality["cola_holdout"]["n"] == 64
+    assert all(b["lo"] <= b["mean_p"] <= b["hi"] for b in bins)
+    assert [{k: pytest.approx(v, abs=1e-6) for k, v in b.items()} for b in meta["quality"]["cola_holdout"]["reliability"]] == bins
 
 
 def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validation_prose(tiny_model, cola, tmp_path, validator):

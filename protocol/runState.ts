@@ -1,6 +1,6 @@
 // What a run looks like after a sequence of trainer events. Pure: the webview renders it, the host's
 // run history summarizes it, and both see the same numbers.
-import type { Confusion, FetchEvent, FileHoldout, StartedEvent, TrainerEvent } from './trainerProtocol';
+import type { Confusion, FetchEvent, FileHoldout, ReliabilityBin, StartedEvent, TrainerEvent } from './trainerProtocol';
 
 export interface EpochRow {
   epoch: number;
@@ -25,6 +25,8 @@ export interface RunState {
   checkpoint?: { path: string; step: number; epoch: number };
   holdout?: { n: number; mcc: number; accuracy: number; confusion: Confusion; bestEpoch?: number };
   exported?: { path: string; onnx: string; onnxInt8?: string | null; holdoutByFile?: Record<string, FileHoldout> | null };
+  /** How well the calibrated P(acceptable) matches the holdout's observed rates (the `quality` event). */
+  calibration?: { n: number; ece: number; temperature: number; reliability: ReliabilityBin[] };
   done?: { outputDir: string; elapsedS: number };
   cancelled?: { step: number; checkpoint: string | null };
   error?: { code: string; message: string; hint?: string };
@@ -72,6 +74,10 @@ export function applyEvents(state: RunState, events: readonly TrainerEvent[]): R
         break;
       case 'holdout':
         state.holdout = { n: e.n, mcc: e.mcc, accuracy: e.accuracy, confusion: e.confusion, bestEpoch: e.best_epoch };
+        break;
+      case 'quality':
+        // A quality event recorded before the reliability diagram existed has no bins: nothing to draw.
+        if (e.cola_holdout.reliability) state.calibration = { n: e.cola_holdout.n, ece: e.cola_holdout.ece, temperature: e.temperature, reliability: e.cola_holdout.reliability };
         break;
       case 'exported':
         state.exported = { path: e.path, onnx: e.onnx, onnxInt8: e.onnx_int8, holdoutByFile: e.holdout_by_file };

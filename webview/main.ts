@@ -14,6 +14,7 @@ import uplotCss from 'uplot/dist/uPlot.min.css';
 import panelCss from './panel.css';
 import { h, replaceChildren, show } from './dom';
 import { LineChart } from './charts';
+import { reliabilityFigure } from './reliability';
 import {
   checkToWebview,
   DEFAULT_FORM,
@@ -671,7 +672,7 @@ function renderResult(): void {
       : null,
     ho ? h('p', { class: 'muted reference' }, REFERENCE, s.started && s.started.model !== 'bert-base-uncased' ? ` This run used ${s.started.model}, so expect a different number.` : '') : null,
     ho ? editorFileNote(s) : null,
-    h('div', { class: 'result-tables' }, cm, table),
+    h('div', { class: 'result-tables' }, cm, ho && s.calibration ? reliabilityFigure(s.calibration) : null, table),
     exported
       ? h(
           'div',

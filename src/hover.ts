@@ -7,6 +7,7 @@ import { distinctSuspects } from './core/attribution';
 import type { CheckedSentence } from './core/documentChecker';
 import { isAbortError, type Attribution, type ModelInfo } from './core/inference';
 import { emphasizeSuspects, suspectLines } from './core/suspectMarkdown';
+import { reliabilityText } from './core/holdoutReliability';
 import { describeHoldout } from './core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from './core/threshold';
 import type { DiagnosticsController } from './diagnostics';
@@ -18,12 +19,15 @@ export function probabilityBar(pAcceptable: number, cells = 10): string {
   return '█'.repeat(filled) + '░'.repeat(cells - filled);
 }
 
-/** What P(acceptable) is for this model: a calibrated probability, or the raw softmax of an uncalibrated one. */
-export function probabilityMeaning(model: ModelInfo): string {
+/**
+ * What P(acceptable) is for this model: a calibrated probability, with what sentences scored like `p` turned
+ * out to be on the holdout when the folder records it, or the raw softmax of an uncalibrated one.
+ */
+export function probabilityMeaning(model: ModelInfo, p: number): string {
   const c = model.calibration;
-  return c.fitted
-    ? `P is a calibrated probability (temperature ${c.temperature.toFixed(2)}; fitted on ${c.fittedOn ?? 'validation data'}): on text like that, about 8 in 10 sentences scored 0.8 are acceptable.`
-    : 'P is the model\'s raw softmax output, not calibrated (this model folder predates calibration): read it as a score, not a frequency.';
+  if (!c.fitted) return 'P is the model\'s raw softmax output, not calibrated (this model folder predates calibration): read it as a score, not a frequency.';
+  const fitted = `P is a calibrated probability (temperature ${c.temperature.toFixed(2)}; fitted on ${c.fittedOn ?? 'validation data'}).`;
+  return model.reliability ? `${fitted} ${reliabilityText(model.reliability, p)}` : `${fitted} This model folder has no reliability diagram to show how well that held on the holdout.`;
 }
 
 /** `explicitThreshold`: the user's setting, or undefined when unset (the model's threshold then applies). */
@@ -33,7 +37,7 @@ export function hoverMarkdown(s: CheckedSentence, model: ModelInfo, explicitThre
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**cola-bert** — ${verdict}\n\n`);
   md.appendMarkdown(`\`${probabilityBar(s.pAcceptable)}\` P(acceptable) = **${s.pAcceptable.toFixed(2)}** · P(unacceptable) = ${s.pUnacceptable.toFixed(2)}\n\n`);
-  md.appendMarkdown(`${probabilityMeaning(model)} Flagged below ${threshold.value} (${thresholdSourceText(threshold.source)}).\n\n`);
+  md.appendMarkdown(`${probabilityMeaning(model, s.pAcceptable)} Flagged below ${threshold.value} (${thresholdSourceText(threshold.source)}).\n\n`);
   if (s.masked) md.appendMarkdown('Code, math and URLs in this sentence were read as a placeholder word.\n\n');
   if (attribution) {
     const suspects = distinctSuspects(attribution.suspects, 3);

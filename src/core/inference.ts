@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
 import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, distinctSuspects, rankSuspects, type AttributionMethod, type CharRange, type Suspect, type Variant } from './attribution';
+import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliability';
 import { LruCache } from './lru';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
 import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from './inferenceProtocol';
@@ -55,6 +56,8 @@ export interface ModelInfo {
   holdout: HoldoutScore | null;
   /** Temperature applied to the logits and the model's default threshold (cola-bert.json "calibration"). */
   calibration: Calibration;
+  /** How calibrated P(acceptable) matched the holdout's observed rates (cola-bert.json quality); null in older folders. */
+  reliability: HoldoutReliability | null;
   onnxFile: string;
   quantized: boolean;
   maxLength: number;
@@ -294,6 +297,7 @@ export class InferenceService {
       baseModel: folder.metadata.base_model,
       holdout: holdoutFor(folder.metadata, file),
       calibration: calibrationOf(folder.metadata),
+      reliability: holdoutReliabilityOf(folder.metadata),
       onnxFile: file,
       quantized,
       maxLength: folder.metadata.max_length,

@@ -25,6 +25,8 @@ export interface TrainForm {
   seed: number;
   device: DeviceChoice;
   maxTrain: number | null;
+  /** The writer's feedback file (`--feedback`); empty = none. The host fills in the workspace's when it has one. */
+  feedback?: string;
 }
 
 /** The train option behind each form field: its bounds, default and help come from args.py's description. */
@@ -39,6 +41,7 @@ export const FORM_ARGS = {
   seed: 'seed',
   device: 'device',
   maxTrain: 'max_train',
+  feedback: 'feedback',
 } as const satisfies Record<keyof TrainForm, TrainArgName>;
 
 const argDefault = <T>(key: keyof TrainForm): T => trainArgSpec(FORM_ARGS[key]).default as T;
@@ -58,6 +61,7 @@ export const DEFAULT_FORM: TrainForm = {
   seed: argDefault('seed'),
   device: argDefault('device'),
   maxTrain: null,
+  feedback: '',
 };
 
 /** The learning rate a run of this form trains with: the form's, else the trainer's default for its model. */
@@ -86,6 +90,7 @@ export function formOptions(form: TrainForm): TrainOptions {
     seed: form.seed,
     device: form.device,
     maxTrain: form.maxTrain ?? undefined,
+    feedback: form.feedback?.trim() || undefined,
   };
 }
 
@@ -317,6 +322,7 @@ export const FORM_LABELS: Record<keyof TrainForm, string> = {
   seed: 'Seed',
   device: 'Device',
   maxTrain: 'Training sentences',
+  feedback: 'Feedback file',
 };
 
 /** Why a number does not fit its train option (bounds from args.py, then the panel's cap), or undefined. */
@@ -381,7 +387,7 @@ const formCheck: Check = obj({
   seed: num,
   device: oneOf(...DEVICE_CHOICES),
   maxTrain: nullable(num),
-});
+}, { feedback: str(4096) });
 
 /** The fields of a trainer event the panel reads; the host has already validated events against the JSON Schema. */
 const positive: Check = (v, w) => num(v, w) ?? ((v as number) >= 0 ? null : `${w} must not be negative`);

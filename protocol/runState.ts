@@ -1,6 +1,6 @@
 // What a run looks like after a sequence of trainer events. Pure: the webview renders it, the host's
 // run history summarizes it, and both see the same numbers.
-import type { Confusion, FetchEvent, FileHoldout, ReliabilityBin, StartedEvent, TrainerEvent } from './trainerProtocol';
+import type { Confusion, FeedbackReport, FetchEvent, FileHoldout, ReliabilityBin, StartedEvent, TrainerEvent } from './trainerProtocol';
 
 export interface EpochRow {
   epoch: number;
@@ -27,6 +27,8 @@ export interface RunState {
   exported?: { path: string; onnx: string; onnxInt8?: string | null; holdoutByFile?: Record<string, FileHoldout> | null };
   /** How well the calibrated P(acceptable) matches the holdout's observed rates (the `quality` event). */
   calibration?: { n: number; ece: number; temperature: number; reliability: ReliabilityBin[] };
+  /** The writer's feedback sentences before and after this run (the `quality` event's `feedback`). */
+  feedback?: FeedbackReport;
   done?: { outputDir: string; elapsedS: number };
   cancelled?: { step: number; checkpoint: string | null };
   error?: { code: string; message: string; hint?: string };
@@ -76,6 +78,7 @@ export function applyEvents(state: RunState, events: readonly TrainerEvent[]): R
         state.holdout = { n: e.n, mcc: e.mcc, accuracy: e.accuracy, confusion: e.confusion, bestEpoch: e.best_epoch };
         break;
       case 'quality':
+        if (e.feedback) state.feedback = e.feedback;
         // A quality event recorded before the reliability diagram existed has no bins: nothing to draw.
         if (e.cola_holdout.reliability) state.calibration = { n: e.cola_holdout.n, ece: e.cola_holdout.ece, temperature: e.temperature, reliability: e.cola_holdout.reliability };
         break;

@@ -168,6 +168,34 @@ export interface ProseBlock {
   ece: number;
 }
 
+/** One model on the feedback sentences, at its own calibrated threshold (schema: feedbackAccuracy). */
+export interface FeedbackAccuracy {
+  n: number;
+  correct: number;
+  accuracy: number;
+  threshold: number;
+  temperature: number;
+  /** 'before' only: the model folder scored, and which argument named it. */
+  model?: string;
+  chosen_by?: string;
+}
+
+/** The run's `--feedback` file and how the models judge its sentences (schema: feedbackReport). */
+export interface FeedbackReport {
+  file: string;
+  sha256: string;
+  n: number;
+  acceptable: number;
+  unacceptable: number;
+  weight: number;
+  training_rows: number;
+  /** null: no previous model to compare with; `before_unavailable` says why. */
+  before: FeedbackAccuracy | null;
+  before_unavailable?: string;
+  after: FeedbackAccuracy;
+  still_wrong: { sentence: string; label: 0 | 1 }[];
+}
+
 /** Held-out quality after training, with the calibrated P and threshold (also cola-bert.json's "quality"). */
 export interface QualityEvent {
   event: 'quality';
@@ -177,6 +205,8 @@ export interface QualityEvent {
   threshold: number;
   temperature: number;
   prose_corpus_sha256?: string;
+  /** With --feedback: accuracy on the writer's taught sentences before and after (schema: feedbackReport). */
+  feedback?: FeedbackReport;
   prose_test: ProseBlock & {
     ece_uncalibrated: number;
     per_type: Record<string, { n: number; detected: number; mcc: number }>;

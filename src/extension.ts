@@ -58,6 +58,8 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
   const training = registerTrainingPanel(context, {
     log,
     useModel: (dir) => models.useModel(dir),
+    defaultFeedbackFile: () => feedback.defaultTrainingFile(),
+    currentModel: () => (models.state.kind === 'ready' ? models.state.dir : undefined),
     // A newly trained model becomes the default (newest panel-trained folder) unless a model path is set;
     // a model path that still names the loaded folder keeps it, without opening it again.
     modelTrained: async (dir) => {

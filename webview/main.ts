@@ -14,6 +14,7 @@ import uplotCss from 'uplot/dist/uPlot.min.css';
 import panelCss from './panel.css';
 import { h, replaceChildren, show } from './dom';
 import { LineChart } from './charts';
+import { feedbackHelp, feedbackResult } from './feedbackResult';
 import { reliabilityFigure } from './reliability';
 import {
   checkToWebview,
@@ -259,6 +260,7 @@ const fields: FieldSpec[] = [
   { key: 'warmupRatio', label: FORM_LABELS.warmupRatio, kind: 'number', help: 'Fraction of steps over which the learning rate rises linearly from 0, then decays linearly. 0.1 = 10 %.' },
   { key: 'maxLength', label: FORM_LABELS.maxLength, kind: 'number', help: 'Tokens per sentence after WordPiece; longer sentences are cut. CoLA sentences are short, 128 is plenty.' },
   { key: 'seed', label: FORM_LABELS.seed, kind: 'number', help: 'Random seed for the split, the classifier head and shuffling. Same seed, same data, same run.' },
+  { key: 'feedback', label: FORM_LABELS.feedback, kind: 'text', placeholder: 'none', help: feedbackHelp() },
   { key: 'device', label: FORM_LABELS.device, kind: 'device', help: 'auto: the GPU when torch sees one, else the CPU. cuda fails if no GPU is visible.' },
 ];
 
@@ -302,6 +304,7 @@ function readForm(): TrainForm {
     seed: n('seed'),
     device: get('device') as TrainForm['device'],
     maxTrain: get('maxTrain') === '' ? null : n('maxTrain'),
+    feedback: get('feedback'),
   };
 }
 
@@ -672,6 +675,7 @@ function renderResult(): void {
       : null,
     ho ? h('p', { class: 'muted reference' }, REFERENCE, s.started && s.started.model !== 'bert-base-uncased' ? ` This run used ${s.started.model}, so expect a different number.` : '') : null,
     ho ? editorFileNote(s) : null,
+    ho ? feedbackResult(s.feedback) : null,
     h('div', { class: 'result-tables' }, cm, ho && s.calibration ? reliabilityFigure(s.calibration) : null, table),
     exported
       ? h(

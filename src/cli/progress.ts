@@ -1,6 +1,6 @@
 // Terminal rendering of training progress: a one-line bar (TTY) and plain lines per event (logs, CI).
 // The render functions are pure so they are unit-tested without a terminal.
-import type { DoneEvent, EvaluationEvent, ExportedEvent, HoldoutEvent, StartedEvent, StepEvent } from '../../protocol/trainerProtocol';
+import type { DoneEvent, EvaluationEvent, ExportedEvent, FeedbackAccuracy, FeedbackReport, HoldoutEvent, QualityEvent, StartedEvent, StepEvent } from '../../protocol/trainerProtocol';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
@@ -46,6 +46,21 @@ export function describeHoldout(e: HoldoutEvent): string {
   const c = e.confusion;
   const epoch = e.best_epoch ? ` (best epoch ${e.best_epoch})` : '';
   return `Holdout (out_of_domain_dev, n=${e.n})${epoch}: MCC ${e.mcc.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}, tp ${c.tp} tn ${c.tn} fp ${c.fp} fn ${c.fn}`;
+}
+
+function feedbackScore(a: FeedbackAccuracy): string {
+  return `${a.correct}/${a.n} right (accuracy ${a.accuracy.toFixed(3)} at threshold ${a.threshold.toFixed(2)})`;
+}
+
+/** The taught sentences before and after the run, and the held-out numbers beside them: did teaching cost anything? */
+export function describeFeedback(f: FeedbackReport, q: QualityEvent): string {
+  const before = f.before ? `${feedbackScore(f.before)}, ${f.before.model}` : `n/a (${f.before_unavailable ?? 'no previous model'})`;
+  const lines = [
+    `Feedback (${f.file}: ${f.n} sentences, each trained ${f.weight} times): before ${before}; after ${feedbackScore(f.after)}.`,
+    `  Beside it: CoLA holdout MCC ${q.cola_holdout.mcc.toFixed(4)}, prose test detection MCC ${q.prose_test.mcc.toFixed(4)} with ${(100 * q.prose_test.clean_flagged).toFixed(1)} % of clean sentences flagged.`,
+  ];
+  for (const w of f.still_wrong) lines.push(`  still judged against its label (${w.label ? 'acceptable' : 'unacceptable'}): ${w.sentence}`);
+  return lines.join('\n');
 }
 
 export function describeExported(e: ExportedEvent): string {

@@ -5,7 +5,7 @@ import type { StartedEvent, TrainerEvent } from '../../protocol/trainerProtocol'
 import { cliPython, EXIT_CANCELLED, EXIT_ERROR, EXIT_FAILED, EXIT_OK, isTty, parseFlags, trainerDir, UsageError, writeLine, type CliCommand, type CliIo } from './args';
 import { optionKey, parseTrainArgValue, TRAIN_ARG_SPECS, trainArgSpec, type TrainArgName, type TrainArgSpec } from '../../protocol/trainArgs';
 import { describeFetch } from '../../protocol/fetchProgress';
-import { describeDone, describeEvaluation, describeExported, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
+import { describeDone, describeEvaluation, describeExported, describeFeedback, describeHoldout, describeStarted, LossSmoother, ProgressLine, renderBar } from './progress';
 import { degenerateModel } from '../../protocol/degenerateModel';
 
 export const summary = 'Fine-tune a BERT model on CoLA and export it (ONNX fp32 + int8)';
@@ -132,6 +132,9 @@ function humanView(io: CliIo): { onEvent: (event: TrainerEvent) => void; clear: 
         if (degenerate) say(`Warning: this model learned nothing useful: ${degenerate.reason}. ${degenerate.advice}`);
         break;
       }
+      case 'quality':
+        if (e.feedback) say(describeFeedback(e.feedback, e));
+        break;
       case 'exported':
         say(describeExported(e));
         break;

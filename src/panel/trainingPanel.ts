@@ -2,7 +2,7 @@
 // reload by a WebviewPanelSerializer, talking to the webview only through protocol/panelMessages.ts messages.
 // The run lives in a TrainingSession owned by the controller, not by the panel: closing the panel keeps
 // training (a progress notification stays) and reopening it shows the run in progress.
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { InferenceService } from '../core/inference';
@@ -26,6 +26,10 @@ export interface TrainingPanelDeps {
   useModel(dir: string): Promise<unknown> | unknown;
   /** A run finished and exported a model (the editor re-resolves its default model). */
   modelTrained?(dir: string): Promise<unknown> | unknown;
+  /** The workspace's feedback file the form starts with (src/feedbackStore.ts), if any. */
+  defaultFeedbackFile?(): string | undefined;
+  /** The model folder diagnostics use now: a run with feedback scores it as 'before' (--feedback-baseline). */
+  currentModel?(): string | undefined;
 }
 
 export class TrainingController implements vscode.Disposable {
@@ -57,6 +61,10 @@ export class TrainingController implements vscode.Disposable {
         () => this.environment.python,
         this.environment.trainerDir,
         (line) => deps.log.info(`[trainer] ${line}`),
+        (form) => {
+          const baseline = form.feedback?.trim() ? deps.currentModel?.() : undefined;
+          return baseline && existsSync(path.join(baseline, 'cola-bert.json')) ? { feedbackBaseline: baseline } : {};
+        },
       ),
     );
     const sub = this.session.onDidUpdate((u) => this.onSessionUpdate(u));
@@ -265,6 +273,8 @@ export class TrainingController implements vscode.Disposable {
   private async sendInit(): Promise<void> {
     await this.restoreLastRun();
     const form = { ...DEFAULT_FORM, ...this.context.workspaceState.get<TrainForm>(FORM_KEY), ...this.pendingForm };
+    // Shown in the form, so the user sees (and can clear) what the run will learn from.
+    if (!form.feedback?.trim()) form.feedback = this.deps.defaultFeedbackFile?.() ?? '';
     this.pendingForm = undefined;
     this.post({ type: 'init', form, environment: this.envView, run: this.session.snapshot, history: await this.historyEntries() });
   }

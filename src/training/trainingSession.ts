@@ -231,13 +231,18 @@ export function sessionExit(verdict: RunVerdict): RunExit {
   }
 }
 
-/** Adapts the core trainer client to the session's RunHandle. */
-export function trainerStarter(python: () => PythonInterpreter | undefined, trainerDir: string, log: (line: string) => void, extra: Partial<TrainOptions> = {}): RunStarter {
+/** Adapts the core trainer client to the session's RunHandle; `extra` adds options the form does not hold (per run when a function). */
+export function trainerStarter(
+  python: () => PythonInterpreter | undefined,
+  trainerDir: string,
+  log: (line: string) => void,
+  extra: Partial<TrainOptions> | ((form: TrainForm) => Partial<TrainOptions>) = {},
+): RunStarter {
   return ({ form, outputDir, resume }) => {
     const interpreter = python();
     if (!interpreter) throw new Error('No training environment: check the environment first.');
     const logListeners: ((line: string) => void)[] = [];
-    const options: TrainOptions = { ...formOptions(form), outputDir, resume, ...extra };
+    const options: TrainOptions = { ...formOptions(form), outputDir, resume, ...(typeof extra === 'function' ? extra(form) : extra) };
     // The trainer runs in the models folder; spawn reports a missing cwd as a missing interpreter (ENOENT).
     mkdirSync(path.dirname(outputDir), { recursive: true });
     const run = startTraining(interpreter, options, {

@@ -17,6 +17,8 @@ import {
   type WarmupEvent,
   type EvaluationEvent,
   type ExportedEvent,
+  type FeedbackAccuracy,
+  type FeedbackReport,
   type FileHoldout,
   type FetchEvent,
   type HoldoutEvent,
@@ -99,12 +101,29 @@ spec<QualityEvent>(
   'quality',
   {
     required: { event: true, v: true, calibration: true, data_mix: true, threshold: true, temperature: true, prose_test: true, cola_holdout: true },
-    optional: { prose_corpus_sha256: true },
+    optional: { prose_corpus_sha256: true, feedback: true },
   },
   {
     event: 'quality', v: 1, calibration, data_mix: 'cola+prose', threshold: 0.42, temperature: 1.3, prose_corpus_sha256: 'ab',
     prose_test: { ...proseBlock, ece_uncalibrated: 0.07, per_type: { a_an: { n: 10, detected: 0.9, mcc: 0.8 } }, per_source: { peps: proseBlock } },
     cola_holdout: { n: 516, mcc: 0.3, accuracy: 0.7, confusion, ece: 0.05, mcc_at_0_5: 0.3, reliability: [{ lo: 0.1, hi: 0.2, n: 40, mean_p: 0.16, observed: 0.2 }] },
+  },
+);
+const feedbackAfter: FeedbackAccuracy = { n: 3, correct: 3, accuracy: 1, threshold: 0.5, temperature: 1.2 };
+spec<FeedbackAccuracy>(
+  'feedbackAccuracy',
+  { required: { n: true, correct: true, accuracy: true, threshold: true, temperature: true }, optional: { model: true, chosen_by: true } },
+  { ...feedbackAfter, model: '/models/previous', chosen_by: '--feedback-baseline' },
+);
+spec<FeedbackReport>(
+  'feedbackReport',
+  {
+    required: { file: true, sha256: true, n: true, acceptable: true, unacceptable: true, weight: true, training_rows: true, before: true, after: true, still_wrong: true },
+    optional: { before_unavailable: true },
+  },
+  {
+    file: '/w/.vscode/cola-bert/feedback.tsv', sha256: 'a'.repeat(64), n: 3, acceptable: 2, unacceptable: 1, weight: 10, training_rows: 30,
+    before: null, before_unavailable: 'no previous model', after: feedbackAfter, still_wrong: [{ sentence: 'Him saw she.', label: 0 }],
   },
 );
 spec<FetchEvent>(

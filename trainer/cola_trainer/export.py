@@ -17,6 +17,7 @@ import torch
 
 from .args import flag
 from .diskspace import no_space, out_of_space, require_space
+from .mlm_export import MLM_FILE, export_masked_lm
 from .orphans import remove_orphan
 from .protocol import TrainerError, log
 
@@ -249,6 +250,14 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
                 if out_of_space(e):
                     raise
                 log(f"WARNING: int8 quantization failed, exporting without model.int8.onnx: {e}")
+        mlm = None
+        if metadata.get("model_resolved"):
+            try:
+                mlm = export_masked_lm(str(metadata["model_resolved"]), tokenizer, tmp, inputs, metadata["max_length"])
+            except Exception as e:  # suggestions work without MLM candidates, unless the disk is full
+                if out_of_space(e):
+                    raise
+                log(f"WARNING: exporting the masked-LM head failed, the folder has no {MLM_FILE}: {type(e).__name__}: {e}")
         holdout_by_file = None
         if holdout:
             started_holdout = time.monotonic()
@@ -258,7 +267,7 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
                 f"{name} {m['mcc']:.4f} (argmax {m['argmax']['mcc']:.4f})" for name, m in holdout_by_file.items())
                 + f" [{time.monotonic() - started_holdout:.1f} s]")
         meta = {"format": 1, **metadata, "onnx": "model.onnx", "onnx_int8": onnx_int8, "int8_quantization": quantization,
-                "inputs": inputs, "holdout_by_file": holdout_by_file,
+                "inputs": inputs, "holdout_by_file": holdout_by_file, "mlm": mlm,
                 "onnx_max_abs_diff": diff,
                 "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         order = ["format", "base_model", "model_resolved", "labels", "max_length", "onnx", "onnx_int8", "int8_quantization", "inputs",

@@ -53,6 +53,23 @@ def make_tiny_model(out: str | Path, seed: int = 0, size: str = "tiny") -> Path:
     return out
 
 
+def make_tiny_masked_lm(out: str | Path, seed: int = 0) -> Path:
+    """The tiny shape as a BertForMaskedLM checkpoint: a base model whose MLM head is saved with it (random but
+    trained-in, as far as loading can tell), for the masked-LM export."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    source = tokenizer_source()
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, out / name)
+    torch.manual_seed(seed)
+    BertForMaskedLM(BertConfig(vocab_size=30522, max_position_embeddings=512, **SIZES["tiny"])).save_pretrained(out)
+    return out
+
+
 if __name__ == "__main__":
     argv = sys.argv[1:]
     size = "tiny"

@@ -1,8 +1,10 @@
 // Types and validator for the trainer protocol. The JSON Schema in trainer/cola_trainer/protocol.schema.json
 // is the single definition; the types below mirror it by hand and test/unit/trainerProtocol.test.ts checks
-// that every type has exactly the schema's required and optional keys and enum values.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+// that every type has exactly the schema's required and optional keys and enum values. The validators are
+// precompiled from it (scripts/gen-validators.mjs), so checking an event compiles nothing at run time.
+import type { ErrorObject } from 'ajv';
 import schema from '../trainer/cola_trainer/protocol.schema.json';
+import { trainerEventValidators, validateTrainerCommand as validateCommand, validateTrainerEvent as validateEvent, type SchemaValidator } from './schemaValidators.generated.mjs';
 
 export const PROTOCOL_VERSION = 1 as const;
 export const protocolSchema = schema;
@@ -332,17 +334,7 @@ export class ProtocolError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-ajv.addSchema(schema, 'protocol');
-const validateEvent = ajv.getSchema('protocol') as ValidateFunction;
-const definitions = schema.definitions as Record<string, unknown>;
-const byEvent = new Map<string, ValidateFunction>();
-for (const name of Object.keys(definitions)) {
-  const def = definitions[name] as { properties?: { event?: { const?: string } } };
-  const eventName = def.properties?.event?.const;
-  if (eventName) byEvent.set(eventName, ajv.getSchema(`protocol#/definitions/${name}`) as ValidateFunction);
-}
-const validateCommand = ajv.getSchema('protocol#/definitions/command') as ValidateFunction;
+const byEvent = new Map<string, SchemaValidator>(Object.entries(trainerEventValidators));
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   if (!errors?.length) return 'does not match the schema';

@@ -1,8 +1,11 @@
-// Reads and validates an exported model folder (docs/architecture.md, "Model folder"): cola-bert.json,
-// tokenizer.json and the ONNX files. Every failure is a ModelFolderError whose message names the file
-// and says what to do, so editors and the CLI can show it as is.
+// Reads and validates an exported model folder (docs/architecture.md, "Model folder"): cola-bert.json
+// (against protocol/modelFolder.schema.json), tokenizer.json and the ONNX files. Every failure is a
+// ModelFolderError whose message names the file and says what to do, so editors and the CLI can show it as is.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { ErrorObject } from 'ajv';
+import modelFolderSchema from '../../protocol/modelFolder.schema.json';
+import { validateModelMetadata } from '../../protocol/schemaValidators.generated.mjs';
 import type { FileHoldout } from '../../protocol/trainerProtocol';
 
 export const METADATA_FILE = 'cola-bert.json';
@@ -77,49 +80,50 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-function isSafeFileName(name: unknown): name is string {
-  // Metadata names files inside the folder; refuse paths that would reach outside it.
-  return typeof name === 'string' && name.length > 0 && path.basename(name) === name && name !== '.' && name !== '..';
+/**
+ * Validates the parsed cola-bert.json against protocol/modelFolder.schema.json (the trainer's tests check
+ * what it writes against the same file); returns a list of problems (empty when fine), each in the words of
+ * the schema's `problem` annotation for the value that broke a rule.
+ */
+export function metadataProblems(m: unknown): string[] {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['it is not a JSON object'];
+  if (validateModelMetadata(m)) return [];
+  const errors = validateModelMetadata.errors ?? [];
+  // An `anyOf` also reports each branch at the parent; the error deepest inside a value says what is wrong.
+  const deepest = errors.filter((e) => !errors.some((o) => errorPath(o).startsWith(`${errorPath(e)}/`)));
+  return [...new Set(deepest.map((e) => problemText(m, e)))];
 }
 
-/** Validates the parsed cola-bert.json; returns a list of problems (empty when fine). */
-export function metadataProblems(m: unknown): string[] {
-  const problems: string[] = [];
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return ['it is not a JSON object'];
-  const o = m as Record<string, unknown>;
-  if (o.format !== 1) problems.push(`"format" is ${JSON.stringify(o.format)}, expected 1`);
-  if (typeof o.base_model !== 'string') problems.push('"base_model" must be a string');
-  if (!Array.isArray(o.labels) || o.labels.length !== 2 || !o.labels.every((l) => typeof l === 'string')) {
-    problems.push('"labels" must be two strings (index 0 = unacceptable, index 1 = acceptable)');
-  }
-  if (!Number.isInteger(o.max_length) || (o.max_length as number) < 2) problems.push('"max_length" must be an integer ≥ 2');
-  if (!isSafeFileName(o.onnx)) problems.push('"onnx" must be a file name inside the folder');
-  if (o.onnx_int8 !== undefined && o.onnx_int8 !== null && !isSafeFileName(o.onnx_int8)) problems.push('"onnx_int8" must be a file name inside the folder or null');
-  if (!Array.isArray(o.inputs) || !o.inputs.every((i) => typeof i === 'string') || !o.inputs.includes('input_ids')) {
-    problems.push('"inputs" must be a list of input names including "input_ids"');
-  }
-  problems.push(...calibrationProblems(o.calibration), ...holdoutByFileProblems(o.holdout_by_file));
-  return problems;
+/** The JSON pointer of the value an error is about (a missing property's own, not its parent's). */
+function errorPath(e: ErrorObject): string {
+  return e.keyword === 'required' ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}` : e.instancePath;
 }
 
 const isFiniteNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-function calibrationProblems(c: unknown): string[] {
-  if (c === undefined || c === null) return [];
-  if (!isPlainObject(c)) return ['"calibration" must be an object with "temperature" and "threshold"'];
-  const problems: string[] = [];
-  if (!isFiniteNumber(c.temperature) || c.temperature <= 0) problems.push(`"calibration.temperature" is ${JSON.stringify(c.temperature)}, expected a number > 0`);
-  if (!isFiniteNumber(c.threshold) || c.threshold < 0 || c.threshold > 1) problems.push(`"calibration.threshold" is ${JSON.stringify(c.threshold)}, expected a probability from 0 to 1`);
-  return problems;
+type SchemaNode = { problem?: string; properties?: Record<string, SchemaNode>; anyOf?: SchemaNode[] };
+
+/** The schema node of property `key` inside `node`, looking into `anyOf` branches (a block that may be null). */
+function childNode(node: SchemaNode | undefined, key: string): SchemaNode | undefined {
+  return node?.properties?.[key] ?? node?.anyOf?.map((branch) => childNode(branch, key)).find(Boolean);
 }
 
-function holdoutByFileProblems(h: unknown): string[] {
-  if (h === undefined || h === null) return [];
-  if (!isPlainObject(h)) return ['"holdout_by_file" must be an object keyed by ONNX file name'];
-  return Object.entries(h)
-    .filter(([, v]) => !isPlainObject(v) || !isFiniteNumber(v.mcc) || !isFiniteNumber(v.threshold) || !isFiniteNumber(v.temperature))
-    .map(([k]) => `"holdout_by_file.${k}" must have numeric "mcc", "threshold" and "temperature"`);
+/** The schema node for a property path of cola-bert.json, or undefined. */
+function schemaNodeAt(keys: string[]): SchemaNode | undefined {
+  return keys.reduce<SchemaNode | undefined>(childNode, modelFolderSchema as SchemaNode);
+}
+
+function problemText(metadata: object, e: ErrorObject): string {
+  const keys = errorPath(e).split('/').slice(1).map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // The nearest annotated property names the problem: `calibration.temperature` has its own, an entry of
+  // `holdout_by_file` is described by `holdout_by_file`'s.
+  for (let depth = keys.length; depth > 0; depth--) {
+    const problem = schemaNodeAt(keys.slice(0, depth))?.problem;
+    if (!problem) continue;
+    const value = keys.slice(0, depth).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], metadata);
+    return `"${keys.slice(0, depth).join('.')}" ${problem.replace('{value}', value === undefined ? 'missing' : JSON.stringify(value))}`;
+  }
+  return `"${keys.join('.') || '(root)'}" ${e.message ?? 'does not match protocol/modelFolder.schema.json'}`;
 }
 
 function nonEmptyFile(file: string): boolean {

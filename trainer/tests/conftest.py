@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tiny_model import make_tiny_model  # noqa: E402
 
 SCHEMA_PATH = TRAINER / "cola_trainer" / "protocol.schema.json"
+MODEL_FOLDER_SCHEMA_PATH = REPO / "protocol" / "modelFolder.schema.json"
 
 
 def cola_dir() -> Path:
@@ -47,6 +48,34 @@ def validator():
     schema = json.loads(SCHEMA_PATH.read_text(), object_pairs_hook=_refuse_duplicate_keys)
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema)
+
+
+@pytest.fixture(scope="session")
+def model_folder_registry(validator):
+    """protocol/modelFolder.schema.json beside protocol.schema.json (its $refs reach into it); returns (registry, $id)."""
+    import jsonschema
+    from referencing import Registry, Resource
+    folder_schema = json.loads(MODEL_FOLDER_SCHEMA_PATH.read_text(), object_pairs_hook=_refuse_duplicate_keys)
+    jsonschema.Draft7Validator.check_schema(folder_schema)
+    registry = Registry().with_resources((s["$id"], Resource.from_contents(s)) for s in (validator.schema, folder_schema))
+    return registry, folder_schema["$id"]
+
+
+@pytest.fixture(scope="session")
+def model_folder_validator(model_folder_registry):
+    """cola-bert.json as export.py writes it: definitions/written of protocol/modelFolder.schema.json, the file
+    src/core/modelFolder.ts checks every model folder against."""
+    import jsonschema
+    registry, schema_id = model_folder_registry
+    return jsonschema.Draft7Validator({"$ref": f"{schema_id}#/definitions/written"}, registry=registry)
+
+
+def check_model_folder(out: Path, model_folder_validator) -> dict:
+    """Reads out/cola-bert.json and asserts it matches protocol/modelFolder.schema.json; returns it."""
+    meta = json.loads((out / "cola-bert.json").read_text())
+    errors = sorted(model_folder_validator.iter_errors(meta), key=str)
+    assert not errors, f"{out / 'cola-bert.json'} does not match protocol/modelFolder.schema.json: {errors[0]}"
+    return meta
 
 
 def trainer_env(**extra: str) -> dict[str, str]:

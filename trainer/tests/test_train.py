@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import REPO, Run, check_stdout, run_trainer, trainer_env
+from conftest import REPO, Run, check_model_folder, check_stdout, run_trainer, trainer_env
 
 QUICK = ["--max-train", "320", "--max-eval", "64", "--batch-size", "32", "--learning-rate", "1e-3",
          "--device", "cpu", "--precision", "fp32", "--max-length", "64"]
@@ -62,7 +62,8 @@ def test_cola_only_run_measures_prose_and_keeps_the_default_threshold(full_run):
     assert [{k: pytest.approx(v, abs=1e-6) for k, v in b.items()} for b in meta["quality"]["cola_holdout"]["reliability"]] == bins
 
 
-def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validation_prose(tiny_model, cola, tmp_path, validator):
+def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validation_prose(tiny_model, cola, tmp_path, validator,
+                                                                                           model_folder_validator):
     out = tmp_path / "mix"
     run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "1", "--data-mix", "cola+prose", "--prose-ratio", "0.5",
                                  "--no-int8", "--no-checkpoint"), validator)
@@ -73,7 +74,7 @@ def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validat
     assert set(calibration) == {"temperature", "threshold", "method", "fitted_on", "max_false_alarm", "ece_before", "ece_after"}
     assert calibration["method"] == "temperature" and calibration["max_false_alarm"] == 0.03
     assert "prose validation" in calibration["fitted_on"]
-    meta = json.loads((out / "cola-bert.json").read_text())
+    meta = check_model_folder(out, model_folder_validator)
     assert meta["calibration"]["fitted_on"] == calibration["fitted_on"]
     assert meta["calibration"]["threshold"] == pytest.approx(calibration["threshold"], rel=1e-5)
     assert meta["quality"]["data_mix"] == "cola+prose"
@@ -104,13 +105,13 @@ def test_best_epoch_is_exported_with_its_metrics(full_run):
     assert sum(holdout["confusion"].values()) == holdout["n"] == 64
 
 
-def test_export_folder_matches_the_contract(full_run, tiny_model):
+def test_export_folder_matches_the_contract(full_run, tiny_model, model_folder_validator):
     run, out = full_run
     files = {p.name for p in out.iterdir()}
     assert {"config.json", "model.safetensors", "tokenizer.json", "model.onnx", "model.int8.onnx", "cola-bert.json"} <= files
     assert not out.with_name(out.name + ".checkpoint").exists(), "checkpoint is removed after a successful export"
     assert not list(out.parent.glob("*.tmp-*"))
-    meta = json.loads((out / "cola-bert.json").read_text())
+    meta = check_model_folder(out, model_folder_validator)
     for key in ("format", "base_model", "model_resolved", "labels", "max_length", "onnx", "onnx_int8", "inputs",
                 "hyperparameters", "best_epoch", "metrics", "device", "device_name", "precision", "training_seconds",
                 "versions", "created"):

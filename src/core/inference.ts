@@ -14,6 +14,7 @@ import { isMainThread, Worker } from 'node:worker_threads';
 import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, distinctSuspects, rankSuspects, type AttributionMethod, type CharRange, type Suspect, type Variant } from './attribution';
 import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliability';
 import { LruCache } from './lru';
+import { maskedLmOf, type MaskedLmInfo } from './maskedLm';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
 import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from './inferenceProtocol';
 
@@ -61,6 +62,8 @@ export interface ModelInfo {
   onnxFile: string;
   quantized: boolean;
   maxLength: number;
+  /** The base checkpoint's masked LM exported with the folder (suggestion candidates); null when it has none. */
+  maskedLm: MaskedLmInfo | null;
 }
 
 export interface InferenceOptions {
@@ -301,6 +304,7 @@ export class InferenceService {
       onnxFile: file,
       quantized,
       maxLength: folder.metadata.max_length,
+      maskedLm: maskedLmOf(folder.metadata, folder.dir),
     };
     const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     const batchSize = options.batchSize ?? 32;
@@ -314,7 +318,7 @@ export class InferenceService {
     try {
       for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
       await Promise.all(
-        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, temperature: model.calibration.temperature }, folder.tokenizerPath)),
+        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, temperature: model.calibration.temperature, maskedLm: model.maskedLm }, folder.tokenizerPath)),
       );
     } catch (e) {
       await Promise.all(started.map((w) => stopWorker(w)));

@@ -1,6 +1,7 @@
 // Messages between InferenceService (main thread) and inferenceWorker (worker thread). One file, used by
 // both sides; every request carries an id and is answered exactly once (a result or an error).
 import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant } from './attribution';
+import type { MaskedLmInfo } from './maskedLm';
 import type { Candidate } from './suggestions';
 
 export interface LoadRequest {
@@ -13,6 +14,8 @@ export interface LoadRequest {
   batchSize: number;
   /** Logits are divided by it before the softmax (the model's calibration; 1 = none). */
   temperature: number;
+  /** The model folder's masked LM for suggestion candidates (maskedLm.ts), or null when it has none. */
+  maskedLm: MaskedLmInfo | null;
 }
 
 export interface PredictRequest {

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { placeholdersOf, variants, type Placeholders } from './attribution';
+import { placeholdersOf, variants, words, type CharRange, type Placeholders } from './attribution';
+import { INSERTIONS_PER_WORD, maskQueries, proposedWords, REPLACEMENTS_PER_WORD, type MaskedLmInfo, type Proposal } from './maskedLm';
 import { candidateEdits } from './suggestions';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
 import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from './inferenceProtocol';
@@ -17,6 +18,10 @@ interface Loaded {
   batchSize: number;
   temperature: number;
   placeholders: Placeholders;
+  maskedLm: MaskedLmInfo | null;
+  /** The masked LM's session, created on the first suggestion that needs it; null when it could not be loaded. */
+  maskedLmSession?: Promise<ort.InferenceSession | null>;
+  threads: number;
 }
 
 let loaded: Loaded | null = null;
@@ -55,7 +60,7 @@ async function load(req: LoadRequest): Promise<void> {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
-    loaded = { session, tokenizer, batchSize: req.batchSize, temperature: req.temperature, placeholders: readPlaceholders(req.modelDir) };
+    loaded = { session, tokenizer, batchSize: req.batchSize, temperature: req.temperature, placeholders: readPlaceholders(req.modelDir), maskedLm: req.maskedLm, threads: req.threads };
     post({ type: 'loaded', id: req.id, inputNames: [...session.inputNames], outputNames: [...session.outputNames], loadMs: performance.now() - t0 });
   } catch (e) {
     post({ type: 'error', id: req.id, kind: 'load', message: `onnxruntime could not load ${req.onnxPath}: ${(e as Error).message}` });
@@ -82,18 +87,24 @@ function tensor(values: number[], batch: number, sequence: number): ort.Tensor {
   return new ort.Tensor('int64', data, [batch, sequence]);
 }
 
-/** One session.run over `rows`, padded together; the [rows, 2] logits. */
-async function runRows(model: Loaded, rows: readonly EncodedSentence[]): Promise<Float32Array> {
-  const { session, tokenizer } = model;
-  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+/** `rows` padded together as the inputs `session` takes. */
+function feedsFor(session: ort.InferenceSession, tokenizer: ColaTokenizer, rows: readonly EncodedSentence[]): { feeds: Record<string, ort.Tensor>; batch: number; sequence: number } {
   const batch = tokenizer.pad(rows);
   const feeds: Record<string, ort.Tensor> = { input_ids: tensor(batch.inputIds, batch.batch, batch.sequence) };
   if (session.inputNames.includes('attention_mask')) feeds.attention_mask = tensor(batch.attentionMask, batch.batch, batch.sequence);
   if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor(batch.tokenTypeIds, batch.batch, batch.sequence);
+  return { feeds, batch: batch.batch, sequence: batch.sequence };
+}
+
+/** One session.run over `rows`, padded together; the [rows, 2] logits. */
+async function runRows(model: Loaded, rows: readonly EncodedSentence[]): Promise<Float32Array> {
+  const { session, tokenizer } = model;
+  const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
+  const { feeds, batch } = feedsFor(session, tokenizer, rows);
   const out = await session.run(feeds);
   const t = out[outputName];
-  if (!t || t.dims.length !== 2 || t.dims[0] !== batch.batch || t.dims[1] !== 2) {
-    throw new Error(`output "${outputName}" has shape [${t?.dims.join(', ')}], expected [${batch.batch}, 2]`);
+  if (!t || t.dims.length !== 2 || t.dims[0] !== batch || t.dims[1] !== 2) {
+    throw new Error(`output "${outputName}" has shape [${t?.dims.join(', ')}], expected [${batch}, 2]`);
   }
   return t.data as Float32Array;
 }
@@ -113,7 +124,7 @@ function probabilities(logits: Float32Array, i: number, temperature: number): [n
  * their batch neighbours, so the sentence's own P is taken from the same batch its variants are compared
  * with. `make` builds the texts; an error (from it, the tokenizer or the run) is answered and gives undefined.
  */
-async function scoreWithSentence<T extends { text: string }>(id: number, what: string, sentence: string, make: () => T[]): Promise<{ items: T[]; p: number[] } | undefined> {
+async function scoreWithSentence<T extends { text: string }>(id: number, what: string, sentence: string, make: () => T[] | Promise<T[]>): Promise<{ items: T[]; p: number[] } | undefined> {
   if (!loaded) {
     post({ type: 'error', id, kind: 'protocol', message: `${what} before the model was loaded` });
     return undefined;
@@ -122,7 +133,7 @@ async function scoreWithSentence<T extends { text: string }>(id: number, what: s
   let items: T[];
   let encoded: EncodedSentence[];
   try {
-    items = make();
+    items = await make();
     encoded = [sentence, ...items.map((v) => v.text)].map((s) => model.tokenizer.encode(s));
   } catch (e) {
     post({ type: 'error', id, kind: 'tokenizer', message: (e as Error).message });
@@ -145,9 +156,57 @@ async function attribute(req: AttributeRequest): Promise<void> {
   post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], variants: scored.items, p: scored.p.slice(1), inferMs: performance.now() - t0 });
 }
 
+/**
+ * The masked LM's session, loaded once per worker on first use. A file that does not load gives no MLM
+ * candidates in every worker alike (each part must build the same candidate list), logged once in the reply
+ * of the suggestion that tried.
+ */
+function maskedLmSession(model: Loaded): Promise<ort.InferenceSession | null> {
+  const mlm = model.maskedLm;
+  if (!mlm) return Promise.resolve(null);
+  model.maskedLmSession ??= ort.InferenceSession.create(mlm.onnxPath, {
+    intraOpNumThreads: model.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 4,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  }).then(
+    (session) => (session.outputNames.includes('top_ids') ? session : null),
+    () => null,
+  );
+  return model.maskedLmSession;
+}
+
+/** The masked LM's best whole words at each suspect word and before it, in one run (maskedLm.ts); none without an MLM. */
+async function maskedLmProposals(model: Loaded, sentence: string, suspects: readonly CharRange[]): Promise<Proposal[]> {
+  const mlm = model.maskedLm;
+  const maskId = mlm ? model.tokenizer.idOf(mlm.maskToken) : undefined;
+  if (!mlm || maskId === undefined) return [];
+  const queries = maskQueries(sentence, suspects, mlm.maskToken);
+  const session = queries.length ? await maskedLmSession(model) : null;
+  if (!session) return [];
+  const encoded = queries.map((q) => model.tokenizer.encode(q.text));
+  const { feeds, sequence } = feedsFor(session, model.tokenizer, encoded);
+  const ids = (await session.run(feeds)).top_ids;
+  const k = ids.dims[2];
+  const data = ids.data as BigInt64Array;
+  const ws = words(sentence);
+  return queries.flatMap((q, row) => {
+    const at = encoded[row].inputIds.indexOf(maskId);
+    if (at < 0) return []; // the mask fell beyond max_length
+    const base = (row * sequence + at) * k;
+    const tokens = Array.from({ length: k }, (_, j) => model.tokenizer.tokenOf(Number(data[base + j])));
+    return [{ word: q.word, mode: q.mode, words: proposedWords(tokens, ws[q.word].text, q.mode === 'replace' ? REPLACEMENTS_PER_WORD : INSERTIONS_PER_WORD) }];
+  });
+}
+
 async function suggest(req: SuggestRequest): Promise<void> {
   const t0 = performance.now();
-  const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, () => partOf(candidateEdits(req.sentence, req.suspects), req.part));
+  const model = loaded;
+  const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, async () =>
+    partOf(candidateEdits(req.sentence, req.suspects, model ? await maskedLmProposals(model, req.sentence, req.suspects) : []), req.part),
+  );
   if (!scored) return;
   const candidates = scored.items.map((c, i) => ({ ...c, pAcceptable: scored.p[i + 1] }));
   post({ type: 'suggestions', id: req.id, pAcceptable: scored.p[0], candidates, inferMs: performance.now() - t0 });

@@ -1,11 +1,13 @@
 // Candidate corrections around the suspect words of a flagged sentence (attribution.ts): delete a word,
-// swap it with a neighbour, a/an, a common confusable, or insert a function word before it. The inference
-// worker scores them all with the sentence in one run; the best that cross the threshold become quick
-// fixes. Word forms (number, tense) would need a morphology lexicon exported with the model folder, and
-// masked-LM candidates a model head the ONNX export does not keep: neither is generated here yet.
+// swap it with a neighbour, a/an, a common confusable, or insert a function word before it, and, when the
+// model folder has a masked LM (maskedLm.ts), the MLM's best words in place of a suspect word or before it.
+// The inference worker scores them all with the sentence in one run; the best that cross the threshold
+// become quick fixes. Word forms (number, tense) would need a morphology lexicon exported with the model
+// folder: not generated here yet.
 import { sourceRangeOf, words, type CharRange, type WordSpan } from './attribution';
+import type { Proposal } from './maskedLm';
 
-export type EditKind = 'delete' | 'swap' | 'a_an' | 'confusable' | 'insert';
+export type EditKind = 'delete' | 'swap' | 'a_an' | 'confusable' | 'insert' | 'mlm';
 
 export interface Candidate {
   /** The sentence after the edit. */
@@ -65,8 +67,11 @@ function wordsNear(ws: readonly WordSpan[], suspects: readonly CharRange[]): num
   return [...near].sort((a, b) => a - b);
 }
 
-/** Distinct candidate edits of `sentence` around `suspects` (never the sentence itself). */
-export function candidateEdits(sentence: string, suspects: readonly CharRange[]): Candidate[] {
+/**
+ * Distinct candidate edits of `sentence` around `suspects` (never the sentence itself), then the masked LM's
+ * `proposals` (maskQueries and proposedWords) as edits of kind 'mlm'.
+ */
+export function candidateEdits(sentence: string, suspects: readonly CharRange[], proposals: readonly Proposal[] = []): Candidate[] {
   const ws = words(sentence);
   const out: Candidate[] = [];
   const seen = new Set<string>([sentence]);
@@ -90,6 +95,14 @@ export function candidateEdits(sentence: string, suspects: readonly CharRange[])
     if ((low === 'a' || low === 'an') && i + 1 < ws.length) add('a_an', i, i, matchCase(startsWithVowelSound(ws[i + 1].text) ? 'an' : 'a', w));
     for (const group of CONFUSABLES) if (group.includes(low)) for (const other of group) if (other !== low) add('confusable', i, i, matchCase(other, w));
     for (const f of INSERTABLE) add('insert', i, i, i === 0 ? `${matchCase(f, w)} ${inward(w)}` : `${f} ${w}`);
+  }
+  for (const p of proposals) {
+    if (p.word < 0 || p.word >= ws.length) continue;
+    const w = ws[p.word].text;
+    for (const m of p.words) {
+      if (p.mode === 'replace') add('mlm', p.word, p.word, matchCase(m, w));
+      else add('mlm', p.word, p.word, p.word === 0 ? `${matchCase(m, w)} ${inward(w)}` : `${m} ${w}`);
+    }
   }
   return out;
 }

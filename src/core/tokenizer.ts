@@ -98,6 +98,16 @@ export class ColaTokenizer {
     return { inputIds: ids, attentionMask: ids.map(() => 1), tokenTypeIds: processed.token_type_ids ?? ids.map(() => 0) };
   }
 
+  /** The id of a token of the vocabulary (e.g. the mask token), undefined when it has none. */
+  idOf(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token) ?? undefined;
+  }
+
+  /** The vocabulary entry of an id ("##ing" for a word piece), undefined when out of range. */
+  tokenOf(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id) ?? undefined;
+  }
+
   /** Pads a group of encoded sentences to the longest one (dynamic padding, right side). */
   pad(items: readonly EncodedSentence[]): EncodedBatch {
     const sequence = Math.max(1, ...items.map((e) => e.inputIds.length));

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { distinctSuspects } from '../../src/core/attribution';
 import { InferenceService } from '../../src/core/inference';
+import { maskQueries, proposedWords } from '../../src/core/maskedLm';
 import { candidateEdits, offeredFixes, sourceEdit } from '../../src/core/suggestions';
+import { pythonJson, repoRoot } from './helpers/python';
 import { tinyModel } from './helpers/tinyModel';
 
 const at = (s: string, word: string) => ({ start: s.indexOf(word), end: s.indexOf(word) + word.length });
@@ -34,6 +40,21 @@ describe('suggestions: candidate edits around the suspects', () => {
     assert.equal(source.slice(0, e.start) + e.text + source.slice(e.end), 'Intro.\n\nIt **was** fine.');
   });
 
+  it('masked-LM proposals become edits in place of the suspect word and before it, case kept', () => {
+    const s = 'She go to school.';
+    const c = candidateEdits(s, [at(s, 'go')], [
+      { word: 1, mode: 'replace', words: ['goes', 'went'] },
+      { word: 1, mode: 'insert', words: ['will'] },
+      { word: 0, mode: 'insert', words: ['then'] },
+    ]).filter((x) => x.kind === 'mlm');
+    assert.deepEqual(c.map((x) => x.text), ['She goes to school.', 'She went to school.', 'She will go to school.', 'Then she go to school.']);
+    assert.deepEqual(maskQueries(s, [at(s, 'go')], '[MASK]'), [
+      { word: 1, mode: 'replace', text: 'She [MASK] to school.' },
+      { word: 1, mode: 'insert', text: 'She [MASK] go to school.' },
+    ]);
+    assert.deepEqual(proposedWords(['go', '##es', '[MASK]', ',', 'Goes', 'went', 'goes', "can't", 'will'], 'go', 3), ['Goes', 'went', 'goes'], 'whole words only, not the word itself');
+  });
+
   it('offers at most three that cross the threshold and beat the sentence, best first', () => {
     const scored = [0.95, 0.9, 0.8, 0.7, 0.4].map((p) => ({ pAcceptable: p }));
     assert.deepEqual(offeredFixes(scored, 0.2, 0.5).map((c) => c.pAcceptable), [0.95, 0.9, 0.8]);
@@ -63,5 +84,51 @@ describe('suggestions in the inference worker (tiny random BERT)', function () {
     s.candidates.forEach((c, i) => assert.ok(Math.abs(c.pAcceptable - predicted[i].pAcceptable) < 1e-5, c.text));
     for (let i = 1; i < s.candidates.length; i++) assert.ok(s.candidates[i - 1].pAcceptable >= s.candidates[i].pAcceptable);
     assert.equal(await service.suggest(sentence), s, 'cached');
+  });
+});
+
+describe('masked-LM candidates in the inference worker (tiny random BertForMaskedLM)', function () {
+  this.timeout(300_000);
+  const sentence = 'The children was playing in the the garden.';
+  let dir: string;
+  let plain: InferenceService;
+  let withMlm: InferenceService;
+  let topTokens: string[][];
+  let queries: ReturnType<typeof maskQueries>;
+
+  before(async () => {
+    plain = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1 });
+    queries = maskQueries(sentence, distinctSuspects((await plain.attribute(sentence)).suspects, 2), '[MASK]');
+    dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'cola-bert-mlm-')), 'model');
+    cpSync(tinyModel(), dir, { recursive: true });
+    // The trainer's own export of a saved MLM head, and PyTorch's best tokens at each mask for reference.
+    topTokens = pythonJson<{ top_tokens: string[][] }>([path.join(repoRoot, 'test', 'fixtures', 'add_masked_lm.py'), dir], { masked: queries.map((q) => q.text), top: 40 }).top_tokens;
+    withMlm = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2 });
+  });
+  after(async () => {
+    await plain?.dispose();
+    await withMlm?.dispose();
+    if (dir) rmSync(path.dirname(dir), { recursive: true, force: true });
+  });
+
+  it('a folder without an MLM (like all-MiniLM-L6-v2\'s) has none and gets no MLM candidates', async () => {
+    assert.equal(plain.model.maskedLm, null);
+    assert.ok(!(await plain.suggest(sentence)).candidates.some((c) => c.kind === 'mlm'));
+  });
+
+  it('adds the MLM\'s best words at the suspect positions, scored like every other candidate', async () => {
+    assert.ok(withMlm.model.maskedLm, 'cola-bert.json records the MLM');
+    const [withIt, without] = [await withMlm.suggest(sentence), await plain.suggest(sentence)];
+    const mlm = withIt.candidates.filter((c) => c.kind === 'mlm');
+    assert.ok(mlm.length > 0, 'the random MLM proposes whole words');
+    assert.deepEqual(new Set(withIt.candidates.filter((c) => c.kind !== 'mlm').map((c) => c.text)), new Set(without.candidates.map((c) => c.text)));
+    for (const c of mlm) {
+      const q = queries.find((x) => x.word === c.first && (x.mode === 'replace' ? !c.replacement.includes(' ') : c.replacement.includes(' ')))!;
+      const word = q.mode === 'replace' ? c.replacement : c.replacement.split(' ')[0];
+      // int8 weights may reorder near-ties: every proposed word is among PyTorch's 40 best at that mask.
+      assert.ok(topTokens[queries.indexOf(q)].includes(word.toLowerCase()), `${word} (${q.mode}) not among PyTorch's best: ${topTokens[queries.indexOf(q)].slice(0, 10).join(' ')}`);
+    }
+    const predicted = await withMlm.predict(mlm.map((c) => c.text));
+    mlm.forEach((c, i) => assert.ok(Math.abs(c.pAcceptable - predicted[i].pAcceptable) < 1e-5, c.text));
   });
 });

@@ -1,17 +1,17 @@
-// The only wiring place: creates each part once, connects their events, registers providers and commands.
+// The only wiring place: makes the one context (ctx.ts), builds the diagnostics half and the training half
+// from it, connects their events and registers providers and commands.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { SentenceCodeActions } from './codeActions';
 import { NoModelPrompt, registerCommands } from './commands';
 import { readConfig } from './config';
+import { createCtx, type Ctx } from './ctx';
 import { ProseWorkerClient } from './core/proseWorkerClient';
 import { CHECKED_SCHEMES, DiagnosticsController } from './diagnostics';
-import { FeedbackStore } from './feedbackStore';
 import { SentenceHoverProvider } from './hover';
 import { IgnoreStore } from './ignoreStore';
-import { createLog } from './log';
-import { ModelManager } from './modelManager';
+import type { ModelManager } from './modelManager';
 import { StatusBar } from './statusBar';
 import { registerTrainingPanel, type TrainingController } from './panel/trainingPanel';
 
@@ -30,22 +30,33 @@ function docsUri(extensionPath: string): vscode.Uri {
 }
 
 export function activate(context: vscode.ExtensionContext): ColaBertApi {
-  const log = createLog();
-  const ignores = new IgnoreStore(context.workspaceState);
+  const ctx = createCtx(context);
+  const { diagnostics, prompt } = startDiagnostics(ctx);
+  const training = startTraining(ctx);
+  const { log, models } = ctx;
+  // A reloaded or switched model may mean new int8, thread or worker settings: try-a-sentence reopens its model.
+  ctx.subscriptions.push(models.onDidChange(() => training.releaseTrial()));
+  log.info(`cola-bert ${(context.extension.packageJSON as { version: string }).version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
+  void models.reload().then(() => {
+    if (models.state.kind === 'none' && vscode.workspace.textDocuments.some((d) => diagnostics.shouldCheck(d))) void prompt.show();
+    diagnostics.recheckAll();
+  });
+  return { models, diagnostics, training };
+}
+
+/** The editor half: diagnostics, hover, quick fixes, status bar and their commands. */
+function startDiagnostics(ctx: Ctx): { diagnostics: DiagnosticsController; prompt: NoModelPrompt } {
+  const { extension, log, models, feedback } = ctx;
+  const ignores = new IgnoreStore(extension.workspaceState);
   const status = new StatusBar();
-  const models = new ModelManager(context, log);
-  const prose = new ProseWorkerClient(path.join(context.extensionPath, 'dist', 'proseWorker.js'), (reason) => log.warn(reason));
-  const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(context.extensionPath), prose);
+  const prose = new ProseWorkerClient(path.join(extension.extensionPath, 'dist', 'proseWorker.js'), (reason) => log.warn(reason));
+  const diagnostics = new DiagnosticsController(models, ignores, status, log, docsUri(extension.extensionPath), prose);
   const prompt = new NoModelPrompt(log);
-  const feedback = new FeedbackStore(log);
   // Providers answer wherever diagnostics can appear; they return nothing unless the controller checks the document.
   const selector: vscode.DocumentSelector = CHECKED_SCHEMES.map((scheme) => ({ scheme }));
-
-  context.subscriptions.push(
-    log,
+  ctx.subscriptions.push(
     ignores,
     status,
-    models,
     diagnostics,
     { dispose: () => void prose.dispose() },
     models.onDidChange((state) => status.setModel(state)),
@@ -55,8 +66,16 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
     ...registerCommands({ models, diagnostics, ignores, log }, prompt),
     ...feedback.commands(),
   );
-  const training = registerTrainingPanel(context, {
+  return { diagnostics, prompt };
+}
+
+/** The training half: the panel, its commands and its run; it reaches the editor only through `ctx`. */
+function startTraining(ctx: Ctx): TrainingController {
+  const { extension, log, models, feedback } = ctx;
+  return registerTrainingPanel(extension, {
     log,
+    // Try-a-sentence runs a model exactly as diagnostics would (int8, threads, workers).
+    openInference: (dir) => models.openService(dir),
     useModel: (dir) => models.useModel(dir),
     defaultFeedbackFile: () => feedback.defaultTrainingFile(),
     currentModel: () => (models.state.kind === 'ready' ? models.state.dir : undefined),
@@ -69,13 +88,6 @@ export function activate(context: vscode.ExtensionContext): ColaBertApi {
       if (models.state.kind === 'ready') log.info(`Diagnostics use ${models.state.dir}.`);
     },
   });
-
-  log.info(`cola-bert ${(context.extension.packageJSON as { version: string }).version} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'}).`);
-  void models.reload().then(() => {
-    if (models.state.kind === 'none' && vscode.workspace.textDocuments.some((d) => diagnostics.shouldCheck(d))) void prompt.show();
-    diagnostics.recheckAll();
-  });
-  return { models, diagnostics, training };
 }
 
 export function deactivate(): void {

@@ -80,6 +80,20 @@ export class ModelManager implements vscode.Disposable {
     return defaultModelDir(this.globalModelsDir, folders);
   }
 
+  /**
+   * Opens a model folder the way diagnostics run it (the int8, thread and worker settings, the bundled
+   * worker): the editor's one way to open a model. The caller owns the service and disposes it.
+   */
+  openService(dir: string): Promise<InferenceService> {
+    const config = readConfig();
+    return InferenceService.open(dir, {
+      preferInt8: config.preferInt8,
+      threads: config.inferenceThreads || undefined,
+      workers: config.inferenceWorkers || undefined,
+      workerScript: path.join(this.context.extensionPath, 'dist', 'inferenceWorker.js'),
+    });
+  }
+
   /** Makes `dir` the active model (persisted in the settings, so it survives a restart) and loads it. */
   async useModel(dir: string): Promise<void> {
     const absolute = this.absolute(dir);
@@ -124,15 +138,9 @@ export class ModelManager implements vscode.Disposable {
   private async open(dir: string): Promise<void> {
     const generation = ++this.generation;
     await this.setState({ kind: 'loading', dir });
-    const config = readConfig();
     const t0 = performance.now();
     try {
-      const service = await InferenceService.open(dir, {
-        preferInt8: config.preferInt8,
-        threads: config.inferenceThreads || undefined,
-        workers: config.inferenceWorkers || undefined,
-        workerScript: path.join(this.context.extensionPath, 'dist', 'inferenceWorker.js'),
-      });
+      const service = await this.openService(dir);
       if (generation !== this.generation) {
         await service.dispose();
         return;

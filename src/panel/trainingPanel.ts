@@ -5,7 +5,6 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { InferenceService } from '../core/inference';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
 import { makeNonce, panelHtml } from '../training/panelHtml';
 import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from '../training/runHistory';
@@ -13,6 +12,7 @@ import { TrainingEnvironment } from './trainingEnvironment';
 import { trainerStarter, TrainingSession, type SessionUpdate } from '../training/trainingSession';
 import { degenerateModel } from '../../protocol/degenerateModel';
 import { loadLastRun, saveLastRun } from '../training/lastRunStore';
+import { SentenceTrial, type OpenInference } from '../training/sentenceTrial';
 import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../../protocol/panelMessages';
 
 export const PANEL_VIEW_TYPE = 'cola-bert.training';
@@ -22,6 +22,8 @@ const LAST_RUN_FILE = 'last-training-run.json';
 
 export interface TrainingPanelDeps {
   log: vscode.LogOutputChannel;
+  /** Opens a model folder the way diagnostics run it (ModelManager.openService): try-a-sentence uses it. */
+  openInference: OpenInference;
   /** Switches diagnostics to a model folder (modelManager.useModel). */
   useModel(dir: string): Promise<unknown> | unknown;
   /** A run finished and exported a model (the editor re-resolves its default model). */
@@ -43,7 +45,8 @@ export class TrainingController implements vscode.Disposable {
   private runStartedAt = new Date();
   private pendingTab: 'train' | 'history' | undefined;
   private pendingForm: Partial<TrainForm> | undefined;
-  private inference: { dir: string; service: Promise<InferenceService> } | undefined;
+  /** Try-a-sentence: the run's model, opened on the first try and released with the panel. */
+  private readonly trial: SentenceTrial;
   private progress: { report(v: { message?: string; increment?: number }): void; done(): void; lastPct: number } | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   /** Warm-up results of this session, by interpreter, model and max length; one measurement runs at a time. */
@@ -55,6 +58,7 @@ export class TrainingController implements vscode.Disposable {
     private readonly deps: TrainingPanelDeps,
   ) {
     this.history = new RunHistory(context.globalStorageUri.fsPath);
+    this.trial = new SentenceTrial(deps.openInference);
     this.environment = new TrainingEnvironment(context, deps.log);
     this.session = new TrainingSession(
       trainerStarter(
@@ -134,7 +138,7 @@ export class TrainingController implements vscode.Disposable {
         this.panel = undefined;
         for (const d of this.panelDisposables.splice(0)) d.dispose();
         // The "try a sentence" session holds a model per worker; only the panel uses it.
-        this.closeInference();
+        this.trial.close();
       }),
     );
   }
@@ -227,7 +231,7 @@ export class TrainingController implements vscode.Disposable {
           'Delete',
         );
         if (answer !== 'Delete') return;
-        if (this.inference && record && this.inference.dir === record.outputDir) this.closeInference();
+        if (record && this.trial.dir === record.outputDir) this.trial.close();
         const { removed } = await this.history.delete(msg.id);
         this.deps.log.info(`deleted run ${msg.id}${removed.length ? ` and ${removed.join(', ')}` : ''}`);
         await this.sendHistory();
@@ -495,33 +499,14 @@ export class TrainingController implements vscode.Disposable {
     return { dir, how };
   }
 
-  private closeInference(): void {
-    const old = this.inference;
-    this.inference = undefined;
-    void old?.service.then((s) => s.dispose()).catch(() => undefined);
+  /** Releases try-a-sentence's model (a copy per inference worker); the next try opens it again. */
+  releaseTrial(): void {
+    this.trial.close();
   }
 
   private async predict(requestId: number, sentence: string): Promise<void> {
     try {
-      const dir = await this.exportedDir();
-      if (this.inference?.dir !== dir) {
-        this.closeInference();
-        this.inference = { dir, service: InferenceService.open(dir) };
-      }
-      const pending = this.inference;
-      let service: InferenceService;
-      try {
-        service = await pending.service;
-      } catch (e) {
-        // Not kept: the next try opens the folder again (it may have been fixed, or the failure was passing).
-        if (this.inference === pending) this.inference = undefined;
-        throw e;
-      }
-      if (!service.alive) {
-        if (this.inference === pending) this.closeInference();
-        throw new Error('The model stopped (its worker crashed); try again to reopen it.');
-      }
-      const [p] = await service.predict([sentence]);
+      const p = await this.trial.predict(await this.exportedDir(), sentence);
       this.post({ type: 'predictions', requestId, results: [{ sentence, pAcceptable: p.pAcceptable, pUnacceptable: p.pUnacceptable }] });
     } catch (e) {
       this.post({ type: 'predictionFailed', requestId, message: (e as Error).message });
@@ -575,7 +560,7 @@ export class TrainingController implements vscode.Disposable {
     this.warmupInFlight?.abort.abort();
     this.panel?.dispose();
     this.session.cancel();
-    this.closeInference();
+    this.trial.close();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }

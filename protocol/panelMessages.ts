@@ -27,6 +27,8 @@ export interface TrainForm {
   maxTrain: number | null;
   /** The writer's feedback file (`--feedback`); empty = none. The host fills in the workspace's when it has one. */
   feedback?: string;
+  /** Times each feedback sentence is repeated in an epoch's training rows (`--feedback-weight`). */
+  feedbackWeight?: number;
 }
 
 /** The train option behind each form field: its bounds, default and help come from args.py's description. */
@@ -42,6 +44,7 @@ export const FORM_ARGS = {
   device: 'device',
   maxTrain: 'max_train',
   feedback: 'feedback',
+  feedbackWeight: 'feedback_weight',
 } as const satisfies Record<keyof TrainForm, TrainArgName>;
 
 const argDefault = <T>(key: keyof TrainForm): T => trainArgSpec(FORM_ARGS[key]).default as T;
@@ -62,6 +65,7 @@ export const DEFAULT_FORM: TrainForm = {
   device: argDefault('device'),
   maxTrain: null,
   feedback: '',
+  feedbackWeight: argDefault('feedbackWeight'),
 };
 
 /** The learning rate a run of this form trains with: the form's, else the trainer's default for its model. */
@@ -91,6 +95,8 @@ export function formOptions(form: TrainForm): TrainOptions {
     device: form.device,
     maxTrain: form.maxTrain ?? undefined,
     feedback: form.feedback?.trim() || undefined,
+    // Only with a file: the trainer's flag means nothing without one.
+    feedbackWeight: form.feedback?.trim() ? form.feedbackWeight : undefined,
   };
 }
 
@@ -323,6 +329,7 @@ export const FORM_LABELS: Record<keyof TrainForm, string> = {
   device: 'Device',
   maxTrain: 'Training sentences',
   feedback: 'Feedback file',
+  feedbackWeight: 'Feedback weight',
 };
 
 /** Why a number does not fit its train option (bounds from args.py, then the panel's cap), or undefined. */
@@ -372,6 +379,10 @@ export function validateForm(form: TrainForm): FormErrors {
     const problem = numberProblem('maxTrain', maxTrain);
     if (problem) errors.maxTrain = `${problem} Leave it empty to train on every sentence.`;
   }
+  if (form.feedbackWeight !== undefined) {
+    const problem = numberProblem('feedbackWeight', form.feedbackWeight);
+    if (problem) errors.feedbackWeight = problem;
+  }
   if (!DEVICE_CHOICES.includes(form.device)) errors.device = `Device must be one of ${DEVICE_CHOICES.join(', ')}.`;
   return errors;
 }
@@ -387,7 +398,7 @@ const formCheck: Check = obj({
   seed: num,
   device: oneOf(...DEVICE_CHOICES),
   maxTrain: nullable(num),
-}, { feedback: str(4096) });
+}, { feedback: str(4096), feedbackWeight: num });
 
 /** The fields of a trainer event the panel reads; the host has already validated events against the JSON Schema. */
 const positive: Check = (v, w) => num(v, w) ?? ((v as number) >= 0 ? null : `${w} must not be negative`);

@@ -7,7 +7,11 @@ import { h } from './dom';
 
 /** The form field's help: the trainer's own words, plus where the default comes from. */
 export function feedbackHelp(): string {
-  return `${trainArgSpec('feedback').help} Filled in with the workspace's file when it has one (not in an untrusted workspace); empty: no feedback. Each sentence counts ${String(trainArgSpec('feedback_weight').default)} times (--feedback-weight).`;
+  return `${trainArgSpec('feedback').help} Filled in with the workspace's file when it has one (not in an untrusted workspace); empty: no feedback.`;
+}
+
+export function feedbackWeightHelp(): string {
+  return `${trainArgSpec('feedback_weight').help} Used only with a feedback file.`;
 }
 
 function score(a: FeedbackAccuracy): string {

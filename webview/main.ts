@@ -14,7 +14,7 @@ import uplotCss from 'uplot/dist/uPlot.min.css';
 import panelCss from './panel.css';
 import { h, replaceChildren, show } from './dom';
 import { LineChart } from './charts';
-import { feedbackHelp, feedbackResult } from './feedbackResult';
+import { feedbackHelp, feedbackResult, feedbackWeightHelp } from './feedbackResult';
 import { reliabilityFigure } from './reliability';
 import {
   checkToWebview,
@@ -261,6 +261,7 @@ const fields: FieldSpec[] = [
   { key: 'maxLength', label: FORM_LABELS.maxLength, kind: 'number', help: 'Tokens per sentence after WordPiece; longer sentences are cut. CoLA sentences are short, 128 is plenty.' },
   { key: 'seed', label: FORM_LABELS.seed, kind: 'number', help: 'Random seed for the split, the classifier head and shuffling. Same seed, same data, same run.' },
   { key: 'feedback', label: FORM_LABELS.feedback, kind: 'text', placeholder: 'none', help: feedbackHelp() },
+  { key: 'feedbackWeight', label: FORM_LABELS.feedbackWeight, kind: 'number', help: feedbackWeightHelp() },
   { key: 'device', label: FORM_LABELS.device, kind: 'device', help: 'auto: the GPU when torch sees one, else the CPU. cuda fails if no GPU is visible.' },
 ];
 
@@ -305,6 +306,7 @@ function readForm(): TrainForm {
     device: get('device') as TrainForm['device'],
     maxTrain: get('maxTrain') === '' ? null : n('maxTrain'),
     feedback: get('feedback'),
+    feedbackWeight: n('feedbackWeight'),
   };
 }
 

@@ -134,7 +134,7 @@ describe('panel messages (protocol/panelMessages.ts)', () => {
 describe('form validation (validateForm)', () => {
   it('accepts the chapter defaults', () => {
     assert.deepEqual(validateForm(DEFAULT_FORM), {});
-    assert.deepEqual(DEFAULT_FORM, { model: 'bert-base-uncased', dataset: '', epochs: 4, batchSize: 32, learningRate: null, warmupRatio: 0.1, maxLength: 128, seed: 42, device: 'auto', maxTrain: null, feedback: '' });
+    assert.deepEqual(DEFAULT_FORM, { model: 'bert-base-uncased', dataset: '', epochs: 4, batchSize: 32, learningRate: null, warmupRatio: 0.1, maxLength: 128, seed: 42, device: 'auto', maxTrain: null, feedback: '', feedbackWeight: 10 });
   });
 
   it('leaves the learning rate to the trainer, which picks 1e-4 for all-minilm-l6-v2 (issue 13: the panel sent 2e-5)', () => {

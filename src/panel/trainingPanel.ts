@@ -1,21 +1,21 @@
-// The "Fine-tune BERT on CoLA" panel: one webview panel (a second invocation reveals it), restored after a
-// reload by a WebviewPanelSerializer, talking to the webview only through protocol/panelMessages.ts messages.
+// The "Fine-tune BERT on CoLA" panel's controller: what each panel message does (run, cancel, resume,
+// environment, history, report, try-a-sentence). The webview plumbing (one panel, HTML and CSP, message
+// validation) is panelHost.ts; messages are protocol/panelMessages.ts.
 // The run lives in a TrainingSession owned by the controller, not by the panel: closing the panel keeps
 // training (a progress notification stays) and reopening it shows the run in progress.
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainerEvent } from '../../protocol/trainerProtocol';
-import { makeNonce, panelHtml } from '../training/panelHtml';
 import { compareRuns, recordFromSnapshot, reportMarkdown, RunHistory, toHistoryEntry } from '../training/runHistory';
+import { PANEL_VIEW_TYPE, PanelHost } from './panelHost';
 import { TrainingEnvironment } from './trainingEnvironment';
 import { trainerStarter, TrainingSession, type SessionUpdate } from '../training/trainingSession';
 import { degenerateModel } from '../../protocol/degenerateModel';
 import { loadLastRun, saveLastRun } from '../training/lastRunStore';
 import { SentenceTrial, type OpenInference } from '../training/sentenceTrial';
-import { checkToHost, DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../../protocol/panelMessages';
+import { DEFAULT_FORM, validateForm, type EnvironmentView, type ToHost, type ToWebview, type TrainForm, type WarmupMessage } from '../../protocol/panelMessages';
 
-export const PANEL_VIEW_TYPE = 'cola-bert.training';
 /** Per workspace (workspaceState): the form as last typed, and the last run's snapshot for its result after a reload. */
 const FORM_KEY = 'cola-bert.training.form';
 const LAST_RUN_FILE = 'last-training-run.json';
@@ -38,8 +38,7 @@ export class TrainingController implements vscode.Disposable {
   readonly session: TrainingSession;
   readonly history: RunHistory;
   readonly environment: TrainingEnvironment;
-  private panel: vscode.WebviewPanel | undefined;
-  private panelDisposables: vscode.Disposable[] = [];
+  private readonly host: PanelHost;
   private envView: EnvironmentView = { status: 'checking' };
   private envCheck: Promise<EnvironmentView> | undefined;
   private runStartedAt = new Date();
@@ -59,6 +58,12 @@ export class TrainingController implements vscode.Disposable {
   ) {
     this.history = new RunHistory(context.globalStorageUri.fsPath);
     this.trial = new SentenceTrial(deps.openInference);
+    this.host = new PanelHost(context.extensionUri, deps.log, {
+      received: (msg) => this.handle(msg),
+      failed: (e) => this.fail(e),
+      // The "try a sentence" model is held per worker; only the panel uses it.
+      closed: () => this.trial.close(),
+    });
     this.environment = new TrainingEnvironment(context, deps.log);
     this.session = new TrainingSession(
       trainerStarter(
@@ -85,66 +90,18 @@ export class TrainingController implements vscode.Disposable {
   show(tab?: 'train' | 'history', form?: Partial<TrainForm>): void {
     if (tab) this.pendingTab = tab;
     this.pendingForm = form;
-    if (this.panel) {
-      this.panel.reveal();
-      if (tab) this.post({ type: 'showTab', tab });
-      if (form?.model && !this.session.running) this.post({ type: 'folderChosen', field: 'model', path: form.model });
-      return;
-    }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Fine-tune BERT on CoLA', vscode.ViewColumn.Active, this.webviewOptions());
-    this.attach(panel);
+    if (!this.host.open()) return;
+    if (tab) this.post({ type: 'showTab', tab });
+    if (form?.model && !this.session.running) this.post({ type: 'folderChosen', field: 'model', path: form.model });
   }
 
   /** WebviewPanelSerializer: a panel that was open before the window reloaded. */
   revive(panel: vscode.WebviewPanel): void {
-    if (this.panel) {
-      panel.dispose();
-      this.panel.reveal();
-      return;
-    }
-    panel.webview.options = this.webviewOptions();
-    this.attach(panel);
-  }
-
-  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-    return {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
-    };
-  }
-
-  private attach(panel: vscode.WebviewPanel): void {
-    this.panel = panel;
-    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'cola-bert.svg');
-    const webview = panel.webview;
-    webview.html = panelHtml({
-      cspSource: webview.cspSource,
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview', 'panel.js')).toString(),
-      nonce: makeNonce(),
-    });
-    this.panelDisposables.push(
-      webview.onDidReceiveMessage((raw: unknown) => {
-        let msg: ToHost;
-        try {
-          msg = checkToHost(raw);
-        } catch (e) {
-          this.deps.log.warn(`training panel: dropped a message: ${(e as Error).message}`);
-          return;
-        }
-        this.handle(msg).catch((e: unknown) => this.fail(e));
-      }),
-      panel.onDidDispose(() => {
-        this.panel = undefined;
-        for (const d of this.panelDisposables.splice(0)) d.dispose();
-        // The "try a sentence" session holds a model per worker; only the panel uses it.
-        this.trial.close();
-      }),
-    );
+    this.host.revive(panel);
   }
 
   private post(msg: ToWebview): void {
-    void this.panel?.webview.postMessage(msg);
+    this.host.post(msg);
   }
 
   private fail(e: unknown): void {
@@ -414,7 +371,7 @@ export class TrainingController implements vscode.Disposable {
   }
 
   private announceEnd(u: Extract<SessionUpdate, { kind: 'ended' }>): void {
-    const visible = this.panel?.visible ?? false;
+    const visible = this.host.visible;
     const snap = this.session.snapshot;
     if (u.outcome === 'done') {
       const mcc = [...(snap?.events ?? [])].reverse().find((e) => e.event === 'holdout');
@@ -558,7 +515,7 @@ export class TrainingController implements vscode.Disposable {
 
   dispose(): void {
     this.warmupInFlight?.abort.abort();
-    this.panel?.dispose();
+    this.host.dispose();
     this.session.cancel();
     this.trial.close();
     for (const d of this.disposables.splice(0)) d.dispose();

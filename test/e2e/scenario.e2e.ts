@@ -444,4 +444,71 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.closePanel();
     assert.ok(p(0.95) < 500, `typing p95 ${p(0.95).toFixed(0)} ms: the workbench stalls while cola-bert checks`);
   });
+  // Issue 12 §3. Self-contained (it needs only the workbench and the diagnostics model), so a run of this step
+  // alone (mocha --grep "7\\. ") works too: it trains from the diagnostics model itself, one epoch on 320 CoLA rows.
+  it('7. "This sentence is fine (teach cola-bert)" records it; a run with the feedback file stops flagging it', async function () {
+    this.timeout(TRAINING_DEADLINE_MS + 10 * 60_000);
+    const taught = expected.find((s) => s.text === expectedUnacceptable[2])!;
+    assert.ok(taught.flagged, `the diagnostics model does not flag "${taught.text}" (CLI check)`);
+    const feedbackFile = path.join(workspace, '.vscode', 'cola-bert', 'feedback.tsv');
+    writeFileSync(machineSettingsFile(userDataDir), JSON.stringify({ 'cola-bert.pythonPath': python, 'cola-bert.modelPath': diagnosticsModel }, null, 2));
+    await waitForReady(diagnosticsModel);
+    await wb!.openFile(SAMPLE);
+    await wb!.goTo(taught.range.start.line + 1, taught.range.start.character + 3);
+    await wb!.runCodeAction('This sentence is fine (teach cola-bert)', async () => (await wb!.problemTotal()) > 0);
+    await wb!.waitFor(async () => existsSync(feedbackFile) && readFileSync(feedbackFile, 'utf8') === `feedback\t1\t\t${taught.text}\n`,
+      `${feedbackFile} to hold the taught sentence`);
+    log(`taught: ${readFileSync(feedbackFile, 'utf8').trim()}`);
+
+    // A panel opened now starts with the workspace's feedback file in its form; an open one is closed first.
+    await wb!.runCommand('Fine-tune BERT on CoLA');
+    await wb!.page.locator('.tabs-container .tab', { hasText: 'Fine-tune BERT on CoLA' }).first().waitFor({ state: 'visible' });
+    await wb!.runCommand('View: Close Editor');
+    await wb!.runCommand('Fine-tune BERT on CoLA');
+    const panel = trainingPanel();
+    await panel.locator('#env-status.ready').waitFor();
+    const feedbackField = panel.locator('#field-feedback input');
+    await wb!.waitFor(async () => (await feedbackField.inputValue()) === feedbackFile, 'the form to show the workspace\'s feedback file');
+    await panel.locator('#field-model input').fill(diagnosticsModel);
+    await panel.locator('#field-dataset input').fill(smallCola(path.join(tmp, 'cola-small-feedback'), 320, 120));
+    await panel.locator('#field-epochs input').fill('1');
+    await panel.locator('#field-batchSize input').fill('16');
+    await panel.locator('#field-learningRate input').fill('');
+    await panel.locator('#field-maxTrain input').fill('');
+    await panel.locator('#field-feedbackWeight input').fill('24');
+    await panel.locator('#start').click();
+
+    const after = panel.locator('#feedback-after');
+    await after.waitFor({ state: 'visible', timeout: TRAINING_DEADLINE_MS });
+    const beforeText = (await panel.locator('#feedback-before').innerText()).trim();
+    const afterText = (await after.innerText()).trim();
+    log(`panel, taught sentences: before "${beforeText}", after "${afterText}"`);
+    // Before: the model diagnostics used (the panel passes it as --feedback-baseline) flagged it.
+    assert.match(beforeText, /^0 of 1 right/);
+    assert.match(afterText, /^1 of 1 right/);
+    await wb!.screenshot('7a-feedback-result');
+
+    await panel.locator('#use-model').click();
+    const useAnyway = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Use anyway' }).first();
+    await wb!.waitFor(async () => {
+      if (await useAnyway.isVisible().catch(() => false)) await useAnyway.click();
+      return !!currentModel() && currentModel() !== diagnosticsModel && currentModel() !== trainedModel;
+    }, 'cola-bert.modelPath to name the model trained with feedback');
+    const taughtModel = currentModel()!;
+    const meta = JSON.parse(readFileSync(path.join(taughtModel, 'cola-bert.json'), 'utf8'));
+    assert.equal(meta.quality.feedback.sha256.length, 64, 'cola-bert.json records the feedback file\'s hash');
+    assert.equal(meta.quality.feedback.before.model, diagnosticsModel);
+    await waitForReady(taughtModel);
+
+    // The new model takes over: the taught sentence is no longer flagged, and the model still flags others.
+    await wb!.openFile(SAMPLE);
+    const want = cliCheck(samplePath, taughtModel).filter((s) => s.flagged && s.text !== ignoredSentence);
+    log(`the model trained with feedback flags: ${want.map((s) => JSON.stringify(s.text)).join(', ')}`);
+    assert.ok(!want.some((s) => s.text === taught.text), 'the CLI still flags the taught sentence with the new model');
+    assert.ok(want.some((s) => expectedUnacceptable.includes(s.text)), 'the new model flags none of the fixture\'s unacceptable sentences: teaching broke it');
+    await waitForDiagnostics(want.length, 'squiggles from the model trained with feedback');
+    const rows = await waitForProblems(want.map(positionOf), 'Problems with the model trained with feedback');
+    assert.ok(!rows.positions.includes(positionOf(taught)), 'the taught sentence is still in Problems');
+    await wb!.closePanel();
+  });
 });

@@ -439,6 +439,36 @@ describe('training panel webview (headless Chromium)', function () {
     assert.equal(await page.locator('#holdout-mcc').innerText(), of('holdout')[0].mcc.toFixed(3));
   });
 
+  it('shows the taught sentences: before (or why n/a), after, what is still wrong; nothing without feedback (issue 12 §3)', async () => {
+    const feedback = {
+      file: '/w/.vscode/cola-bert/feedback.tsv', sha256: 'a'.repeat(64), n: 2, acceptable: 1, unacceptable: 1, weight: 10, training_rows: 20,
+      before: null, before_unavailable: 'no previous model', after: { n: 2, correct: 1, accuracy: 0.5, threshold: 0.5, temperature: 1.2 },
+      still_wrong: [{ sentence: 'Him saw she.', label: 0 }],
+    };
+    // The recorded run predates the quality event: one is added after its holdout, as the trainer sends it.
+    const at = recorded.findIndex((e) => e.event === 'holdout') + 1;
+    const quality = {
+      event: 'quality', v: 1, data_mix: 'cola', threshold: 0.5, temperature: 1.2,
+      calibration: { temperature: 1.2, threshold: 0.5, method: 'temperature', fitted_on: 'CoLA validation', max_false_alarm: 0.03, ece_before: 0.1, ece_after: 0.05 },
+      prose_test: { n_clean: 10, n_corrupted: 10, clean_flagged: 0.1, corrupted_flagged: 0.3, mcc: 0.2, ece: 0.1, ece_uncalibrated: 0.2, per_type: {}, per_source: {} },
+      cola_holdout: { n: 4, mcc: 0.25, accuracy: 0.75, confusion: { tp: 1, tn: 2, fp: 1, fn: 0 }, ece: 0.1 },
+      feedback,
+    } as unknown as TrainerEvent;
+    const events = [...recorded.slice(0, at), quality, ...recorded.slice(at)];
+    await send({ type: 'runStarted', run: { id: 'run-feedback', form: { ...DEFAULT_FORM, feedback: feedback.file }, outcome: 'running', events, log: [], resumable: false } });
+    await send({ type: 'runEnded', id: 'run-feedback', outcome: 'done', resumable: false });
+    await page.waitForSelector('#feedback-after');
+    assert.equal(await page.locator('#feedback-before').innerText(), 'n/a: no previous model');
+    assert.equal(await page.locator('#feedback-after').innerText(), '1 of 2 right (50 %, threshold 0.50)');
+    assert.match(await page.locator('#feedback-result').innerText(), /2 sentences from \/w\/\.vscode\/cola-bert\/feedback\.tsv \(1 acceptable, 1 unacceptable\), each trained 10 times/);
+    assert.match(await page.locator('#feedback-result summary').innerText(), /Still judged against your label \(1\)/);
+
+    await send({ type: 'runStarted', run: { id: 'run-no-feedback', form: DEFAULT_FORM, outcome: 'running', events: recorded, log: [], resumable: false } });
+    await send({ type: 'runEnded', id: 'run-no-feedback', outcome: 'done', resumable: false });
+    await page.waitForSelector('#use-model');
+    assert.equal(await page.locator('#feedback-result').count(), 0);
+  });
+
   it('a Hub failure is said in the panel\'s words with the offline encoders to pick', async () => {
     await send({ type: 'runStarted', run: { id: 'run-offline', form: DEFAULT_FORM, outcome: 'running', events: [], log: [], resumable: false } });
     await send({ type: 'runEnded', id: 'run-offline', outcome: 'error', failure: { code: 'offline', message: "cannot download 'bert-base-uncased' from the Hugging Face Hub: it is unreachable and the model is not in the local cache", hint: "the Hugging Face Hub is unreachable: use '--model all-minilm-l6-v2' (ships with ...)" }, resumable: false });

@@ -144,8 +144,8 @@ function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented
     while (s < e && /\s/.test(text[s])) s++;
     while (e > s && /\s/.test(text[e - 1])) e--;
     if (s >= e) continue;
-    const start = block.srcStart[s];
-    const end = block.srcEnd[e - 1];
+    const start = block.start(s);
+    const end = block.end(e - 1);
     if (e - s > options.maxSentenceLength) {
       out.tooLong.push({ start, end });
       continue;
@@ -174,8 +174,13 @@ export function documentSentences(
   options: SegmentOptions = DEFAULT_SEGMENT_OPTIONS,
   index: LineIndex = new LineIndex(source),
 ): SegmentResult {
+  return sentencesOfBlocks(extractProse(source, language, options), source, options, index);
+}
+
+/** The sentences of given prose blocks of `source` (documentSentences after its extraction step). */
+export function sentencesOfBlocks(blocks: Iterable<ProseBlock>, source: string, options: SegmentOptions = DEFAULT_SEGMENT_OPTIONS, index: LineIndex = new LineIndex(source)): SegmentResult {
   const located: Segmented = { sentences: [], tooLong: [] };
-  for (const block of extractProse(source, language, options)) segmentBlock(block, options, located);
+  for (const block of blocks) segmentBlock(block, options, located);
   return withRanges(located, index);
 }
 
@@ -225,7 +230,7 @@ export class IncrementalSentences {
         const found: Definition[] = [];
         const parsedSource = definitions ? `${text}\n\n${definitions}\n` : text;
         for (const block of markdownProse(parsedSource, options, first, found)) {
-          if (block.srcStart.length && block.srcStart[0] < text.length) segmentBlock(block, options, located);
+          if (block.text.length && block.start(0) < text.length) segmentBlock(block, options, located);
         }
         parsed = { located, definitions: found.filter((d) => d.start < text.length).map((d) => d.source) };
         this.lastParsed++;

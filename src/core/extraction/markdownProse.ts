@@ -1,0 +1,86 @@
+// Markdown → prose blocks: the block scan (markdownBlocks.ts) finds the leaves and definitions, then each
+// leaf's inline content is read (markdownInline.ts) with every definition of the document known, as
+// CommonMark resolves references to definitions that come later.
+import { scanBlocks, type Leaf } from './markdownBlocks';
+import { readInline } from './markdownInline';
+import { ProseBuilder, type ProseBlock } from './proseBlock';
+
+export interface ProseOptions {
+  /** Judge ATX/setext headings as sentences. */
+  headings: boolean;
+  /** Judge GFM table cells as sentences. */
+  tables: boolean;
+}
+
+export const DEFAULT_PROSE_OPTIONS: ProseOptions = { headings: false, tables: false };
+
+export interface Definition {
+  start: number;
+  /** Enough source to define the label again elsewhere. */
+  source: string;
+}
+
+/** Calls `visit` with each prose block of `source` in document order. */
+export function forEachMarkdownBlock(
+  source: string,
+  options: ProseOptions,
+  frontMatter: boolean,
+  definitions: Definition[] | undefined,
+  visit: (block: ProseBlock) => void,
+): void {
+  const leaves: Leaf[] = [];
+  const links = new Set<string>();
+  const footnotes = new Set<string>();
+  scanBlocks(
+    source,
+    {
+      leaf: (leaf) => {
+        if (leaf.kind !== 'heading' || options.headings) leaves.push(leaf);
+      },
+      definition: (d) => {
+        (d.kind === 'link' ? links : footnotes).add(d.label);
+        definitions?.push({ start: d.start, source: d.kind === 'link' ? source.slice(d.start, d.end) : `${source.slice(d.start, d.end)} x` });
+      },
+    },
+    { frontMatter, tables: options.tables },
+  );
+  const context = { links, footnotes };
+  for (const leaf of leaves) {
+    const block = inlineBlock(source, leaf, context);
+    if (block) visit(block);
+  }
+}
+
+function inlineBlock(source: string, leaf: Leaf, context: { links: Set<string>; footnotes: Set<string> }): ProseBlock | undefined {
+  const { lines } = leaf;
+  let c: string;
+  let toSource: (i: number) => number;
+  if (lines.length === 2) {
+    const s = lines[0];
+    c = source.slice(s, lines[1]);
+    toSource = (i) => s + i;
+  } else {
+    const parts: string[] = [];
+    const lineAt = new Int32Array(lines.length / 2);
+    let length = 0;
+    for (let k = 0; k < lines.length; k += 2) {
+      lineAt[k >> 1] = length;
+      parts.push(source.slice(lines[k], lines[k + 1]));
+      length += lines[k + 1] - lines[k] + 1;
+    }
+    c = parts.join('\n');
+    toSource = (i) => {
+      let lo = 0;
+      let hi = lineAt.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (lineAt[mid] <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      return lines[2 * lo] + (i - lineAt[lo]);
+    };
+  }
+  const out = new ProseBuilder();
+  readInline(c, toSource, context, out);
+  return out.length > 0 ? out.build(leaf.kind) : undefined;
+}

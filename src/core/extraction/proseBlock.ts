@@ -1,0 +1,101 @@
+// A block of prose (what the model may read) with its way back to the source. Most of a block is source
+// text copied as it stands, so the map is kept as runs rather than one entry per character: a run either
+// copies the source one to one, or stands as a whole for one source span (a mask, a decoded reference, an
+// escape, a line ending). That keeps a block's memory near the size of its text.
+
+/** The placeholder word for masked spans (inline code, math, images, URLs). */
+export const MASK_WORD = 'X';
+
+export type BlockKind = 'paragraph' | 'heading' | 'tableCell';
+
+/** One run of prose. Character `i` of `text` came from source offsets `[start(i), end(i))`. */
+export interface ProseBlock {
+  kind: BlockKind;
+  text: string;
+  /** Indices in `text` where a masked placeholder begins (for reporting, not for mapping). */
+  masks: number[];
+  start(i: number): number;
+  end(i: number): number;
+}
+
+const WHITESPACE = /\s/g;
+const OTHER_WHITESPACE = /[^\S ]/;
+
+/** Whitespace of any kind becomes a plain space: the model and the sentence splitter see one kind. */
+export function spaced(text: string): string {
+  return OTHER_WHITESPACE.test(text) ? text.replace(WHITESPACE, ' ') : text;
+}
+
+/** Builds a block's text and its source map one piece at a time. */
+export class ProseBuilder {
+  private parts: string[] = [];
+  length = 0;
+  readonly masks: number[] = [];
+  // Run r covers text [at[r], at[r + 1]); from[r] is its source start; to[r] is -1 for a one-to-one copy,
+  // else the end of the source span every character of the run stands for.
+  private at: number[] = [];
+  private from: number[] = [];
+  private to: number[] = [];
+
+  /** Source text [start, start + text.length) copied as it stands (whitespace made plain spaces). */
+  copy(text: string, start: number): void {
+    if (!text) return;
+    this.run(spaced(text), start, -1);
+  }
+
+  /** `text` standing as a whole for the source span [start, end). */
+  span(text: string, start: number, end: number): void {
+    if (!text) return;
+    this.run(text, start, end);
+  }
+
+  /** A placeholder word standing for the source span [start, end). */
+  mask(start: number, end: number): void {
+    this.masks.push(this.length);
+    this.run(MASK_WORD, start, end);
+  }
+
+  private run(text: string, start: number, end: number): void {
+    const r = this.at.length - 1;
+    // A copy that continues the previous copy extends it.
+    if (end === -1 && r >= 0 && this.to[r] === -1 && this.from[r] + (this.length - this.at[r]) === start) {
+      this.parts.push(text);
+      this.length += text.length;
+      return;
+    }
+    this.at.push(this.length);
+    this.from.push(start);
+    this.to.push(end);
+    this.parts.push(text);
+    this.length += text.length;
+  }
+
+  build(kind: BlockKind): ProseBlock {
+    const at = Int32Array.from(this.at);
+    const from = Int32Array.from(this.from);
+    const to = Int32Array.from(this.to);
+    const runOf = (i: number): number => {
+      let lo = 0;
+      let hi = at.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (at[mid] <= i) lo = mid;
+        else hi = mid - 1;
+      }
+      return lo;
+    };
+    return {
+      kind,
+      text: this.parts.join(''),
+      masks: this.masks,
+      start: (i) => {
+        const r = runOf(i);
+        return to[r] === -1 ? from[r] + (i - at[r]) : from[r];
+      },
+      end: (i) => {
+        const r = runOf(i);
+        return to[r] === -1 ? from[r] + (i - at[r]) + 1 : to[r];
+      },
+    };
+  }
+}

@@ -2,18 +2,12 @@
 // src/core modules as the extension. Exit codes: 0 ok, 1 flagged/failed, 2 usage or input errors,
 // 130 cancelled.
 import pkg from '../package.json';
-import { CliError, EXIT_CANCELLED, EXIT_ERROR, EXIT_OK, UsageError, writeLine, type CliCommand, type CliIo } from './cli/args';
-import { CHECK_USAGE, runCheck } from './cli/check';
+import { EXIT_CANCELLED, EXIT_ERROR, EXIT_OK, runCommand, writeLine, type CliCommand, type CliIo } from './cli/args';
+import { command as checkCommand } from './cli/check';
 import { command as evalCommand } from './cli/eval';
 import { command as sentencesCommand } from './cli/sentences';
 import { command as tokenizeCommand } from './cli/tokenize';
 import { command as trainCommand } from './cli/train';
-
-const checkCommand: CliCommand = {
-  summary: 'Flag possibly ungrammatical sentences in Markdown/plain-text files (exit 1 when any)',
-  usage: CHECK_USAGE,
-  run: (argv, io) => runCheck(argv, io),
-};
 
 export const commands: Record<string, CliCommand> = {
   train: trainCommand,
@@ -51,24 +45,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout, command.usage);
     return EXIT_OK;
   }
-  try {
-    return await command.run(rest, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      writeLine(io.stderr, `cola-bert ${name}: ${e.message}\n\n${command.usage}`);
-      return EXIT_ERROR;
-    }
-    if (e instanceof CliError) {
-      writeLine(io.stderr, `cola-bert ${name}: ${e.message}`);
-      return e.exitCode;
-    }
-    if (e instanceof Error && e.name === 'AbortError') {
-      writeLine(io.stderr, `cola-bert ${name}: cancelled`);
-      return EXIT_CANCELLED;
-    }
-    writeLine(io.stderr, `cola-bert ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return EXIT_ERROR;
-  }
+  return runCommand(name, command.usage, (args, commandIo) => command.run(args, commandIo), rest, io);
 }
 
 function processIo(): CliIo {

@@ -25,7 +25,7 @@ export interface CliIo {
   onInterrupt?: (listener: () => void) => () => void;
 }
 
-/** What every subcommand module exports (src/cli/{train,eval,tokenize,check}.ts). */
+/** What every subcommand module exports as `command` (src/cli/{train,eval,check,tokenize,sentences}.ts). */
 export interface CliCommand {
   /** One-line summary for `cola-bert --help`. */
   summary: string;
@@ -135,6 +135,39 @@ export async function cliPython(explicit: string | undefined, io: CliIo): Promis
     });
   } catch (e) {
     throw new CliError((e as Error).message);
+  }
+}
+
+/** Where a command writes; what runCommand needs of a CliIo. */
+export interface CommandOutput {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
+}
+
+/**
+ * Runs one subcommand and turns what it throws into the message and exit code every subcommand uses: a
+ * UsageError prints the message and the usage (exit 2), a CliError its message (its own code), an abort
+ * "cancelled" (130), anything else its stack (exit 2).
+ */
+export async function runCommand<I extends CommandOutput>(name: string, usage: string, run: (argv: string[], io: I) => Promise<number>, argv: string[], io: I): Promise<number> {
+  const say = (text: string) => io.stderr.write(`cola-bert ${name}: ${text}\n`);
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      say(`${e.message}\n\n${usage}`);
+      return EXIT_ERROR;
+    }
+    if (e instanceof CliError) {
+      say(e.message);
+      return e.exitCode;
+    }
+    if (e instanceof Error && e.name === 'AbortError') {
+      say('cancelled');
+      return EXIT_CANCELLED;
+    }
+    say(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    return EXIT_ERROR;
   }
 }
 

@@ -11,7 +11,7 @@ import { chooseThreshold, thresholdSourceText } from '../core/threshold';
 import { proseLanguageOf } from '../core/prose';
 import { LineIndex, type Range } from '../core/positions';
 import { decodeText, DEFAULT_MAX_FILE_BYTES, readStreamLimited, readTextFile, TextFileError, type ReadLimit } from '../core/textFile';
-import { MAX_THREADS, parseDecimal, UsageError } from './args';
+import { CliError, EXIT_ERROR, EXIT_FAILED, EXIT_OK, MAX_THREADS, parseDecimal, parseFlags, runCommand, UsageError, type CliCommand, type CommandOutput, type FlagSpec } from './args';
 
 const MIB = 1024 * 1024;
 /** V8 strings end at 2^29 characters (512 Mi), and extraction needs several times the text in memory. */
@@ -73,80 +73,54 @@ function numberArg(flag: string, value: string | undefined, check: (n: number) =
   return n;
 }
 
+/** The flags of `check`, parsed like every subcommand's (parseFlags: node:util parseArgs, strict). */
+const FLAGS = {
+  model: { type: 'string' },
+  threshold: { type: 'string' },
+  all: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'no-suspects': { type: 'boolean' },
+  fp32: { type: 'boolean' },
+  headings: { type: 'boolean' },
+  tables: { type: 'boolean' },
+  'min-words': { type: 'string' },
+  threads: { type: 'string' },
+  workers: { type: 'string' },
+  'max-file-mb': { type: 'string' },
+  language: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies FlagSpec;
+
 export function parseCheckArgs(argv: readonly string[]): CheckArgs | 'help' {
-  const a: Partial<CheckArgs> & { files: string[] } = { files: [], maxFileBytes: DEFAULT_MAX_FILE_BYTES, all: false, json: false, suspects: true, fp32: false, headings: false, tables: false, minWords: DEFAULT_CHECK_OPTIONS.minWords };
-  let filesOnly = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (filesOnly) {
-      a.files.push(arg);
-      continue;
-    }
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    // A flag's value is the next argument unless that is another flag (`--model --json` is a mistake).
-    const value = () => inline ?? (argv[i + 1]?.startsWith('--') ? undefined : argv[++i]);
-    const noValue = () => {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value, got ${JSON.stringify(arg)}`);
-      return true;
-    };
-    switch (flag) {
-      case '--':
-        filesOnly = true;
-        break;
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--model':
-        a.model = value();
-        if (!a.model) throw new UsageError('--model needs a folder');
-        break;
-      case '--threshold':
-        a.threshold = numberArg('--threshold', value(), (n) => n >= 0 && n <= 1, 'a probability between 0 and 1');
-        break;
-      case '--min-words':
-        a.minWords = numberArg('--min-words', value(), (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
-        break;
-      case '--threads':
-        a.threads = numberArg('--threads', value(), (n) => Number.isInteger(n) && n >= 1 && n <= MAX_THREADS, `a whole number from 1 to ${MAX_THREADS}`);
-        break;
-      case '--workers':
-        a.workers = numberArg('--workers', value(), (n) => Number.isInteger(n) && n >= 1 && n <= MAX_THREADS, `a whole number from 1 to ${MAX_THREADS}`);
-        break;
-      case '--max-file-mb':
-        a.maxFileBytes = MIB * numberArg('--max-file-mb', value(), (n) => Number.isInteger(n) && n >= 1 && n <= MAX_FILE_MB, `a whole number of MiB from 1 to ${MAX_FILE_MB}`);
-        break;
-      case '--language': {
-        const l = value();
-        if (l !== 'markdown' && l !== 'plaintext') throw new UsageError(`--language is markdown or plaintext, got ${JSON.stringify(l)}`);
-        a.language = l;
-        break;
-      }
-      case '--all':
-        a.all = noValue();
-        break;
-      case '--json':
-        a.json = noValue();
-        break;
-      case '--no-suspects':
-        a.suspects = !noValue();
-        break;
-      case '--fp32':
-        a.fp32 = noValue();
-        break;
-      case '--headings':
-        a.headings = noValue();
-        break;
-      case '--tables':
-        a.tables = noValue();
-        break;
-      default:
-        if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-        a.files.push(arg);
-    }
+  // Files may come before, between and after the options; after `--` everything is a file name.
+  const { values: v, positionals: files } = parseFlags([...argv], FLAGS, true);
+  if (v.help) return 'help';
+  const whole = (flag: string, value: string | undefined, min: number, max: number, what: string) =>
+    value === undefined ? undefined : numberArg(flag, value, (n) => Number.isInteger(n) && n >= min && n <= max, what);
+  const threads = `a whole number from 1 to ${MAX_THREADS}`;
+  if (v.language !== undefined && v.language !== 'markdown' && v.language !== 'plaintext') {
+    throw new UsageError(`--language is markdown or plaintext, got ${JSON.stringify(v.language)}`);
   }
-  if (!a.files.length) throw new UsageError('no files to check');
-  if (!a.model) throw new UsageError('--model DIR is required (an exported model folder, e.g. models/all-minilm-l6-v2-cola)');
-  return a as CheckArgs;
+  const args: CheckArgs = {
+    files,
+    maxFileBytes: MIB * (whole('--max-file-mb', v['max-file-mb'], 1, MAX_FILE_MB, `a whole number of MiB from 1 to ${MAX_FILE_MB}`) ?? DEFAULT_MAX_FILE_BYTES / MIB),
+    model: v.model ?? '',
+    threshold: v.threshold === undefined ? undefined : numberArg('--threshold', v.threshold, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'),
+    all: v.all ?? false,
+    json: v.json ?? false,
+    suspects: !v['no-suspects'],
+    fp32: v.fp32 ?? false,
+    headings: v.headings ?? false,
+    tables: v.tables ?? false,
+    minWords: whole('--min-words', v['min-words'], 0, Number.MAX_SAFE_INTEGER, 'a whole number ≥ 0') ?? DEFAULT_CHECK_OPTIONS.minWords,
+    threads: whole('--threads', v.threads, 1, MAX_THREADS, threads),
+    workers: whole('--workers', v.workers, 1, MAX_THREADS, threads),
+    language: v.language,
+  };
+  if (v.model === '') throw new UsageError('--model needs a folder');
+  if (!files.length) throw new UsageError('no files to check');
+  if (!args.model) throw new UsageError('--model DIR is required (an exported model folder, e.g. models/all-minilm-l6-v2-cola)');
+  return args;
 }
 
 export interface SuspectJson {
@@ -190,9 +164,7 @@ export interface CheckReport {
   files: { path: string; sentences: CheckedSentenceJson[]; skipped?: SkippedJson[]; error?: string }[];
 }
 
-export interface CheckIo {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown };
+export interface CheckIo extends CommandOutput {
   /** Read for the file name `-`. */
   stdin?: AsyncIterable<unknown>;
 }
@@ -321,22 +293,11 @@ function formatText(report: CheckReport): string {
 
 /** A file that could not be checked outranks "flagged": CI must not read a partial run as a verdict. */
 export function checkExitCode(report: CheckReport, flagged: number): number {
-  return report.files.some((f) => f.error) ? 2 : flagged > 0 ? 1 : 0;
+  return report.files.some((f) => f.error) ? EXIT_ERROR : flagged > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/** The `check` subcommand; resolves to the process exit code. */
-export async function runCheck(argv: readonly string[], io: CheckIo = process): Promise<number> {
-  let args: CheckArgs | 'help';
-  try {
-    args = parseCheckArgs(argv);
-  } catch (e) {
-    io.stderr.write(`cola-bert check: ${(e as Error).message}\n\n${CHECK_USAGE}\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    io.stdout.write(`${CHECK_USAGE}\n`);
-    return 0;
-  }
+/** `check` with already parsed arguments; throws CliError (exit 2) for what stops it. */
+async function check(args: CheckArgs, io: CheckIo): Promise<number> {
   let service: InferenceService | undefined;
   try {
     const t0 = performance.now();
@@ -358,9 +319,29 @@ export async function runCheck(argv: readonly string[], io: CheckIo = process): 
     }
     return checkExitCode(report, flagged);
   } catch (e) {
-    io.stderr.write(`cola-bert check: ${(e as Error).message}\n`);
-    return 2;
+    // Unusable model, unreadable file, a stopped worker: each message says what to do, no stack trace.
+    throw new CliError((e as Error).message, EXIT_ERROR);
   } finally {
     await service?.dispose();
   }
+}
+
+async function run(argv: string[], io: CheckIo): Promise<number> {
+  const args = parseCheckArgs(argv);
+  if (args === 'help') {
+    io.stdout.write(`${CHECK_USAGE}\n`);
+    return EXIT_OK;
+  }
+  return check(args, io);
+}
+
+export const command: CliCommand = {
+  summary: 'Flag possibly ungrammatical sentences in Markdown/plain-text files (exit 1 when any)',
+  usage: CHECK_USAGE,
+  run,
+};
+
+/** The `check` subcommand as `cola-bert check` runs it (messages and exit codes included); for tests. */
+export function runCheck(argv: readonly string[], io: CheckIo = process): Promise<number> {
+  return runCommand('check', CHECK_USAGE, run, [...argv], io);
 }

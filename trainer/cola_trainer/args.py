@@ -130,7 +130,8 @@ class DataArguments:
             if value is not None and not value.strip():
                 raise TrainerError("bad_arguments", f"{flag(name)} is empty", hint="pass a path, or leave the flag out")
         if self.feedback_baseline is not None and self.feedback is None:
-            raise TrainerError("bad_arguments", f"{flag('feedback_baseline')} needs {flag('feedback')} FILE: it is only scored on feedback sentences")
+            raise TrainerError("bad_arguments",
+                               f"{flag('feedback_baseline')} needs {flag('feedback')} FILE: it is only scored on feedback sentences")
         check_bounds(self)
 
 

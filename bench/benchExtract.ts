@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { writeAtomically, writeDocsSection } from './docsSection';
-import { DEFAULT_CHECK_OPTIONS, extractOptionsOf, extractSentences } from '../src/core/documentChecker';
+import { DEFAULT_CHECK_OPTIONS, extractOptionsOf } from '../src/core/documentChecker';
+import { extractSentences } from '../src/core/extraction/extractSentences';
 import { HOSTILE, ordinaryMarkdown } from './hostileMarkdown';
 
 const root = path.resolve(__dirname, '..');

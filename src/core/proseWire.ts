@@ -1,7 +1,7 @@
 // The prose worker's answer in a form that crosses threads cheaply. Structured-cloning ~2,000 sentence
 // objects (each with a nested range) cost ~9 ms a pass on a 90,000-character document, more than
 // re-parsing the edited chunk; one string plus one transferred Int32Array costs well under 1 ms.
-import type { Extraction } from './documentChecker';
+import type { Extraction } from './extraction/extractSentences';
 import type { Sentence } from './sentences';
 
 const FIELDS = 8; // start, end, start line, start character, end line, end character, masked, text length

@@ -1,8 +1,8 @@
-// Worker thread for prose extraction: parsing a long Markdown document (micromark) and segmenting it takes
-// tens of milliseconds per pass, too long for the editor's main thread, so the extension does it here.
+// Worker thread for prose extraction: reading a long Markdown document and segmenting it takes milliseconds
+// to seconds per pass (about 2 s for a 5 MB file), too long for the editor's main thread, so the extension does it here.
 // Protocol: {id, text, options} in; {id, packed} (src/core/proseWire.ts) or {id, error} out (src/core/proseWorkerClient.ts).
 import { parentPort } from 'node:worker_threads';
-import { extractSentences, type ExtractOptions } from './documentChecker';
+import { extractSentences, type ExtractOptions } from './extraction/extractSentences';
 import { packExtraction } from './proseWire';
 import { IncrementalSentences } from './sentences';
 

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createExtractor, extractSentences, type Extraction, type Extractor, type ExtractOptions } from './documentChecker';
+import { createExtractor, extractSentences, type Extraction, type Extractor, type ExtractOptions } from './extraction/extractSentences';
 import { unpackExtraction, type PackedExtraction } from './proseWire';
 
 interface Pending {

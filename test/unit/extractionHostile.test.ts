@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { HOSTILE } from '../../bench/hostileMarkdown';
-import { DEFAULT_CHECK_OPTIONS, extractOptionsOf, extractSentences, type ExtractOptions } from '../../src/core/documentChecker';
-import { guardMarkdown, MAX_NESTING } from '../../src/core/markupGuard';
+import { DEFAULT_CHECK_OPTIONS, extractOptionsOf } from '../../src/core/documentChecker';
+import { extractSentences, type ExtractOptions } from '../../src/core/extraction/extractSentences';
+import { guardMarkdown, MAX_NESTING } from '../../src/core/extraction/markupGuard';
 import { documentSentences } from '../../src/core/sentences';
 
 const options: ExtractOptions = extractOptionsOf(DEFAULT_CHECK_OPTIONS);

@@ -1,21 +1,15 @@
-// Keeps Markdown that micromark parses in super-linear time away from it. Two shapes were found (issue 14):
-// - deep nesting (blockquotes, lists): every line re-checks every open container and the tree's depth
-//   follows the nesting (1,000 levels took 5.4 s and 1 GB; 10,000 overflowed the stack);
-// - dense emphasis/link/code punctuation in one paragraph: resolving `*`, `_`, `[`, `]` walks back over
-//   the paragraph's earlier tokens for every delimiter that finds no partner ('*_[`' × 12,000: 5 s).
-// A top-level chunk (markdownChunks) holding either is blanked before parsing (every character but line
-// endings becomes a space, so offsets and lines stay put and the other chunks parse as before) and
+// Skips Markdown that is not prose and costs the reader most. Issue 14 found two shapes, which micromark
+// (the parser before src/core/extraction/) took super-linear time or overflowed its stack on:
+// - deep nesting (blockquotes, lists): every line is checked against every open container, so a line's
+//   cost grows with the depth (1,000 levels took micromark 5.4 s and 1 GB; 10,000 overflowed the stack);
+// - dense emphasis/link/code punctuation in one paragraph ('*_[`' × 12,000 took micromark 5 s): no prose.
+// A top-level chunk (markdownChunks) holding either is blanked before reading (every character but line
+// endings becomes a space, so offsets and lines stay put and the other chunks read as before) and
 // reported. Normal documents pass through untouched: the estimate is only refined, never relaxed, and
-// only chunks whose cheap bound is high are parsed again without inline constructs to find paragraphs.
-import { fromMarkdown } from 'mdast-util-from-markdown';
-import { frontmatterFromMarkdown } from 'mdast-util-frontmatter';
-import { gfmFromMarkdown } from 'mdast-util-gfm';
-import { mathFromMarkdown } from 'mdast-util-math';
-import { frontmatter } from 'micromark-extension-frontmatter';
-import { gfm } from 'micromark-extension-gfm';
-import { math } from 'micromark-extension-math';
-import { LruCache } from './lru';
-import { markdownChunks } from './prose';
+// only chunks whose cheap bound is high are scanned for their blocks to find the densest paragraph.
+import { LruCache } from '../lru';
+import { markdownChunks } from '../prose';
+import { scanBlocks } from './markdownBlocks';
 
 /** Containers (block quotes, list items) deeper than this are not parsed; real documents stay under 10. */
 export const MAX_NESTING = 64;
@@ -43,7 +37,7 @@ export interface GuardedMarkdown {
   regions: GuardedRegion[];
 }
 
-/** Characters whose delimiter runs micromark resolves by walking back over the paragraph. */
+/** Emphasis, link and code marks (micromark resolved each by walking back over the paragraph). */
 function isMarkup(c: number): boolean {
   // * _ [ ] ` < ! & \ ~
   return c === 42 || c === 95 || c === 91 || c === 93 || c === 96 || c === 60 || c === 33 || c === 38 || c === 92 || c === 126;
@@ -124,38 +118,10 @@ function deepestLine(source: string, start: number, end: number): number {
   return deepest;
 }
 
-/** Inline constructs switched off to see only a chunk's blocks (linear: no delimiter resolution). */
-const INLINE_CONSTRUCTS = [
-  'attention', 'autolink', 'characterEscape', 'characterReference', 'codeText', 'emailAutolink', 'gfmFootnoteCall',
-  'gfmPotentialFootnoteCall', 'hardBreakEscape', 'htmlText', 'labelEnd', 'labelStartImage', 'labelStartLink',
-  'mathText', 'protocolAutolink', 'strikethrough', 'wwwAutolink',
-];
-
-type ParseOptions = NonNullable<Parameters<typeof fromMarkdown>[1]>;
-let blockParsers: { withFrontMatter: ParseOptions; withoutFrontMatter: ParseOptions } | undefined;
-
-function blockParserOptions(frontMatter: boolean): ParseOptions {
-  if (!blockParsers) {
-    const syntax = [gfm(), math(), { disable: { null: INLINE_CONSTRUCTS } }];
-    const tree = [gfmFromMarkdown(), mathFromMarkdown()];
-    blockParsers = {
-      withFrontMatter: { extensions: [frontmatter(['yaml', 'toml']), ...syntax], mdastExtensions: [frontmatterFromMarkdown(['yaml', 'toml']), ...tree] },
-      withoutFrontMatter: { extensions: syntax, mdastExtensions: tree },
-    };
-  }
-  return frontMatter ? blockParsers.withFrontMatter : blockParsers.withoutFrontMatter;
-}
-
-interface BlockNode {
-  type: string;
-  children?: BlockNode[];
-  position?: { start: { offset?: number }; end: { offset?: number } };
-}
-
-/** Verdicts on chunks that needed the block parse: the editor re-guards the whole document on every edit. */
+/** Verdicts on chunks that needed the block scan: the editor re-guards the whole document on every edit. */
 const densest = new LruCache<string, { cost: number; length: number }>(256);
 
-/** The densest paragraph, heading or table cell of a chunk (its cost and length), parsed without inline constructs. */
+/** The densest paragraph, heading or table cell of a chunk (its cost and length), from its block structure alone. */
 function densestBlock(chunk: string, frontMatter: boolean): { cost: number; length: number } {
   const key = `${frontMatter ? 'f' : 'n'}${chunk}`;
   const known = densest.get(key);
@@ -167,21 +133,21 @@ function densestBlock(chunk: string, frontMatter: boolean): { cost: number; leng
 }
 
 function parseDensestBlock(chunk: string, frontMatter: boolean): { cost: number; length: number } {
-  const tree = fromMarkdown(chunk, blockParserOptions(frontMatter)) as BlockNode;
   let worst = { cost: 0, length: 0, excess: -Infinity };
-  const stack: BlockNode[] = [tree];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.type === 'paragraph' || node.type === 'heading' || node.type === 'tableCell') {
-      const start = node.position?.start.offset ?? 0;
-      const end = node.position?.end.offset ?? chunk.length;
-      const cost = inlineCost(chunk, start, end);
-      const excess = cost - DENSITY_PER_CHAR * (end - start);
-      if (excess > worst.excess) worst = { cost, length: end - start, excess };
-      continue;
-    }
-    for (const child of node.children ?? []) stack.push(child);
-  }
+  scanBlocks(
+    chunk,
+    {
+      leaf: ({ lines }) => {
+        const start = lines[0];
+        const end = lines[lines.length - 1];
+        const cost = inlineCost(chunk, start, end);
+        const excess = cost - DENSITY_PER_CHAR * (end - start);
+        if (excess > worst.excess) worst = { cost, length: end - start, excess };
+      },
+      definition: () => undefined,
+    },
+    { frontMatter, tables: true },
+  );
   return { cost: worst.cost, length: worst.length };
 }
 
@@ -201,16 +167,15 @@ export function guardMarkdown(source: string): GuardedMarkdown {
     }
     const length = c.end - c.start;
     if (!tooDense(inlineCost(source, c.start, c.end), length)) return;
-    // The block parse is linear but slow and memory-hungry (a 1 MB chunk of 500,000 lines took 13 s and
-    // 2.5 GB): a chunk this large and this dense is skipped whole. The densest chunk of the prose corpus
-    // that needed the block parse was 6 kB.
+    // A chunk this large and this dense is skipped whole, without looking for its densest block: the
+    // densest chunk of the prose corpus that needed the block scan was 6 kB.
     const block = length > MAX_REFINED_CHUNK ? { cost: inlineCost(source, c.start, c.end), length } : densestBlock(source.slice(c.start, c.end), i === 0);
     if (tooDense(block.cost, block.length)) {
       regions.push({
         reason: 'dense-markup',
         start: c.start,
         end: c.end,
-        detail: `a block of ${block.length} characters too dense in emphasis, link and code marks to parse in reasonable time`,
+        detail: `a block of ${block.length} characters too dense in emphasis, link and code marks to be prose`,
       });
     }
   });

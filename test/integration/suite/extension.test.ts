@@ -141,6 +141,26 @@ describe('cola-bert extension (integration)', () => {
     await vscode.commands.executeCommand('undo');
   });
 
+  it('teaches from quick fixes into the folder\'s feedback file; refuses an untitled document (issue 12 §3)', async () => {
+    const sentence = 'Him herself the likes book reads.';
+    const folder = vscode.workspace.getWorkspaceFolder(doc.uri)!;
+    const file = vscode.Uri.joinPath(folder.uri, '.vscode', 'cola-bert', 'feedback.tsv');
+    const read = async () => new TextDecoder().decode(await vscode.workspace.fs.readFile(file));
+    await vscode.workspace.fs.delete(file).then(undefined, () => undefined);
+    const teach = await quickFix(doc, rangeOf(doc, sentence), 'This sentence is fine (teach cola-bert)');
+    assert.equal(teach.command?.command, 'cola-bert.teachSentence');
+    await vscode.commands.executeCommand(teach.command.command, ...(teach.command.arguments ?? []));
+    assert.equal(await read(), `feedback\t1\t\t${sentence}\n`);
+    // What a "Replace with" fix runs once its edit is applied; teaching the same sentence again writes nothing.
+    await vscode.commands.executeCommand('cola-bert.teachFromFix', doc.uri, 'Him saw  she.', 'He saw her.');
+    await vscode.commands.executeCommand('cola-bert.teachSentence', doc.uri, sentence);
+    assert.equal(await read(), `feedback\t1\t\t${sentence}\nfeedback\t0\t*\tHim saw she.\nfeedback\t1\t\tHe saw her.\n`);
+    const untitled = await vscode.workspace.openTextDocument({ language: 'markdown', content: 'An untitled note is here.' });
+    assert.equal(await vscode.commands.executeCommand('cola-bert.teachSentence', untitled.uri, 'An untitled note is here.'), undefined);
+    assert.doesNotMatch(await read(), /untitled/);
+    await vscode.workspace.fs.delete(file);
+  });
+
   it('follows configuration changes: a missing model clears diagnostics, the model back restores them', async () => {
     await diagnosticsWhere(doc.uri, (d) => d.length > 0, 'diagnostics before the change');
     await setModelPath(path.join(path.dirname(model), 'no-such-model-folder'));

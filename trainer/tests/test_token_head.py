@@ -9,7 +9,7 @@ import torch
 from conftest import run_trainer
 from test_train import train_args
 
-from cola_trainer.token_head import IGNORE, TokenErrorClassifier, token_labels, token_loss
+from cola_trainer.token_head import IGNORE, POSITIVE_WEIGHT, TokenErrorClassifier, token_labels, token_loss
 
 # [CLS] "the" "the" "cat" "sat" [SEP]
 OFFSETS = [(0, 0), (0, 3), (4, 7), (8, 11), (12, 15), (0, 0)]
@@ -40,7 +40,10 @@ def test_a_dropped_word_marks_both_sides_of_the_gap():
 def test_token_loss_reads_only_labelled_tokens():
     logits = torch.tensor([[5.0, -5.0, 100.0]])
     labels = torch.tensor([[1, 0, IGNORE]])
-    assert float(token_loss(logits, labels)) == pytest.approx(float(torch.nn.functional.softplus(torch.tensor(-5.0))), rel=1e-5)
+    softplus = torch.nn.functional.softplus
+    # An error token weighs POSITIVE_WEIGHT fine tokens.
+    expected = (POSITIVE_WEIGHT * softplus(torch.tensor(-5.0)) + softplus(torch.tensor(-5.0))) / 2
+    assert float(token_loss(logits, labels)) == pytest.approx(float(expected), rel=1e-5)
     assert float(token_loss(logits, torch.full_like(labels, IGNORE))) == 0.0
 
 

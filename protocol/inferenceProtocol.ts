@@ -1,8 +1,48 @@
 // Messages between InferenceService (main thread) and inferenceWorker (worker thread). One file, used by
 // both sides; every request carries an id and is answered exactly once (a result or an error).
-import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant } from './attribution';
-import type { MaskedLmInfo } from './maskedLm';
-import type { Candidate } from './suggestions';
+
+/** How attribution takes a word out of the sentence (src/core/attribution.ts). */
+export type AttributionMethod = 'delete' | 'mask' | 'unk';
+
+export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ['delete', 'mask', 'unk'];
+
+export interface CharRange {
+  /** [start, end) in UTF-16 code units of the sentence. */
+  start: number;
+  end: number;
+}
+
+export interface Variant extends CharRange {
+  /** The sentence with the words in [start, end) taken out. */
+  text: string;
+  /** Words in the span. */
+  words: number;
+}
+
+/** A candidate correction (src/core/suggestions.ts). */
+export type EditKind = 'delete' | 'swap' | 'a_an' | 'confusable' | 'insert' | 'mlm';
+
+export interface Candidate {
+  /** The sentence after the edit. */
+  text: string;
+  kind: EditKind;
+  /** Words [first, last] of the sentence that the edit replaces (by index in words(sentence)). */
+  first: number;
+  last: number;
+  /** What replaces those words, spaces included ('' deletes them with one neighbouring space). */
+  replacement: string;
+}
+
+/** The model folder's masked LM, when it has one (src/core/maskedLm.ts). */
+export interface MaskedLmInfo {
+  /** Absolute path of the MLM's ONNX file. */
+  onnxPath: string;
+  /** Token ids per position the graph returns (its TopK). */
+  topK: number;
+  /** The tokenizer's mask token, e.g. "[MASK]". */
+  maskToken: string;
+}
+
 
 export interface LoadRequest {
   type: 'load';

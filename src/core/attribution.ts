@@ -3,11 +3,10 @@
 // ranked by how much P(acceptable) rises without them. Pure functions; the inference worker runs them
 // (inferenceWorker.ts) so that the model calls stay off the editor's thread. The method was chosen by
 // measurement on held-out corrupted prose (bench/attribution.ts, docs/benchmarks.md).
+import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant } from '../../protocol/inferenceProtocol';
 
-/** How a word is taken out of the sentence. */
-export type AttributionMethod = 'delete' | 'mask' | 'unk';
-
-export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ['delete', 'mask', 'unk'];
+// Defined with the worker messages that carry them (protocol/inferenceProtocol.ts).
+export { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant };
 
 /** The method the product uses (best top-1 hit rate on held-out corrupted prose, docs/benchmarks.md). */
 export const DEFAULT_ATTRIBUTION_METHOD: AttributionMethod = 'delete';
@@ -18,21 +17,8 @@ export const DEFAULT_ATTRIBUTION_METHOD: AttributionMethod = 'delete';
  */
 export const DEFAULT_MAX_SPAN = 1;
 
-export interface CharRange {
-  /** [start, end) in UTF-16 code units of the sentence. */
-  start: number;
-  end: number;
-}
-
 export interface WordSpan extends CharRange {
   text: string;
-}
-
-export interface Variant extends CharRange {
-  /** The sentence with the words in [start, end) taken out. */
-  text: string;
-  /** Words in the span. */
-  words: number;
 }
 
 export interface Suspect extends CharRange {

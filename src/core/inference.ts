@@ -16,7 +16,7 @@ import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliabil
 import { LruCache } from './lru';
 import { maskedLmOf, type MaskedLmInfo } from './maskedLm';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
-import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from './inferenceProtocol';
+import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 export interface Prediction {
   pAcceptable: number;

@@ -10,7 +10,7 @@ import { placeholdersOf, variants, words, type CharRange, type Placeholders } fr
 import { INSERTIONS_PER_WORD, maskQueries, proposedWords, REPLACEMENTS_PER_WORD, type MaskedLmInfo, type Proposal } from './maskedLm';
 import { candidateEdits } from './suggestions';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
-import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from './inferenceProtocol';
+import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 interface Loaded {
   session: ort.InferenceSession;

@@ -4,16 +4,11 @@
 // candidate edits that the acceptability model scores with the others. Pure functions; the inference
 // worker runs the MLM session. Folders without the block (all-MiniLM-L6-v2 has no MLM head) get none.
 import path from 'node:path';
+import type { MaskedLmInfo } from '../../protocol/inferenceProtocol';
 import { words, type CharRange } from './attribution';
 
-export interface MaskedLmInfo {
-  /** Absolute path of the MLM's ONNX file. */
-  onnxPath: string;
-  /** Token ids per position the graph returns (its TopK). */
-  topK: number;
-  /** The tokenizer's mask token, e.g. "[MASK]". */
-  maskToken: string;
-}
+// Defined with the worker messages that carry it (protocol/inferenceProtocol.ts).
+export type { MaskedLmInfo };
 
 /** The MLM recorded in parsed cola-bert.json, or null when there is none (or the block names a file outside the folder). */
 export function maskedLmOf(metadata: object, dir: string): MaskedLmInfo | null {

@@ -6,19 +6,10 @@
 // folder: not generated here yet.
 import { sourceRangeOf, words, type CharRange, type WordSpan } from './attribution';
 import type { Proposal } from './maskedLm';
+import type { Candidate, EditKind } from '../../protocol/inferenceProtocol';
 
-export type EditKind = 'delete' | 'swap' | 'a_an' | 'confusable' | 'insert' | 'mlm';
-
-export interface Candidate {
-  /** The sentence after the edit. */
-  text: string;
-  kind: EditKind;
-  /** Words [first, last] of the sentence that the edit replaces (by index in words(sentence)). */
-  first: number;
-  last: number;
-  /** What replaces those words, spaces included ('' deletes them with one neighbouring space). */
-  replacement: string;
-}
+// Defined with the worker messages that carry them (protocol/inferenceProtocol.ts).
+export type { Candidate, EditKind };
 
 // Closed lists only: pairs writers confuse and the function words most often dropped.
 const CONFUSABLES: readonly (readonly string[])[] = [

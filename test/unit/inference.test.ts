@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { main } from '../../src/cli';
 import { InferenceError, InferenceService, isAbortError, type Prediction } from '../../src/core/inference';
-import { isMainToWorker, isWorkerToMain } from '../../src/core/inferenceProtocol';
+import { isMainToWorker, isWorkerToMain } from '../../protocol/inferenceProtocol';
 import { readColaTsv } from '../../src/core/cola';
 import { ModelFolderError } from '../../src/core/modelFolder';
 import { colaDir, repoRoot, requirePython } from './helpers/python';

@@ -16,7 +16,7 @@ import { DEFAULT_PROSE_OPTIONS, forEachMarkdownBlock, type Definition, type Pros
 import { ProseBuilder, type ProseBlock } from './extraction/proseBlock';
 
 export { MASK_WORD, type BlockKind, type ProseBlock } from './extraction/proseBlock';
-export { DEFAULT_PROSE_OPTIONS, type Definition, type ProseOptions } from './extraction/markdownProse';
+export { DEFAULT_PROSE_OPTIONS, forEachMarkdownBlock, type Definition, type ProseOptions } from './extraction/markdownProse';
 
 export type ProseLanguage = 'markdown' | 'plaintext';
 
@@ -64,40 +64,55 @@ export function markdownChunks(source: string): Chunk[] {
     const close = new RegExp(`\\r?\\n${fm[1] === '---' ? '---' : '\\+\\+\\+'}[ \\t]*(?:\\r?\\n|$)`).exec(source.slice(fm[0].length - 1));
     minSplit = close ? fm[0].length - 1 + close.index + close[0].length : source.length;
   }
-  const lineRe = /[^\r\n]*(?:\r\n|\r|\n|$)/g;
-  let m: RegExpExecArray | null;
-  while ((m = lineRe.exec(source)) && m[0].length > 0) {
-    const lineStart = m.index;
-    const line = m[0].replace(/[\r\n]+$/, '');
+  let lineStart = 0;
+  while (lineStart < source.length) {
+    let eol = lineStart;
+    let first = -1; // the first character that is not a space or tab
+    for (; eol < source.length; eol++) {
+      const c = source.charCodeAt(eol);
+      if (c === 10 || c === 13) break;
+      if (first === -1 && c !== 32 && c !== 9) first = eol;
+    }
+    const next = source.charCodeAt(eol) === 13 && source.charCodeAt(eol + 1) === 10 ? eol + 2 : eol + 1;
+    const at = lineStart;
+    lineStart = next;
+    // Only lines starting with these characters open or close a fence, math or HTML: the rest skip the patterns.
+    const lead = first === -1 ? '' : source[first];
+    const special = lead === '`' || lead === '~' || lead === '$' || lead === '<';
     if (fence) {
-      const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
-      if (close && close[1][0] === fence.char && close[1].length >= fence.length) fence = null;
+      if (lead === fence.char) {
+        const close = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(source.slice(at, eol));
+        if (close && close[1][0] === fence.char && close[1].length >= fence.length) fence = null;
+      }
       prevBlank = false;
       continue;
     }
     if (inMath) {
-      if (/^ {0,3}\$\$[ \t]*$/.test(line)) inMath = false;
+      if (lead === '$' && /^ {0,3}\$\$[ \t]*$/.test(source.slice(at, eol))) inMath = false;
       prevBlank = false;
       continue;
     }
     if (htmlEnd) {
-      if (htmlEnd.test(line)) htmlEnd = null;
+      if (htmlEnd.test(source.slice(at, eol))) htmlEnd = null;
       prevBlank = false;
       continue;
     }
-    const blank = /^[ \t]*$/.test(line);
-    if (!blank && prevBlank && /^\S/.test(line) && lineStart >= minSplit && lineStart > chunkStart) {
-      chunks.push({ start: chunkStart, end: lineStart });
-      chunkStart = lineStart;
+    const blank = first === -1;
+    if (!blank && prevBlank && first === at && !/\s/.test(source[at]) && at >= minSplit && at > chunkStart) {
+      chunks.push({ start: chunkStart, end: at });
+      chunkStart = at;
     }
-    const open = FENCE_OPEN.exec(line);
-    if (open && !(open[1][0] === '`' && open[2].includes('`'))) fence = { char: open[1][0], length: open[1].length };
-    else if (MATH_OPEN.test(line)) inMath = true;
-    else {
-      for (const [start, end] of HTML_OPEN) {
-        if (start.test(line)) {
-          if (!end.test(line.replace(start, ''))) htmlEnd = end;
-          break;
+    if (special) {
+      const line = source.slice(at, eol);
+      const open = FENCE_OPEN.exec(line);
+      if (open && !(open[1][0] === '`' && open[2].includes('`'))) fence = { char: open[1][0], length: open[1].length };
+      else if (MATH_OPEN.test(line)) inMath = true;
+      else {
+        for (const [start, end] of HTML_OPEN) {
+          if (start.test(line)) {
+            if (!end.test(line.replace(start, ''))) htmlEnd = end;
+            break;
+          }
         }
       }
     }
@@ -130,6 +145,12 @@ export function plaintextProse(source: string): ProseBlock[] {
 
 export function extractProse(source: string, language: ProseLanguage, options: ProseOptions = DEFAULT_PROSE_OPTIONS): ProseBlock[] {
   return language === 'markdown' ? markdownProse(source, options) : plaintextProse(source);
+}
+
+/** extractProse one block at a time, none kept: what a large document's extraction needs. */
+export function forEachProseBlock(source: string, language: ProseLanguage, options: ProseOptions, visit: (block: ProseBlock) => void): void {
+  if (language === 'markdown') forEachMarkdownBlock(source, options, true, undefined, visit);
+  else for (const block of plaintextProse(source)) visit(block);
 }
 
 /** Which prose language a document id or file name maps to (anything not Markdown is plain text). */

@@ -1,6 +1,6 @@
 // Sentence segmentation over prose blocks (Intl.Segmenter, ICU sentence rules) mapped back to exact
 // source ranges. Offsets are UTF-16 code units; positions are zero-based line/character as in the LSP.
-import { extractProse, markdownChunks, markdownProse, MASK_WORD, type Definition, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
+import { forEachMarkdownBlock, forEachProseBlock, markdownChunks, MASK_WORD, type Definition, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
 import { LineIndex, type Range } from './positions';
 
 export interface Sentence {
@@ -174,7 +174,10 @@ export function documentSentences(
   options: SegmentOptions = DEFAULT_SEGMENT_OPTIONS,
   index: LineIndex = new LineIndex(source),
 ): SegmentResult {
-  return sentencesOfBlocks(extractProse(source, language, options), source, options, index);
+  // Each block is split as soon as it is read, so only one block is held at a time.
+  const located: Segmented = { sentences: [], tooLong: [] };
+  forEachProseBlock(source, language, options, (block) => segmentBlock(block, options, located));
+  return withRanges(located, index);
 }
 
 /** The sentences of given prose blocks of `source` (documentSentences after its extraction step). */
@@ -229,9 +232,9 @@ export class IncrementalSentences {
         const located: Segmented = { sentences: [], tooLong: [] };
         const found: Definition[] = [];
         const parsedSource = definitions ? `${text}\n\n${definitions}\n` : text;
-        for (const block of markdownProse(parsedSource, options, first, found)) {
+        forEachMarkdownBlock(parsedSource, options, first, found, (block) => {
           if (block.text.length && block.start(0) < text.length) segmentBlock(block, options, located);
-        }
+        });
         parsed = { located, definitions: found.filter((d) => d.start < text.length).map((d) => d.source) };
         this.lastParsed++;
       }
@@ -259,7 +262,7 @@ export class IncrementalSentences {
   ): SegmentResult {
     const found: Definition[] = [];
     const located: Segmented = { sentences: [], tooLong: [] };
-    for (const block of markdownProse(source, options, true, found)) segmentBlock(block, options, located);
+    forEachMarkdownBlock(source, options, true, found, (block) => segmentBlock(block, options, located));
     const definitions = found.map((d) => d.source).join('\n');
     const next = new Map<string, Parsed>();
     const inChunk = <T extends { start: number }>(items: T[], c: { start: number; end: number }) => items.filter((x) => x.start >= c.start && x.start < c.end);

@@ -137,8 +137,7 @@ function decodeString(s: string): string {
 
 /** Positions of maximal runs of one character, by run length, with forward-only cursors. */
 class Runs {
-  private byLength = new Map<number, number[]>();
-  private cursor = new Map<number, number>();
+  private byLength = new Map<number, { starts: number[]; k: number }>();
 
   constructor(c: string, char: string) {
     let i = c.indexOf(char);
@@ -146,8 +145,8 @@ class Runs {
       let j = i;
       while (c[j] === char) j++;
       const list = this.byLength.get(j - i);
-      if (list) list.push(i);
-      else this.byLength.set(j - i, [i]);
+      if (list) list.starts.push(i);
+      else this.byLength.set(j - i, { starts: [i], k: 0 });
       i = c.indexOf(char, j);
     }
   }
@@ -156,10 +155,11 @@ class Runs {
   next(length: number, from: number): number {
     const list = this.byLength.get(length);
     if (!list) return -1;
-    let k = this.cursor.get(length) ?? 0;
-    while (k < list.length && list[k] < from) k++;
-    this.cursor.set(length, k);
-    return k < list.length ? list[k] : -1;
+    const { starts } = list;
+    let k = list.k;
+    while (k < starts.length && starts[k] < from) k++;
+    list.k = k;
+    return k < starts.length ? starts[k] : -1;
   }
 }
 
@@ -172,7 +172,10 @@ class Finder {
     const m = this.memo.get(needle);
     if (m && from >= m.from && (m.found === -1 || from <= m.found)) return m.found;
     const found = this.c.indexOf(needle, from);
-    this.memo.set(needle, { from, found });
+    if (m) {
+      m.from = from;
+      m.found = found;
+    } else this.memo.set(needle, { from, found });
     return found;
   }
 }
@@ -206,24 +209,14 @@ function isSpaceOrEnd(c: string | undefined): boolean {
  * source offset) into `out`.
  */
 export function readInline(c: string, toSource: (i: number) => number, context: InlineContext, out: ProseBuilder): void {
-  const nodes: Node[] = [];
-  let delimiters: Delimiter | null = null;
+  const st: InlineState = { nodes: [], delimiters: null, textStart: 0 };
+  const nodes = st.nodes;
   let brackets: Bracket | null = null;
   let linksFormed = 0;
   const finder = new Finder(c);
   let backticks: Runs | undefined;
   let dollars: Runs | undefined;
   const hasAt = c.includes('@');
-  let textStart = 0;
-
-  const flushText = (to: number) => {
-    if (to > textStart) nodes.push({ kind: Kind.Text, a: textStart, b: to });
-  };
-  const push = (n: Node, end: number) => {
-    nodes.push(n);
-    textStart = end;
-    return nodes.length - 1;
-  };
 
   let p = 0;
   const n = c.length;
@@ -233,14 +226,14 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
       case '\\': {
         const next = c[p + 1];
         if (next === '\n') {
-          flushText(p);
-          push({ kind: Kind.Break, a: p, b: p + 2 }, p + 2);
+          flushText(st, p);
+          push(st, { kind: Kind.Break, a: p, b: p + 2 }, p + 2);
           p += 2;
           continue;
         }
         if (isAsciiPunctuation(next)) {
-          flushText(p);
-          push({ kind: Kind.Literal, a: p, b: p + 2, value: next }, p + 2);
+          flushText(st, p);
+          push(st, { kind: Kind.Literal, a: p, b: p + 2, value: next }, p + 2);
           p += 2;
           continue;
         }
@@ -250,8 +243,8 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
       case '&': {
         const r = characterReference(c, p);
         if (r) {
-          flushText(p);
-          push({ kind: Kind.Literal, a: p, b: p + r.length, value: r.value }, p + r.length);
+          flushText(st, p);
+          push(st, { kind: Kind.Literal, a: p, b: p + r.length, value: r.value }, p + r.length);
           p += r.length;
           continue;
         }
@@ -269,8 +262,8 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
           p = e;
           continue;
         }
-        flushText(p);
-        push({ kind: Kind.Mask, a: p, b: close + length }, close + length);
+        flushText(st, p);
+        push(st, { kind: Kind.Mask, a: p, b: close + length }, close + length);
         p = close + length;
         continue;
       }
@@ -293,12 +286,12 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
           canOpen = leftFlanking && (!rightFlanking || before === 2);
           canClose = rightFlanking && (!leftFlanking || after === 2);
         }
-        flushText(p);
-        const node = push({ kind: Kind.Delim, a: p, b: e, usedLeft: 0, usedRight: 0 }, e);
+        flushText(st, p);
+        const node = push(st, { kind: Kind.Delim, a: p, b: e, usedLeft: 0, usedRight: 0 }, e);
         if (canOpen || canClose) {
-          const d: Delimiter = { node, char: ch.charCodeAt(0), count: e - p, canOpen, canClose, previous: delimiters, next: null };
-          if (delimiters) delimiters.next = d;
-          delimiters = d;
+          const d: Delimiter = { node, char: ch.charCodeAt(0), count: e - p, canOpen, canClose, previous: st.delimiters, next: null };
+          if (st.delimiters) st.delimiters.next = d;
+          st.delimiters = d;
         }
         p = e;
         continue;
@@ -306,9 +299,9 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
       case '!':
         // `![^label]` with a defined label is a `!` and a footnote call, not an image.
         if (c[p + 1] === '[' && !(c[p + 2] === '^' && context.footnotes.size && footnoteCall(c, p + 1, context.footnotes) !== -1)) {
-          flushText(p);
-          const node = push({ kind: Kind.Open, a: p, b: p + 2 }, p + 2);
-          brackets = { node, image: true, linksAtOpen: linksFormed, previousDelimiter: delimiters, previous: brackets };
+          flushText(st, p);
+          const node = push(st, { kind: Kind.Open, a: p, b: p + 2 }, p + 2);
+          brackets = { node, image: true, linksAtOpen: linksFormed, previousDelimiter: st.delimiters, previous: brackets };
           p += 2;
           continue;
         }
@@ -318,15 +311,15 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
         if (c[p + 1] === '^' && context.footnotes.size) {
           const end = footnoteCall(c, p, context.footnotes);
           if (end !== -1) {
-            flushText(p);
-            push({ kind: Kind.Drop, a: p, b: end }, end);
+            flushText(st, p);
+            push(st, { kind: Kind.Drop, a: p, b: end }, end);
             p = end;
             continue;
           }
         }
-        flushText(p);
-        const node = push({ kind: Kind.Open, a: p, b: p + 1 }, p + 1);
-        brackets = { node, image: false, linksAtOpen: linksFormed, previousDelimiter: delimiters, previous: brackets };
+        flushText(st, p);
+        const node = push(st, { kind: Kind.Open, a: p, b: p + 1 }, p + 1);
+        brackets = { node, image: false, linksAtOpen: linksFormed, previousDelimiter: st.delimiters, previous: brackets };
         p++;
         continue;
       }
@@ -349,9 +342,9 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
           p++;
           continue;
         }
-        flushText(p);
+        flushText(st, p);
         // Emphasis inside the link text is resolved now, on the delimiters above the opener's.
-        processEmphasis(nodes, opener.previousDelimiter, () => delimiters, (d) => (delimiters = d));
+        processEmphasis(st, opener.previousDelimiter);
         if (opener.image) {
           const o = nodes[opener.node];
           o.kind = Kind.Mask;
@@ -367,22 +360,22 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
             o.skipTo = nodes.length;
           }
         }
-        push({ kind: Kind.Drop, a: p, b: link.end }, link.end);
+        push(st, { kind: Kind.Drop, a: p, b: link.end }, link.end);
         p = link.end;
         continue;
       }
       case '<': {
         const end = autolinkEnd(c, p);
         if (end !== -1) {
-          flushText(p);
-          push({ kind: Kind.Mask, a: p, b: end }, end);
+          flushText(st, p);
+          push(st, { kind: Kind.Mask, a: p, b: end }, end);
           p = end;
           continue;
         }
         const html = htmlEnd(c, p, finder);
         if (html !== -1) {
-          flushText(p);
-          push({ kind: Kind.Drop, a: p, b: html }, html);
+          flushText(st, p);
+          push(st, { kind: Kind.Drop, a: p, b: html }, html);
           p = html;
           continue;
         }
@@ -394,8 +387,8 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
         if (brackets === null && (ch === 'w' || ch === 'W' || ch === 'h' || ch === 'H' || (hasAt && isAtext(ch)))) {
           const end = literalAutolink(c, p, hasAt) === -1 ? looseUrl(c, p) : literalAutolink(c, p, hasAt);
           if (end !== -1) {
-            flushText(p);
-            push({ kind: Kind.Mask, a: p, b: end }, end);
+            flushText(st, p);
+            push(st, { kind: Kind.Mask, a: p, b: end }, end);
             p = end;
             continue;
           }
@@ -404,9 +397,27 @@ export function readInline(c: string, toSource: (i: number) => number, context: 
       }
     }
   }
-  flushText(n);
-  processEmphasis(nodes, null, () => delimiters, (d) => (delimiters = d));
+  flushText(st, n);
+  processEmphasis(st, null);
   emit(c, nodes, toSource, out);
+}
+
+interface InlineState {
+  nodes: Node[];
+  /** Top of the delimiter stack. */
+  delimiters: Delimiter | null;
+  /** Where the text not yet in a node starts. */
+  textStart: number;
+}
+
+function flushText(st: InlineState, to: number): void {
+  if (to > st.textStart) st.nodes.push({ kind: Kind.Text, a: st.textStart, b: to });
+}
+
+function push(st: InlineState, n: Node, end: number): number {
+  st.nodes.push(n);
+  st.textStart = end;
+  return st.nodes.length - 1;
 }
 
 /** End of a footnote call `[^label]` at c[at] whose label is defined, or -1. */
@@ -789,18 +800,22 @@ function looseUrl(c: string, at: number): number {
 }
 
 /** CommonMark's "process emphasis" over the delimiters above `bottom`, with strikethrough for `~`. */
-function processEmphasis(nodes: Node[], bottom: Delimiter | null, top: () => Delimiter | null, setTop: (d: Delimiter | null) => void): void {
-  const remove = (d: Delimiter) => {
-    if (d.previous) d.previous.next = d.next;
-    if (d.next) d.next.previous = d.previous;
-    else setTop(d.previous);
-  };
-  const remaining = (d: Delimiter) => {
-    const node = nodes[d.node];
-    return node.b - node.a - node.usedLeft! - node.usedRight!;
-  };
+function removeDelimiter(st: InlineState, d: Delimiter): void {
+  if (d.previous) d.previous.next = d.next;
+  if (d.next) d.next.previous = d.previous;
+  else st.delimiters = d.previous;
+}
+
+function unused(nodes: Node[], d: Delimiter): number {
+  const node = nodes[d.node];
+  return node.b - node.a - node.usedLeft! - node.usedRight!;
+}
+
+function processEmphasis(st: InlineState, bottom: Delimiter | null): void {
+  const nodes = st.nodes;
+  if (st.delimiters === bottom) return;
   const openersBottom = new Map<string, Delimiter | null>();
-  let closer = top();
+  let closer = st.delimiters;
   while (closer && closer.previous !== bottom) closer = closer.previous;
   if (closer === bottom) closer = null;
   while (closer) {
@@ -808,14 +823,14 @@ function processEmphasis(nodes: Node[], bottom: Delimiter | null, top: () => Del
       closer = closer.next;
       continue;
     }
-    const size = remaining(closer);
+    const size = unused(nodes, closer);
     const key = closer.char === 126 ? `~${size}` : `${closer.char}${closer.canOpen ? 1 : 0}${size % 3}`;
     const floor = openersBottom.has(key) ? openersBottom.get(key)! : bottom;
     let opener = closer.previous;
     let found = false;
     while (opener && opener !== bottom && opener !== floor) {
       if (opener.char === closer.char && opener.canOpen) {
-        const openSize = remaining(opener);
+        const openSize = unused(nodes, opener);
         if (closer.char === 126) {
           if (openSize === size) {
             found = true;
@@ -833,33 +848,33 @@ function processEmphasis(nodes: Node[], bottom: Delimiter | null, top: () => Del
     }
     const oldCloser = closer;
     if (found && opener) {
-      const use = closer.char === 126 ? size : size >= 2 && remaining(opener) >= 2 ? 2 : 1;
+      const use = closer.char === 126 ? size : size >= 2 && unused(nodes, opener) >= 2 ? 2 : 1;
       nodes[opener.node].usedRight! += use;
       nodes[closer.node].usedLeft! += use;
       // Delimiters between them can no longer match anything.
       let between = closer.previous;
       while (between && between !== opener) {
         const prev = between.previous;
-        remove(between);
+        removeDelimiter(st, between);
         between = prev;
       }
-      if (remaining(opener) === 0) remove(opener);
-      if (remaining(closer) === 0) {
+      if (unused(nodes, opener) === 0) removeDelimiter(st, opener);
+      if (unused(nodes, closer) === 0) {
         const next = closer.next;
-        remove(closer);
+        removeDelimiter(st, closer);
         closer = next;
       }
     } else {
       closer = closer.next;
       openersBottom.set(key, oldCloser.previous);
-      if (!oldCloser.canOpen) remove(oldCloser);
+      if (!oldCloser.canOpen) removeDelimiter(st, oldCloser);
     }
   }
   // Everything above the bottom is done with.
-  let d = top();
+  let d = st.delimiters;
   while (d && d !== bottom) {
     const prev = d.previous;
-    remove(d);
+    removeDelimiter(st, d);
     d = prev;
   }
 }

@@ -71,31 +71,40 @@ export class ProseBuilder {
   }
 
   build(kind: BlockKind): ProseBlock {
-    const at = Int32Array.from(this.at);
-    const from = Int32Array.from(this.from);
-    const to = Int32Array.from(this.to);
-    const runOf = (i: number): number => {
-      let lo = 0;
-      let hi = at.length - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (at[mid] <= i) lo = mid;
-        else hi = mid - 1;
-      }
-      return lo;
-    };
-    return {
-      kind,
-      text: this.parts.join(''),
-      masks: this.masks,
-      start: (i) => {
-        const r = runOf(i);
-        return to[r] === -1 ? from[r] + (i - at[r]) : from[r];
-      },
-      end: (i) => {
-        const r = runOf(i);
-        return to[r] === -1 ? from[r] + (i - at[r]) + 1 : to[r];
-      },
-    };
+    return new MappedBlock(kind, this.parts.join(''), this.masks, this.at, this.from, this.to);
+  }
+}
+
+/** A block and its runs (a class, not closures: a large document makes one per paragraph). */
+class MappedBlock implements ProseBlock {
+  constructor(
+    readonly kind: BlockKind,
+    readonly text: string,
+    readonly masks: number[],
+    private readonly at: number[],
+    private readonly from: number[],
+    private readonly to: number[],
+  ) {}
+
+  private runOf(i: number): number {
+    const at = this.at;
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (at[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  start(i: number): number {
+    const r = this.runOf(i);
+    return this.to[r] === -1 ? this.from[r] + (i - this.at[r]) : this.from[r];
+  }
+
+  end(i: number): number {
+    const r = this.runOf(i);
+    return this.to[r] === -1 ? this.from[r] + (i - this.at[r]) + 1 : this.to[r];
   }
 }

@@ -258,7 +258,8 @@ def test_resume_on_other_data_is_refused(tiny_model, cola, tmp_path, validator):
     run = run_trainer(args_flipped + ["--resume"], validator)
     err = run.one("error")
     assert run.returncode == 1 and err["code"] == "checkpoint_invalid"
-    assert f"differ from the ones the checkpoint was trained on: in_domain_train.tsv, out_of_domain_dev.tsv (in {flipped})" in err["message"]
+    changed = "in_domain_train.tsv, out_of_domain_dev.tsv"
+    assert f"differ from the ones the checkpoint was trained on: {changed} (in {flipped})" in err["message"]
 
 
 def test_output_dir_that_is_not_ours_is_refused_before_training(tiny_model, cola, tmp_path, validator):

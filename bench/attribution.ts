@@ -6,8 +6,8 @@
 //       those the model flags.
 //   (2) Suggestions: how often the original sentence is among the offered fixes (InferenceService.suggest,
 //       then offeredFixes: at most 3 that cross the threshold), and among all candidates, per error type.
-//   (3) Speed: attribution and suggestions of flagged ~25-word sentences (one worker run each, nothing
-//       cached) side by side with a plain check (predict) of the same sentences.
+//   (3) Speed: attribution and suggestions of flagged ~25-word sentences (each split between the workers,
+//       nothing cached) side by side with a plain check (predict) of the same sentences.
 // Results go to stdout and, with --write, into docs/benchmarks.md between <!-- bench:attribution:start/end -->.
 //
 //   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--skip-methods] [--spans 1,2] [--write]
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
     // includes waiting for a core; the CPU time is what the work itself costs.
     const attributionCpuMs: number[] = [];
     const variantCounts: number[] = [];
+    const candidateCounts: number[] = [];
     const fresh = await InferenceService.open(a.model);
     try {
       for (const r of pool) {
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
         attributionCpuMs.push((cpu.user + cpu.system) / 1000);
         variantCounts.push(at.variants);
         t0 = performance.now();
-        await fresh.suggest(r.text);
+        candidateCounts.push((await fresh.suggest(r.text)).candidates.length);
         suggestMs.push(performance.now() - t0);
       }
     } finally {
@@ -191,6 +192,8 @@ async function main(): Promise<void> {
     const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    const mean = (xs: number[]) => (xs.length ? Math.round(xs.reduce((x, y) => x + y, 0) / xs.length) : 0);
+    const lanes = `${fresh.parallelism.workers} worker${fresh.parallelism.workers === 1 ? '' : 's'} × ${fresh.parallelism.threadsPerWorker} thread${fresh.parallelism.threadsPerWorker === 1 ? '' : 's'}`;
     const m = service.model;
     lines.push(
       `Run ${started.toISOString()} by \`npm run bench:attribution -- --model ${path.relative(root, a.model) || a.model}\` on ${cpu}, ${os.cpus().length} logical cores, Node ${process.version}. ` +
@@ -224,7 +227,7 @@ async function main(): Promise<void> {
         }),
         '',
       ]),
-      `Speed (${pool.length} ${pool === long ? 'flagged ' : ''}sentences of 23–27 words, default method and span, ${variantCounts.length ? Math.round(variantCounts.reduce((x, y) => x + y, 0) / variantCounts.length) : 0} variants each on average, one worker run per sentence, nothing cached; the product's default 2 workers × 1 thread): ` +
+      `Speed (${pool.length} ${pool === long ? 'flagged ' : ''}sentences of 23–27 words, default method and span, ${mean(variantCounts)} variants and ${mean(candidateCounts)} candidates each on average, each request split between the workers (one run each), nothing cached; the product's default ${lanes}): ` +
         `attribution p50 **${percentile(attributionMs, 0.5).toFixed(1)} ms**, p95 **${percentile(attributionMs, 0.95).toFixed(1)} ms**, max ${attributionMs[attributionMs.length - 1].toFixed(1)} ms ` +
         `(CPU time of the process during it p50 ${percentile(attributionCpuMs, 0.5).toFixed(1)} ms, p95 ${percentile(attributionCpuMs, 0.95).toFixed(1)} ms); ` +
         `suggestions (after the attribution, cached by then) p50 ${percentile(suggestMs, 0.5).toFixed(1)} ms, p95 ${percentile(suggestMs, 0.95).toFixed(1)} ms; ` +

@@ -11,7 +11,8 @@ import type { Context } from 'mocha';
 import { createProfile, findFiles, installExtension, machineSettingsFile, startCodeServer, tail, type RunningCodeServer } from './harness/codeServer';
 import { Workbench } from './harness/workbench';
 import { STATE_DEADLINE_MS } from './harness/deadlines';
-import { cliCheck, ensureDiagnosticsModel, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
+import { cliCheck, ensureDiagnosticsModel, fixtureThreshold, makeTinyModel, python, repoRoot, smallCola, type CheckedSentence } from './harness/models';
+import { firstFixable } from './harness/fixable';
 import { fixtureLayout } from './harness/fixture';
 import { degenerateModel } from '../../protocol/degenerateModel';
 // @ts-expect-error plain ESM script without type declarations
@@ -269,6 +270,46 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.closePanel();
   });
 
+  // Issue 12 §1–2: the sentence is the first of FIXABLE_CANDIDATES that the diagnostics model flags and
+  // can fix (harness/fixable.ts asks the model through the extension's own InferenceService).
+  it('4b. a flagged sentence\'s hover shows its suspect word in bold, and a suggested fix removes its squiggle', async function () {
+    await waitForReady(diagnosticsModel);
+    const { pick, tried } = await firstFixable(diagnosticsModel, fixtureThreshold);
+    assert.ok(pick, `the diagnostics model flags and fixes none of the candidate sentences: ${tried.join('; ')}`);
+    log(`typing "${pick.sentence}" (P ${pick.pAcceptable.toFixed(2)}, top suspect "${pick.suspect}", best fix "${pick.fix}" at P ${pick.fixP.toFixed(2)})${tried.length ? `; skipped: ${tried.join('; ')}` : ''}`);
+    await wb!.openFile(SAMPLE);
+    await wb!.page.keyboard.press('Control+End');
+    await wb!.page.keyboard.press('Enter');
+    await wb!.page.keyboard.press('Enter');
+    await wb!.page.keyboard.type(pick.sentence);
+    await wb!.page.keyboard.press('Control+S');
+    await wb!.waitFor(async () => readFileSync(samplePath, 'utf8').includes(pick.sentence), 'the typed sentence to be saved');
+    const flagged = cliCheck(samplePath, diagnosticsModel).filter((s) => s.flagged && s.text !== ignoredSentence);
+    const typed = flagged.find((s) => s.text === pick.sentence);
+    assert.ok(typed, `the CLI does not flag "${pick.sentence}" in the saved file`);
+    await waitForDiagnostics(flagged.length, `the typed sentence flagged (${flagged.length} squiggles)`);
+
+    // The hover names the suspect word in bold (Markdown ** inside the quoted sentence).
+    const hover = await wb!.hoverText(pick.sentence.slice(0, -1), (t) => /Suspect words/.test(t) && !/Loading/.test(t));
+    const bold = (await wb!.page.locator('.monaco-hover:visible').last().locator('strong').allInnerTexts()).map((b) => b.trim());
+    log(`hover: ${hover.replace(/\s+/g, ' ').slice(0, 240)}; bold: ${bold.join(' | ')}`);
+    assert.ok(bold.includes(pick.suspect), `the hover does not show "${pick.suspect}" in bold (bold: ${bold.join(' | ')})`);
+    // Issue 12 §4: "calibrated" comes with what sentences scored like this one were on the holdout.
+    assert.match(hover.replace(/\s+/g, ' '), /On the CoLA holdout, \d+ % of the \d+ sentences scored \d\.\d–\d\.\d were acceptable/);
+    await wb!.page.mouse.move(5, 5);
+
+    // The first "Replace with" quick fix is the best one; applying it leaves a sentence the model accepts.
+    await wb!.goTo(typed.range.start.line + 1, typed.range.start.character + 2);
+    await wb!.runCodeAction(`Replace with: “${pick.fix}”`, async () => (await wb!.problemTotal()) === flagged.length);
+    await wb!.page.keyboard.press('Control+S');
+    await wb!.waitFor(async () => readFileSync(samplePath, 'utf8').includes(pick.fix) && !readFileSync(samplePath, 'utf8').includes(pick.sentence), 'the fix to be applied and saved');
+    const after = cliCheck(samplePath, diagnosticsModel).filter((s) => s.flagged && s.text !== ignoredSentence);
+    assert.equal(after.length, flagged.length - 1, `after the fix the CLI flags ${after.length} sentences, before ${flagged.length}`);
+    await waitForDiagnostics(after.length, 'the fixed sentence no longer flagged');
+    await waitForProblems(after.map(positionOf), 'Problems after applying the suggested fix');
+    await wb!.closePanel();
+  });
+
   /** The training panel's document (a webview inside the workbench's webview frame). */
   const trainingPanel = () => wb!.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 
@@ -444,6 +485,7 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
     await wb!.closePanel();
     assert.ok(p(0.95) < 500, `typing p95 ${p(0.95).toFixed(0)} ms: the workbench stalls while cola-bert checks`);
   });
+
   // Issue 12 §3. Self-contained (it needs only the workbench and the diagnostics model), so a run of this step
   // alone (mocha --grep "7\\. ") works too: it trains from the diagnostics model itself, one epoch on 320 CoLA rows.
   it('7. "This sentence is fine (teach cola-bert)" records it; a run with the feedback file stops flagging it', async function () {

@@ -46,7 +46,6 @@ const HTML_ENDS: [RegExp, RegExp][] = [
 const HTML_BLOCK_TAG = /^<\/?([A-Za-z][A-Za-z0-9-]*)(?:[ \t]|\/?>|$)/;
 const ATTRIBUTE = `[ \\t]+[A-Za-z_:][A-Za-z0-9_.:-]*(?:[ \\t]*=[ \\t]*(?:[^ \\t"'=<>\`]+|'[^']*'|"[^"]*"))?`;
 const HTML_COMPLETE_TAG = new RegExp(`^(?:<[A-Za-z][A-Za-z0-9-]*(?:${ATTRIBUTE})*[ \\t]*\\/?>|<\\/[A-Za-z][A-Za-z0-9-]*[ \\t]*>)[ \\t]*$`);
-const THEMATIC_BREAK = /^(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$/;
 const ATX = /^#{1,6}(?:[ \t]|$)/;
 const FENCE = /^(`{3,}|~{3,})/;
 const CLOSING_FENCE = /^(`{3,}|~{3,})[ \t]*$/;
@@ -110,16 +109,29 @@ export function scanBlocks(source: string, sink: BlockSink, options: { frontMatt
   let indent = 0;
   let blank = false;
 
+  // The last scan of the line's indentation: deep nesting asks again at every container, and a scan over
+  // spaces only (no tab) gives the same next non-space for every offset inside it, so it is not repeated.
+  let spacesFrom = -1;
+  let spacesTo = -1;
   const findNextNonspace = () => {
     let i = offset;
     let cols = column;
-    let c = '';
-    while (i < line.length) {
-      c = line[i];
-      if (c === ' ') cols++;
-      else if (c === '\t') cols += 4 - (cols % 4);
-      else break;
-      i++;
+    if (offset >= spacesFrom && offset <= spacesTo && spacesFrom !== -1 && !partialTab) {
+      i = spacesTo;
+      cols = column + (spacesTo - offset);
+    } else {
+      let tab = false;
+      while (i < line.length) {
+        const c = line[i];
+        if (c === ' ') cols++;
+        else if (c === '\t') {
+          cols += 4 - (cols % 4);
+          tab = true;
+        } else break;
+        i++;
+      }
+      spacesFrom = tab ? -1 : offset;
+      spacesTo = i;
     }
     blank = i >= line.length;
     nextNonspace = i;
@@ -364,7 +376,7 @@ export function scanBlocks(source: string, sink: BlockSink, options: { frontMatt
         return 'leaf';
       }
     }
-    if ((c === '*' || c === '-' || c === '_') && THEMATIC_BREAK.test(r)) {
+    if ((c === '*' || c === '-' || c === '_') && thematicBreak(c)) {
       closeUnmatched();
       while (isLeaf(tip())) closeTo(stack.length - 1);
       noteChild();
@@ -412,6 +424,24 @@ export function scanBlocks(source: string, sink: BlockSink, options: { frontMatt
     }
     return null;
   };
+  // Where the thematic-break test of the current line last failed: a nested list (`- - - … x`) asks again
+  // at every marker, and every later start on the line fails at the same place, so it is not rescanned.
+  let breakFailsAt = -1;
+  let breakFailChar = '';
+  const thematicBreak = (c: string): boolean => {
+    if (breakFailChar === c && nextNonspace < breakFailsAt) return false;
+    let count = 0;
+    for (let i = nextNonspace; i < line.length; i++) {
+      const d = line[i];
+      if (d === c) count++;
+      else if (d !== ' ' && d !== '\t') {
+        breakFailsAt = i;
+        breakFailChar = c;
+        return false;
+      }
+    }
+    return count >= 3;
+  };
   const noteChild = () => {
     const container = tip();
     if (container.type === 'item') container.children++;
@@ -440,6 +470,8 @@ export function scanBlocks(source: string, sink: BlockSink, options: { frontMatt
     const next = source.charCodeAt(eol) === 13 && source.charCodeAt(eol + 1) === 10 ? eol + 2 : eol + 1;
     line = source.slice(pos, eol);
     lineStart = pos;
+    breakFailsAt = -1;
+    spacesFrom = -1;
     offset = 0;
     column = 0;
     partialTab = false;

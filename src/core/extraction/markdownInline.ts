@@ -624,31 +624,35 @@ function htmlEnd(c: string, at: number, finder: Finder): number {
   }
 }
 
-/** Whether the trail of punctuation starting at c[at] ends a literal autolink (GFM's trailing-punctuation rule). */
-function trailEnds(c: string, at: number): boolean {
+/**
+ * GFM's trailing-punctuation rule for literal autolinks: whether the punctuation starting at c[at] is a
+ * trail that ends the link (it runs to whitespace, `<` or the end). Also returns where the scan decided:
+ * every position before that inside the same run gets the same answer, so callers ask once per run.
+ */
+function trail(c: string, at: number): { ends: boolean; stop: number } {
   let i = at;
   for (;;) {
     const ch = c[i];
-    if (ch === undefined || ch === '<' || isSpaceOrEnd(ch)) return true;
+    if (ch === undefined || ch === '<' || isSpaceOrEnd(ch)) return { ends: true, stop: i };
     if (TRAIL.has(ch)) {
       i++;
       continue;
     }
     if (ch === '&') {
       let j = i + 1;
-      if (!isAsciiAlpha(c[j])) return false;
+      if (!isAsciiAlpha(c[j])) return { ends: false, stop: i };
       while (isAsciiAlpha(c[j])) j++;
-      if (c[j] !== ';') return false;
+      if (c[j] !== ';') return { ends: false, stop: i };
       i = j + 1;
       continue;
     }
     if (ch === ']') {
       const after = c[i + 1];
-      if (after === undefined || after === '(' || after === '[' || isSpaceOrEnd(after)) return true;
+      if (after === undefined || after === '(' || after === '[' || isSpaceOrEnd(after)) return { ends: true, stop: i };
       i++;
       continue;
     }
-    return false;
+    return { ends: false, stop: i };
   }
 }
 
@@ -658,10 +662,12 @@ function domainEnd(c: string, at: number): number {
   let underscoreLast = false;
   let underscoreBeforeLast = false;
   let seen = false;
+  let known: { ends: boolean; stop: number } | undefined;
   for (; i - at <= MAX_DOMAIN; ) {
     const ch = c[i];
     if (ch === '.' || ch === '_') {
-      if (trailEnds(c, i)) break;
+      if (!known || i >= known.stop) known = trail(c, i);
+      if (known.ends) break;
       if (ch === '_') underscoreLast = true;
       else {
         underscoreBeforeLast = underscoreLast;
@@ -670,6 +676,7 @@ function domainEnd(c: string, at: number): number {
       i++;
       continue;
     }
+    known = undefined;
     if (ch === undefined || isSpaceOrEnd(ch) || (ch !== '-' && UNICODE_PUNCTUATION.test(ch))) break;
     seen = true;
     i++;
@@ -683,33 +690,30 @@ function pathEnd(c: string, at: number): number {
   let i = at;
   let open = 0;
   let closed = 0;
-  let trailFrom = -1;
-  let trailResult = false;
+  let known: { ends: boolean; stop: number } | undefined;
   for (;;) {
     const ch = c[i];
     if (ch === undefined || isSpaceOrEnd(ch)) return i;
     if (ch === '(') {
+      known = undefined;
       open++;
       i++;
       continue;
     }
     if (ch === ')' && closed < open) {
+      known = undefined;
       closed++;
       i++;
       continue;
     }
     if (PATH_CHECK.has(ch)) {
-      // A run of trailing punctuation is judged once: every position inside it reaches the same end.
-      if (trailFrom === -1 || i < trailFrom) {
-        trailFrom = i;
-        trailResult = trailEnds(c, i);
-      }
-      if (trailResult) return i;
+      if (!known || i >= known.stop) known = trail(c, i);
+      if (known.ends) return i;
       if (ch === ')') closed++;
       i++;
       continue;
     }
-    trailFrom = -1;
+    known = undefined;
     i++;
   }
 }

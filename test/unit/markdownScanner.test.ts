@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { differences } from '../../bench/diffExtract';
+import { HOSTILE } from '../../bench/hostileMarkdown';
+import { proseFilesIn } from '../../src/cli/sentences';
+import { MASK_WORD } from '../../src/core/prose';
+import { DEFAULT_SEGMENT_OPTIONS, documentSentences, type SegmentOptions } from '../../src/core/sentences';
+
+const X = MASK_WORD;
+const all: SegmentOptions = { ...DEFAULT_SEGMENT_OPTIONS, headings: true, tables: true, minWords: 1 };
+
+function texts(source: string, options: SegmentOptions = all): string[] {
+  return documentSentences(source, 'markdown', options).sentences.map((s) => s.text);
+}
+
+/** The new scanner and the micromark reference give the same sentences (text, range, masked) for `source`. */
+function sameAsReference(source: string, options: SegmentOptions = all): void {
+  const d = differences(source, options);
+  assert.deepEqual({ onlyReference: d.onlyReference.map((s) => [s.start, s.end, s.text]), onlyNew: d.onlyNew.map((s) => [s.start, s.end, s.text]) }, { onlyReference: [], onlyNew: [] }, JSON.stringify(source));
+}
+
+describe('Markdown scanner (src/core/extraction/): tricky cases, checked against the micromark reference', () => {
+  const cases: Record<string, { source: string; expect?: string[] }> = {
+    'code spans with backtick runs': {
+      source: 'Use ``a ` b`` here and `c`` d` there. A lone `` ` `` tick. Unclosed ``` stays text.\n',
+      expect: [`Use ${X} here and ${X} there.`, `A lone ${X} tick.`, 'Unclosed ``` stays text.'],
+    },
+    'backslash before a backtick': { source: 'Escaped \\`not code\\` here and `real` code.\n', expect: [`Escaped \`not code\` here and ${X} code.`] },
+    'nested emphasis': {
+      source: 'This ***very*** and *nested **strong** text* and _under_score_ words and **unclosed emphasis.\n',
+      expect: ['This very and nested strong text and under_score words and **unclosed emphasis.'],
+    },
+    'intraword and flanking delimiters': { source: 'snake_case_name and 2 * 3 * 4 and a*b*c and ~~gone~~ ~one~ ~~~three~~~.\n' },
+    'links with nested brackets': {
+      source: 'See [the [inner] text](https://x.y "t") and [a [b](u) c](v) and ![alt [x]](i.png) now.\n',
+      expect: [`See the [inner] text and [a b c](v) and ${X} now.`],
+    },
+    'reference links': {
+      source: 'A [full][Ref], a [collapsed][], a [Ref] shortcut and an [undefined] one.\n\n[ref]: https://example.com\n[collapsed]: /c "Title"\n',
+      expect: ['A full, a collapsed, a Ref shortcut and an [undefined] one.'],
+    },
+    'reference definitions spanning lines, then a paragraph': { source: '[a]:\n  /url\n  "title"\nThe paragraph after it.\n\n[b]: /x\n\'not a title\' stays.\n' },
+    'autolinks and literal URLs': {
+      source: 'Mail <me@x.org> or <https://x.org/a> or www.example.com/path. Also https://x.y/a_(b). And a@b.co.\n',
+      // One sentence: a sentence ending in the placeholder looks like an initial ("X.") to the splitter.
+      expect: [`Mail ${X} or ${X} or ${X}. Also ${X}. And ${X}.`],
+    },
+    'a link whose text is its URL': { source: 'Go to [https://a.b/c](https://a.b/c) now and [a.b](http://a.b) too.\n' },
+    'inline HTML and entities': { source: 'Press <kbd>Ctrl</kbd>+<kbd>C</kbd> &amp; go &copy; &#65;&#x42; &bogus; <!-- gone --> on.\n' },
+    'HTML blocks': {
+      source: '<div>\nHidden *block*.\n</div>\n\nShown text here.\n\n<!--\nA comment\n\nwith a blank line.\n-->\n\n<custom-tag>\nHidden again.\n\nShown after the blank.\n',
+      expect: ['Shown text here.', 'Shown after the blank.'],
+    },
+    'lists in quotes, lazy lines and task items': {
+      source: '> - A quoted item\ncontinued lazily.\n>   1. Nested ordered item.\n>\n> - [x] A done task.\n> - [ ]\n\n- item\n\n  indented second paragraph.\n',
+      // `- [ ]` with nothing after it is no task: its text "[ ]" has no word to judge.
+      expect: ['A quoted item continued lazily.', 'Nested ordered item.', 'A done task.', 'item', 'indented second paragraph.'],
+    },
+    'setext headings': {
+      source: 'Title line\n===\n\nA paragraph\nwith two lines\n---\n\nNot a heading\n\n---\n',
+      expect: ['Title line', 'A paragraph with two lines', 'Not a heading'],
+    },
+    'tables': {
+      // A pipe splits cells even inside a code span (GFM), so `b `|` c` makes three header cells and no table.
+      source: 'Intro text.\n| a | b `x` c |\n| - | :-: |\n| cell one | cell \\| two |\nlazy row\n\n| a | b `|` c |\n| - | - |\n',
+      expect: ['Intro text.', 'a', `b ${X} c`, 'cell one', 'cell | two', 'lazy row', `| a | b ${X} c | | - | - |`],
+    },
+    'front matter': { source: '---\ntitle: Front\n---\nBody text here.\n', expect: ['Body text here.'] },
+    'unclosed front matter is a thematic break': { source: '---\ntitle: x\n' },
+    'math': {
+      source: 'Inline $x^2$ and $$y$$ math.\n\n$$\nE = mc^2\n$$\n\nCosts $5 and $10 today.\n',
+      expect: [`Inline ${X} and ${X} math.`, `Costs ${X}10 today.`],
+    },
+    'footnotes': {
+      source: 'A claim.[^1] An undefined[^nope] call. Wow![^1]\n\n[^1]: The note\n    continues here.\n',
+      expect: ['A claim.', 'An undefined[^nope] call.', 'Wow!', 'The note continues here.'],
+    },
+    'code blocks and tabs': { source: '\tindented code\n\n```js\nfenced code\n```\n\n~~~\ntilde\n~~~\n\n-\tTabbed item text.\n\n>\tTabbed quote text.\n' },
+    'hard breaks and escapes': { source: 'Line one  \nline two\\\nline three \\* star \\\\ slash.\n' },
+    'CRLF and CR line endings': { source: 'First line\r\nsecond line.\r\n\r\n> Quote\r\n> more.\rLast.\r' },
+  };
+  for (const [name, { source, expect }] of Object.entries(cases)) {
+    it(name, () => {
+      sameAsReference(source);
+      sameAsReference(source, DEFAULT_SEGMENT_OPTIONS);
+      if (expect) assert.deepEqual(texts(source), expect);
+    });
+  }
+
+  const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'datasets', 'prose');
+  (existsSync(corpus) ? it : it.skip)('gives the reference sentences on every 25th document of the prose corpus (bench/diffExtract.ts checks all)', function () {
+    this.timeout(120_000);
+    const files = proseFilesIn(corpus).filter((f, i) => f.endsWith('.md') && i % 25 === 0);
+    assert.ok(files.length >= 25);
+    let sentences = 0;
+    for (const file of files) {
+      const d = differences(readFileSync(file, 'utf8'), DEFAULT_SEGMENT_OPTIONS);
+      sentences += d.total;
+      assert.deepEqual([d.onlyReference.length, d.onlyNew.length], [0, 0], path.basename(file));
+    }
+    assert.ok(sentences > 1000);
+  });
+});
+
+describe('Markdown scanner: linear without the guard', function () {
+  this.timeout(120_000);
+  /** CPU milliseconds of `documentSentences` (no markupGuard in front). */
+  const cpuMs = (text: string) => {
+    const c0 = process.cpuUsage();
+    documentSentences(text, 'markdown');
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
+  const lines = (size: number, line: (i: number) => string) => {
+    const out: string[] = [];
+    for (let n = 0, i = 0; n < size; i++) {
+      out.push(line(i));
+      n += out[out.length - 1].length + 1;
+    }
+    return out.join('\n');
+  };
+  const inputs: Record<string, (size: number) => string> = {
+    'a list nested at every marker': (n) => lines(n, () => `${'- '.repeat(2_000)}x`),
+    'a staircase of indented items': (n) => lines(n, (i) => `${'  '.repeat(i % 500)}- item`),
+    'runs of dots after URLs': (n) => lines(n, () => `see http://a.b/${'.'.repeat(3_000)}x and www.a${'.'.repeat(3_000)}x`),
+    'dense emphasis, brackets and code': (n) => lines(n, () => '*_[`'.repeat(2_000)),
+    'reference labels in brackets': (n) => `[a]: /u\n\n${lines(n, () => `${'['.repeat(50)}${'a'.repeat(500)}${']'.repeat(50)}`)}`,
+    'unclosed titles and comments': (n) => lines(n, () => `[a](b "${'c '.repeat(50)} <!-- ${'d '.repeat(50)}`),
+  };
+  for (const [name, make] of Object.entries(inputs)) {
+    it(`${name}: 4× the input costs well under 16× the time`, () => {
+      cpuMs(make(50_000)); // warm up the JIT
+      const small = Math.max(cpuMs(make(100_000)), 5);
+      const large = cpuMs(make(400_000));
+      assert.ok(large < 8 * small, `${small.toFixed(0)} ms for 100 kB, ${large.toFixed(0)} ms for 400 kB`);
+    });
+  }
+
+  it('reads every hostile input of issue 14 at 300 kB in under 3 s of CPU, guard or not', () => {
+    for (const [name, { make }] of Object.entries(HOSTILE)) {
+      const ms = cpuMs(make(300_000));
+      assert.ok(ms < 3_000, `${name}: ${ms.toFixed(0)} ms`);
+    }
+  });
+});

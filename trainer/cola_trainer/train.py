@@ -22,18 +22,18 @@ import torch
 import torch.nn.functional as F
 
 from . import batching
-from .args import RunArguments, default_learning_rate, flag
+from .args import RunArguments, TrainingArguments, default_learning_rate, flag
 from .cancel import CancelFlag
 from .data import ColaData, Example, data_fingerprint, load_cola, resolve_data_dir, single_class_warnings
 from .diskspace import no_space, out_of_space, require_space
 from .encoder_fetch import FetchCancelled
 from .environment import choose_device, choose_precision, cpu_name, cpu_threads, library_versions, training_threads
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
-from .feedback import load_feedback
+from .feedback import Feedback, load_feedback
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
-from .quality import calibrate, load_prose, prose_epoch_fields, selection_score
+from .quality import ProseData, calibrate, load_prose, prose_epoch_fields, selection_score
 from .quality import report as quality_report
 from .token_head import IGNORE, TOKEN_LOSS_WEIGHT, TokenErrorClassifier, token_labels, token_loss
 
@@ -346,6 +346,12 @@ class Cancelled(Exception):
     pass
 
 
+# Autocast trains on fp32 master weights, and those are what the ONNX export gets; scoring them under bf16 autocast
+# gave a holdout MCC 0.0064 away from model.onnx's (issue 16). So everything after training (holdout, calibration,
+# quality) runs in fp32 and describes the exported model.
+EXPORTED_PRECISION = "fp32"
+
+
 def _model_inputs(model: torch.nn.Module, tokenizer) -> list[str]:
     params = inspect.signature(model.encoder.forward if isinstance(model, TokenErrorClassifier) else model.forward).parameters
     names = ["input_ids", "attention_mask"]
@@ -360,9 +366,125 @@ def _device_name(device: torch.device) -> str:
     return cpu_name()
 
 
+@dataclass
+class _Clock:
+    """`start`: when train() began (every elapsed_s). A session is this process's share of the training: a resume
+    adds the `earlier` sessions' seconds, and `eval_seconds` (validation) is left out of samples/s and the ETA."""
+    start: float
+    session_start: float = 0.0
+    earlier: float = 0.0
+    eval_seconds: float = 0.0
+
+    def begin_session(self, earlier: float) -> None:
+        self.session_start, self.earlier = time.monotonic(), earlier
+
+    def training_seconds(self) -> float:
+        return self.earlier + (time.monotonic() - self.session_start)
+
+
+@dataclass
+class _Output:
+    choice: ModelChoice
+    out: Path  # the model folder; its run id is its name, its checkpoint sits beside it
+
+    @property
+    def checkpoint(self) -> Path:
+        return checkpoint_dir(self.out)
+
+
+@dataclass
+class _Data:
+    folder: Path
+    cola: ColaData
+    prose: ProseData
+    taught: Feedback | None  # --feedback FILE (feedback.py)
+    sha256: dict[str, str]  # every data file's digest: part of the resume fingerprint
+
+
+@dataclass
+class _Encodings:
+    train: Encoded  # CoLA's training rows, then prose's, then the feedback's
+    validation: Encoded
+    holdout: Encoded
+    prose_validation: Encoded
+    prose_test: Encoded
+
+
+@dataclass
+class _Net:
+    model: torch.nn.Module
+    tokenizer: Any
+    inputs: list[str]  # the exported ONNX inputs
+    collate: batching.Collator
+    enc: _Encodings
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    scaler: torch.amp.GradScaler | None  # fp16 only
+    steps_per_epoch: int
+    total_steps: int
+    warmup_steps: int
+    train_model: torch.nn.Module  # `model`, or its DistributedDataParallel wrapper
+
+
+@dataclass
+class _Run:
+    """What the phases of one run share. The phases before the loop build it; the loop changes only `state`,
+    `best_weights`, `last_checkpoint` and `agreed_cancel`."""
+    args: RunArguments
+    proto: Protocol
+    cancel: CancelFlag
+    dist: Dist
+    clock: _Clock
+    device: torch.device
+    precision: str
+    output: _Output
+    data: _Data
+    net: _Net
+    state: RunState = field(default_factory=RunState)
+    best_weights: dict[str, torch.Tensor] | None = None  # the best-validation epoch's, on the CPU
+    last_checkpoint: str | None = None
+    agreed_cancel: bool = False  # under DDP: whether any rank was asked to cancel, as of the last step
+    step_delay: float = 0.0
+
+    def stop_requested(self) -> bool:
+        # Under DDP every rank must stop at the same step, so only the value all ranks agreed on counts.
+        return self.agreed_cancel if self.dist.enabled else self.cancel.is_set()
+
+    @property
+    def best_epoch(self) -> int:
+        return self.state.best["epoch"] if self.state.best else self.args.training.epochs
+
+
 def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -> int:
-    t_start = time.monotonic()
-    targs = args.training
+    """One fine-tuning run, phase by phase. Returns the exit code: 0 (trained), EXIT_CANCELLED."""
+    clock = _Clock(start=time.monotonic())
+    device, precision = _prepare_device(args.training, dist)
+    output = _resolve_output(args, proto, cancel, dist)
+    if output is None:  # cancelled while fetching the encoder
+        return EXIT_CANCELLED
+    data = _load_data(args, dist)
+    net = _build_model(args, device, precision, dist, output.choice, data)
+    run = _Run(args, proto, cancel, dist, clock, device, precision, output, data, net)
+    _restore(run)
+    _distribute(run)
+    _announce(run)
+    reporter = _begin_session(run)
+    try:
+        for epoch in range(run.state.epoch, args.training.epochs):
+            epoch_started = time.monotonic()
+            _train_epoch(run, epoch, reporter)
+            _validate_epoch(run, epoch, epoch_started)
+            if not args.training.no_checkpoint:
+                run.last_checkpoint = _checkpoint(run)
+            if run.stop_requested() and epoch + 1 < args.training.epochs:
+                raise Cancelled
+    except Cancelled:
+        return _cancelled(run, reporter)
+    return _finish(run)
+
+
+# ---------------------------------------------------------------------------------------------- before training
+def _prepare_device(targs: TrainingArguments, dist: Dist) -> tuple[torch.device, str]:
     device_kind = choose_device(targs.device)
     device = torch.device(f"cuda:{dist.local_rank}" if device_kind == "cuda" and dist.enabled else device_kind)
     precision = choose_precision(targs.precision, device_kind)
@@ -374,20 +496,39 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     else:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
+    return device, precision
 
-    # Output paths (rank 0 decides; the others only read them).
+
+def _resolve_output(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -> _Output | None:
+    """The model to start from and the folders to write, refused before any training when unusable; None when the
+    encoder's download was cancelled."""
+    choice = _choose_model(args, proto, cancel)
+    if choice is None:
+        return None
+    out = _output_folder(args.training, choice, dist)
+    _refuse_unusable_folders(args.training, out, dist)
+    return _Output(choice, out)
+
+
+def _choose_model(args: RunArguments, proto: Protocol, cancel: CancelFlag) -> ModelChoice | None:
+    targs = args.training
     try:
-        choice: ModelChoice = resolve_model(args.model.model, progress=lambda **fields: proto.emit("fetch", **fields),
-                                            should_stop=cancel.is_set)
+        choice = resolve_model(args.model.model, progress=lambda **fields: proto.emit("fetch", **fields), should_stop=cancel.is_set)
     except FetchCancelled:
         log("cancelled while fetching the encoder; nothing was cached")
         proto.emit("cancelled", step=0, checkpoint=None)
-        return EXIT_CANCELLED
+        return None
     if targs.learning_rate is None:  # resolved before anything records it: checkpoints, events, metadata
         targs.learning_rate = default_learning_rate(choice.base_model)
         log(f"learning rate {targs.learning_rate:g} (the default for {choice.base_model}; --learning-rate overrides it)")
     if choice.requested == "auto" and choice.base_model != "bert-base-uncased":
         log(f"model 'auto' resolved to {choice.resolved}")
+    return choice
+
+
+def _output_folder(targs: TrainingArguments, choice: ModelChoice, dist: Dist) -> Path:
+    """--output-dir; else, with --resume, the newest interrupted run in models/; else a new models/<run id>. Rank 0
+    decides (the default name holds a timestamp); the other ranks take its answer."""
     if targs.output_dir:
         out = Path(targs.output_dir).expanduser().resolve()
     elif targs.resume:
@@ -398,12 +539,15 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         out = candidates[-1].with_name(candidates[-1].name[: -len(".checkpoint")]).resolve()
     else:
         out = (Path("models") / run_id_for(choice.base_model)).resolve()
-    if dist.enabled:  # the default folder name holds a timestamp: take rank 0's
+    if dist.enabled:
         shared = [str(out)]
         torch.distributed.broadcast_object_list(shared, src=0)
         out = Path(shared[0])
+    return out
+
+
+def _refuse_unusable_folders(targs: TrainingArguments, out: Path, dist: Dist) -> None:
     ckpt_path = checkpoint_dir(out)
-    run_id = out.name
     if targs.resume and not (ckpt_path / CHECKPOINT_MARKER).is_file():
         if (out / MODEL_MARKER).is_file():  # the checkpoint is removed once the model is exported
             raise TrainerError("checkpoint_invalid", f"nothing to resume: the run finished and its model is in {out}",
@@ -418,19 +562,27 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
         check_writable(out)
         remove_stale_temporaries(out)
 
-    # Data (rank 0 downloads first if needed).
+
+def _load_data(args: RunArguments, dist: Dist) -> _Data:
+    """CoLA (rank 0 downloads it first if needed), the prose sets, the writer's feedback, and their digests."""
     if dist.main:
         folder = resolve_data_dir(args.data.data_dir)
     dist.barrier()
     if not dist.main:
         folder = resolve_data_dir(args.data.data_dir, allow_download=False)
-    cola: ColaData = load_cola(folder, args.data.validation_fraction, targs.seed, args.data.max_train, args.data.max_eval)
-    prose = load_prose(args.data, len(cola.train), targs.seed)
+    seed = args.training.seed
+    cola: ColaData = load_cola(folder, args.data.validation_fraction, seed, args.data.max_train, args.data.max_eval)
+    prose = load_prose(args.data, len(cola.train), seed)
     taught = load_feedback(args.data, args.model.model, args.model.max_length)  # --feedback FILE (feedback.py), else None
-    data_sha256 = {**data_fingerprint(folder), "prose": prose.sha256, **(taught.fingerprint if taught else {})}
+    sha256 = {**data_fingerprint(folder), "prose": prose.sha256, **(taught.fingerprint if taught else {})}
     log(f"data from {folder}: train {len(cola.train)}, validation {len(cola.validation)}, holdout {len(cola.holdout)} "
         "(stratified seeded split of in_domain_train.tsv; holdout = out_of_domain_dev.tsv)")
+    return _Data(folder, cola, prose, taught, sha256)
 
+
+def _build_model(args: RunArguments, device: torch.device, precision: str, dist: Dist, choice: ModelChoice, data: _Data) -> _Net:
+    """Model, tokenizer, collator, the encoded sets, optimizer, learning-rate schedule and (fp16) gradient scaler."""
+    targs = args.training
     seed_everything(targs.seed)  # before the model: the new classifier head is initialised from it
     model, tokenizer = load_model_and_tokenizer(choice, args.model.head)
     inputs = _model_inputs(model, tokenizer)
@@ -438,262 +590,333 @@ def train(args: RunArguments, proto: Protocol, cancel: CancelFlag, dist: Dist) -
     on_gpu = device.type == "cuda"
     collate = batching.Collator(pad_id, "token_type_ids" in inputs, multiple_of=16 if on_gpu else 1,
                                 max_width=getattr(model.config, "max_position_embeddings", None), pin=on_gpu)
-    train_enc = encode(tokenizer, cola.train + prose.train.examples + (taught.training_examples if taught else []), args.model.max_length,
-                       with_token_labels=args.model.head == "tokens")
-    prose_val_enc = encode(tokenizer, prose.validation.examples, args.model.max_length)
-    prose_test_enc = encode(tokenizer, prose.test.examples, args.model.max_length)
-    val_enc = encode(tokenizer, cola.validation, args.model.max_length)
-    hold_enc = encode(tokenizer, cola.holdout, args.model.max_length)
-    log(f"mean tokens per training sentence: {train_enc.lengths.mean():.1f} (max {train_enc.lengths.max()}); "
+    enc = _encode_sets(args, tokenizer, data)
+    log(f"mean tokens per training sentence: {enc.train.lengths.mean():.1f} (max {enc.train.lengths.max()}); "
         "batches are padded to their own longest sentence")
-
     model.to(device)
     optimizer = make_optimizer(model, targs.learning_rate, targs.weight_decay, device)
-    steps_per_epoch = batching.steps_per_epoch(len(train_enc.ids), targs.batch_size, dist.world_size)
-    if steps_per_epoch < 1 or len(train_enc.ids) < dist.world_size:
-        raise TrainerError("bad_arguments", f"only {len(train_enc.ids)} training rows: too few for one step on "
+    steps_per_epoch = batching.steps_per_epoch(len(enc.train.ids), targs.batch_size, dist.world_size)
+    if steps_per_epoch < 1 or len(enc.train.ids) < dist.world_size:
+        raise TrainerError("bad_arguments", f"only {len(enc.train.ids)} training rows: too few for one step on "
                                             f"{dist.world_size} process(es)")
     total_steps = steps_per_epoch * targs.epochs
     warmup_steps = int(math.ceil(targs.warmup_ratio * total_steps))
     from transformers import get_linear_schedule_with_warmup
     scheduler = get_linear_schedule_with_warmup(optimizer, warmup_steps, total_steps)
     scaler = torch.amp.GradScaler("cuda") if precision == "fp16" else None
+    return _Net(model, tokenizer, inputs, collate, enc, optimizer, scheduler, scaler, steps_per_epoch, total_steps, warmup_steps,
+                train_model=model)
 
-    state = RunState()
-    best_weights: dict[str, torch.Tensor] | None = None
-    last_checkpoint: str | None = None
-    if targs.resume:
-        saved = load_checkpoint(ckpt_path)
-        want = fingerprint(args, precision, data_sha256)
-        if saved["fingerprint"] != want:
-            diffs = [f"{k}: checkpoint {saved['fingerprint'].get(k)!r}, now {want[k]!r}" for k in want
-                     if k != "data_sha256" and saved["fingerprint"].get(k) != want[k]]
-            if saved["fingerprint"].get("data_sha256") != data_sha256:
-                changed = [k for k in data_sha256 if saved["fingerprint"].get("data_sha256", {}).get(k) != data_sha256[k]]
-                diffs.append(f"these data files differ from the ones the checkpoint was trained on: {', '.join(changed)} (in {folder})")
-            raise TrainerError("checkpoint_invalid", "the checkpoint was made with other arguments (" + "; ".join(diffs) + ")",
-                               hint="resume with the same arguments, or start over without --resume")
-        model.load_state_dict(saved["model"])
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        if scaler is not None and saved.get("scaler"):
-            scaler.load_state_dict(saved["scaler"])
-        state = RunState(**saved["state"])
-        best_weights = saved.get("best_weights")
-        rngs = saved["rng"]
-        if len(rngs) != dist.world_size:
-            log(f"WARNING: checkpoint written by {len(rngs)} process(es), resuming with {dist.world_size}: "
-                "the data sharding and dropout differ from an uninterrupted run")
-        set_rng_state(rngs[dist.rank % len(rngs)], device)
-        last_checkpoint = str(ckpt_path)
-        log(f"resumed from {ckpt_path} at step {state.global_step} (epoch {state.epoch + 1}, batch {state.batch_in_epoch})")
-        del saved
 
-    train_model: torch.nn.Module = model
-    if dist.enabled:
-        train_model = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[dist.local_rank] if device.type == "cuda" else None)
+def _encode_sets(args: RunArguments, tokenizer, data: _Data) -> _Encodings:
+    max_length, prose, taught = args.model.max_length, data.prose, data.taught
+    train_rows = data.cola.train + prose.train.examples + (taught.training_examples if taught else [])
+    train_enc = encode(tokenizer, train_rows, max_length, with_token_labels=args.model.head == "tokens")
+    prose_val_enc = encode(tokenizer, prose.validation.examples, max_length)
+    prose_test_enc = encode(tokenizer, prose.test.examples, max_length)
+    return _Encodings(train=train_enc, validation=encode(tokenizer, data.cola.validation, max_length),
+                      holdout=encode(tokenizer, data.cola.holdout, max_length),
+                      prose_validation=prose_val_enc, prose_test=prose_test_enc)
 
-    proto.emit("started", run_id=run_id, model=choice.requested, model_resolved=choice.resolved,
-               parameters=sum(p.numel() for p in model.parameters()), device=device.type, device_name=_device_name(device),
-               precision=precision, world_size=dist.world_size, train_size=len(train_enc.ids), validation_size=len(val_enc.ids),
-               holdout_size=len(hold_enc.ids), epochs=targs.epochs, batch_size=targs.batch_size, learning_rate=targs.learning_rate,
-               warmup_steps=warmup_steps, max_length=args.model.max_length, steps_per_epoch=steps_per_epoch, total_steps=total_steps,
-               start_step=state.global_step, seed=targs.seed, output_dir=str(out))
-    for message in single_class_warnings({"training": cola.train + prose.train.examples, "validation": cola.validation,
+
+def _restore(run: _Run) -> None:
+    """--resume: model, optimizer, schedule, scaler, loop state and RNGs from the checkpoint, refused when it was
+    made with other arguments or data."""
+    if not run.args.training.resume:
+        return
+    ckpt_path, net, dist = run.output.checkpoint, run.net, run.dist
+    saved = load_checkpoint(ckpt_path)
+    _refuse_another_runs_checkpoint(saved["fingerprint"], fingerprint(run.args, run.precision, run.data.sha256), run.data)
+    net.model.load_state_dict(saved["model"])
+    net.optimizer.load_state_dict(saved["optimizer"])
+    net.scheduler.load_state_dict(saved["scheduler"])
+    if net.scaler is not None and saved.get("scaler"):
+        net.scaler.load_state_dict(saved["scaler"])
+    run.state = RunState(**saved["state"])
+    run.best_weights = saved.get("best_weights")
+    rngs = saved["rng"]
+    if len(rngs) != dist.world_size:
+        log(f"WARNING: checkpoint written by {len(rngs)} process(es), resuming with {dist.world_size}: "
+            "the data sharding and dropout differ from an uninterrupted run")
+    set_rng_state(rngs[dist.rank % len(rngs)], run.device)
+    run.last_checkpoint = str(ckpt_path)
+    log(f"resumed from {ckpt_path} at step {run.state.global_step} (epoch {run.state.epoch + 1}, batch {run.state.batch_in_epoch})")
+
+
+def _refuse_another_runs_checkpoint(saved: dict[str, Any], want: dict[str, Any], data: _Data) -> None:
+    if saved == want:
+        return
+    diffs = [f"{k}: checkpoint {saved.get(k)!r}, now {want[k]!r}" for k in want if k != "data_sha256" and saved.get(k) != want[k]]
+    if saved.get("data_sha256") != data.sha256:
+        changed = [k for k in data.sha256 if saved.get("data_sha256", {}).get(k) != data.sha256[k]]
+        diffs.append(f"these data files differ from the ones the checkpoint was trained on: {', '.join(changed)} (in {data.folder})")
+    raise TrainerError("checkpoint_invalid", "the checkpoint was made with other arguments (" + "; ".join(diffs) + ")",
+                       hint="resume with the same arguments, or start over without --resume")
+
+
+def _distribute(run: _Run) -> None:
+    if run.dist.enabled:
+        run.net.train_model = torch.nn.parallel.DistributedDataParallel(
+            run.net.model, device_ids=[run.dist.local_rank] if run.device.type == "cuda" else None)
+
+
+def _announce(run: _Run) -> None:
+    """The started event, then a warning for every set that holds one class only."""
+    args, net, enc, cola = run.args, run.net, run.net.enc, run.data.cola
+    targs = args.training
+    run.proto.emit("started", run_id=run.output.out.name, model=run.output.choice.requested, model_resolved=run.output.choice.resolved,
+                   parameters=sum(p.numel() for p in net.model.parameters()), device=run.device.type,
+                   device_name=_device_name(run.device), precision=run.precision, world_size=run.dist.world_size,
+                   train_size=len(enc.train.ids), validation_size=len(enc.validation.ids), holdout_size=len(enc.holdout.ids),
+                   epochs=targs.epochs, batch_size=targs.batch_size, learning_rate=targs.learning_rate,
+                   warmup_steps=net.warmup_steps, max_length=args.model.max_length, steps_per_epoch=net.steps_per_epoch,
+                   total_steps=net.total_steps, start_step=run.state.global_step, seed=targs.seed, output_dir=str(run.output.out))
+    for message in single_class_warnings({"training": cola.train + run.data.prose.train.examples, "validation": cola.validation,
                                           "holdout": cola.holdout}):
         log(f"WARNING: {message}")
-        proto.emit("warning", code="single_class", message=message)
+        run.proto.emit("warning", code="single_class", message=message)
 
-    def write_checkpoint() -> str:
-        state.training_seconds = base_training_seconds + (time.monotonic() - session_start)
-        rng_all = [rng_state(device)]
-        if dist.enabled:
-            gathered: list[Any] = [None] * dist.world_size
-            torch.distributed.all_gather_object(gathered, rng_all[0])
-            rng_all = gathered
-        if dist.main:
-            save_checkpoint(ckpt_path, {
-                "format": CHECKPOINT_FORMAT, "args": args.as_dict(), "fingerprint": fingerprint(args, precision, data_sha256),
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
-                "scaler": scaler.state_dict() if scaler is not None else None,
-                "state": state.__dict__, "best_weights": best_weights,
-            }, rng_all)
-            proto.emit("checkpoint", epoch=state.epoch, step=state.global_step, path=str(ckpt_path))
-        dist.barrier()
-        return str(ckpt_path)
 
-    # The loop. Step events are emitted one step late so that reading the loss (.item()) does not
-    # stall a GPU that is already running the next step.
-    session_start = time.monotonic()
-    session_steps, session_samples = 0, 0
-    pending: tuple | None = None
+# ---------------------------------------------------------------------------------------------- the loop
+class StepReporter:
+    """Step events, one step late: reading a step's loss (.item()) waits for the device, so it is read once the next
+    step is queued and a GPU never stalls on it. Adds each loss to the epoch's sum (its train_loss)."""
 
-    def flush_pending() -> None:
-        nonlocal pending
-        if pending is None:
+    def __init__(self, proto: Protocol, state: RunState, clock: _Clock, total_steps: int):
+        self._proto, self._state, self._clock, self._total_steps = proto, state, clock, total_steps
+        self._pending: tuple | None = None
+        self._session_steps = 0
+        self._session_samples = 0
+
+    def step_done(self, step: int, epoch_no: int, loss: torch.Tensor, grad_norm: torch.Tensor | None, lr: float, samples: int) -> None:
+        """Takes a finished step (loss and norm still on the device) and reports the one before it."""
+        self._session_steps += 1
+        self._session_samples += samples
+        self.flush()
+        self._pending = (step, epoch_no, loss, grad_norm, lr, self._session_samples)
+
+    def flush(self) -> None:
+        if self._pending is None:
             return
-        step, epoch_no, loss_t, norm_t, lr, samples_done = pending
-        pending = None
+        step, epoch_no, loss_t, norm_t, lr, samples_done = self._pending
+        self._pending = None
         loss = float(loss_t)
         if not math.isfinite(loss):
             raise TrainerError("internal", f"the training loss became {loss} at step {step}",
                                hint="lower --learning-rate, or use --precision fp32")
-        state.epoch_loss_sum += loss
-        state.epoch_loss_count += 1
+        self._state.epoch_loss_sum += loss
+        self._state.epoch_loss_count += 1
         now = time.monotonic()
-        spent = max(1e-9, now - session_start - eval_seconds)
-        per_step = spent / max(1, session_steps)
-        event = {"epoch": epoch_no, "step": step, "total_steps": total_steps, "loss": loss, "lr": lr,
-                 "samples_per_second": samples_done / spent, "elapsed_s": now - t_start,
-                 "eta_s": per_step * (total_steps - step)}
+        spent = max(1e-9, now - self._clock.session_start - self._clock.eval_seconds)
+        per_step = spent / max(1, self._session_steps)
+        event = {"epoch": epoch_no, "step": step, "total_steps": self._total_steps, "loss": loss, "lr": lr,
+                 "samples_per_second": samples_done / spent, "elapsed_s": now - self._clock.start,
+                 "eta_s": per_step * (self._total_steps - step)}
         if norm_t is not None:
             norm = float(norm_t)
             if math.isfinite(norm):
                 event["grad_norm"] = norm
-        proto.emit("step", **event)
+        self._proto.emit("step", **event)
 
-    eval_seconds = 0.0
-    agreed_cancel = False
+
+def _begin_session(run: _Run) -> StepReporter:
+    run.clock.begin_session(earlier=run.state.training_seconds)
     # Test hook: a pause after every step lets tests cancel a tiny model mid-epoch. No effect on results.
-    step_delay = float(os.environ.get("COLA_TRAINER_STEP_DELAY", "0") or 0)
-    base_training_seconds = state.training_seconds
+    run.step_delay = float(os.environ.get("COLA_TRAINER_STEP_DELAY", "0") or 0)
+    run.net.train_model.train()
+    return StepReporter(run.proto, run.state, run.clock, run.net.total_steps)
 
-    def stop_requested() -> bool:
-        # Under DDP every rank must stop at the same step, so only the value all ranks agreed on counts.
-        return agreed_cancel if dist.enabled else cancel.is_set()
 
-    train_model.train()
-    try:
-        for epoch in range(state.epoch, targs.epochs):
-            epoch_started = time.monotonic()
-            batches = batching.epoch_batches(train_enc.lengths, targs.batch_size, targs.seed, epoch, dist.world_size)
-            for b in range(state.batch_in_epoch, len(batches)):
-                if stop_requested():
-                    raise Cancelled
-                idx = batching.shard(batches[b], dist.rank, dist.world_size)
-                loss = batch_loss(train_model, collate, train_enc, idx, device, precision)
-                if scaler is not None:
-                    scaler.scale(loss).backward()
-                    scaler.unscale_(optimizer)
-                else:
-                    loss.backward()
-                norm = (torch.nn.utils.clip_grad_norm_(model.parameters(), targs.max_grad_norm)
-                        if targs.max_grad_norm > 0 else None)
-                if scaler is not None:
-                    scaler.step(optimizer)
-                    scaler.update()
-                else:
-                    optimizer.step()
-                lr = scheduler.get_last_lr()[0]
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                loss_t = loss.detach()
-                if dist.enabled:
-                    # One collective carries the mean loss and whether any rank was asked to cancel.
-                    packed = torch.stack([loss_t.float(), torch.tensor(float(cancel.is_set()), device=device)])
-                    torch.distributed.all_reduce(packed)
-                    loss_t = packed[0] / dist.world_size
-                    agreed_cancel = float(packed[1]) > 0
-                    if agreed_cancel and not cancel.is_set():
-                        cancel.set("another process")
-                state.global_step += 1
-                state.batch_in_epoch = b + 1
-                session_steps += 1
-                session_samples += len(batches[b])
-                flush_pending()
-                pending = (state.global_step, epoch + 1, loss_t, None if norm is None else norm.detach(), lr, session_samples)
-                if step_delay:
-                    time.sleep(step_delay)
-            flush_pending()
-            eval_started = time.monotonic()
-            # A cancel stops validation too, except after the last epoch (then the run finishes with a model)
-            # and under DDP (ranks agree on stopping only at training steps).
-            stop_validation = None if dist.enabled or epoch + 1 == targs.epochs else cancel.is_set
-            val = evaluate(unwrap(train_model), val_enc, collate, device, precision, stop_validation)
-            prose_fields = prose_epoch_fields(prose.validation, evaluate(unwrap(train_model), prose_val_enc, collate, device,
-                                                                          precision, stop_validation)["logits"])
-            train_loss = state.epoch_loss_sum / max(1, state.epoch_loss_count)
-            score = selection_score(val["mcc"], prose_fields["prose_val_mcc"] if prose.in_mix else None)
-            is_best = state.best is None or score > state.best.get("score", state.best["mcc"])
-            if is_best:
-                state.best = {"epoch": epoch + 1, "mcc": val["mcc"], "accuracy": val["accuracy"], "loss": val["loss"], "score": score}
-                best_weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
-            state.history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val["loss"],
-                                  "val_accuracy": val["accuracy"], "val_mcc": val["mcc"], **prose_fields})
-            proto.emit("evaluation", epoch=epoch + 1, step=state.global_step, train_loss=train_loss, val_loss=val["loss"],
-                       val_accuracy=val["accuracy"], val_mcc=val["mcc"], confusion=val["confusion"], best=is_best, **prose_fields,
-                       epoch_seconds=time.monotonic() - epoch_started, elapsed_s=time.monotonic() - t_start)
-            log(f"epoch {epoch + 1}/{targs.epochs}: train loss {train_loss:.4f}, validation loss {val['loss']:.4f}, "
-                f"accuracy {val['accuracy']:.4f}, MCC {val['mcc']:.4f}; prose validation MCC {prose_fields['prose_val_mcc']:.4f}, "
-                f"clean flagged {prose_fields['prose_val_clean_flagged']:.1%}{' (best so far)' if is_best else ''}")
-            state.epoch, state.batch_in_epoch = epoch + 1, 0
-            state.epoch_loss_sum, state.epoch_loss_count = 0.0, 0
-            eval_seconds += time.monotonic() - eval_started
-            if not targs.no_checkpoint:
-                last_checkpoint = write_checkpoint()
-            if stop_requested() and epoch + 1 < targs.epochs:
-                raise Cancelled
-    except Cancelled:
-        flush_pending()
-        if state.global_step > 0 and not targs.no_checkpoint and (last_checkpoint is None or state.batch_in_epoch > 0):
-            last_checkpoint = write_checkpoint()
-        proto.emit("cancelled", step=state.global_step, checkpoint=last_checkpoint)
-        return EXIT_CANCELLED
+def _train_epoch(run: _Run, epoch: int, reporter: StepReporter) -> None:
+    """The epoch's batches from state.batch_in_epoch on (0 unless resumed mid-epoch); raises Cancelled before a step."""
+    targs, dist, state = run.args.training, run.dist, run.state
+    batches = batching.epoch_batches(run.net.enc.train.lengths, targs.batch_size, targs.seed, epoch, dist.world_size)
+    for b in range(state.batch_in_epoch, len(batches)):
+        if run.stop_requested():
+            raise Cancelled
+        loss, grad_norm, lr = _train_step(run, batching.shard(batches[b], dist.rank, dist.world_size))
+        state.global_step += 1
+        state.batch_in_epoch = b + 1
+        reporter.step_done(state.global_step, epoch + 1, loss, grad_norm, lr, len(batches[b]))
+        if run.step_delay:
+            time.sleep(run.step_delay)
+    reporter.flush()
 
-    if cancel.is_set():
+
+def _train_step(run: _Run, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor | None, float]:
+    """One optimizer step on training rows `idx`. Returns the loss (the mean over ranks) and the gradient norm, both
+    unread on the device, and the learning rate the step used."""
+    net, max_grad_norm = run.net, run.args.training.max_grad_norm
+    loss = batch_loss(net.train_model, net.collate, net.enc.train, idx, run.device, run.precision)
+    if net.scaler is not None:
+        net.scaler.scale(loss).backward()
+        net.scaler.unscale_(net.optimizer)
+    else:
+        loss.backward()
+    norm = torch.nn.utils.clip_grad_norm_(net.model.parameters(), max_grad_norm) if max_grad_norm > 0 else None
+    if net.scaler is not None:
+        net.scaler.step(net.optimizer)
+        net.scaler.update()
+    else:
+        net.optimizer.step()
+    lr = net.scheduler.get_last_lr()[0]
+    net.scheduler.step()
+    net.optimizer.zero_grad(set_to_none=True)
+    loss_t = _agree_across_ranks(run, loss.detach())
+    return loss_t, None if norm is None else norm.detach(), lr
+
+
+def _agree_across_ranks(run: _Run, loss: torch.Tensor) -> torch.Tensor:
+    """Under DDP, one collective carries the mean loss and whether any rank was asked to cancel."""
+    if not run.dist.enabled:
+        return loss
+    packed = torch.stack([loss.float(), torch.tensor(float(run.cancel.is_set()), device=run.device)])
+    torch.distributed.all_reduce(packed)
+    mean_loss = packed[0] / run.dist.world_size
+    run.agreed_cancel = float(packed[1]) > 0
+    if run.agreed_cancel and not run.cancel.is_set():
+        run.cancel.set("another process")
+    return mean_loss
+
+
+def _validate_epoch(run: _Run, epoch: int, epoch_started: float) -> None:
+    """Validation after epoch `epoch` (0-based): the evaluation event and log line, the best weights so far, the
+    history row; then the state says the epoch is done."""
+    targs, state, net, prose = run.args.training, run.state, run.net, run.data.prose
+    eval_started = time.monotonic()
+    # A cancel stops validation too, except after the last epoch (then the run finishes with a model)
+    # and under DDP (ranks agree on stopping only at training steps).
+    stop_validation = None if run.dist.enabled or epoch + 1 == targs.epochs else run.cancel.is_set
+    val = evaluate(net.model, net.enc.validation, net.collate, run.device, run.precision, stop_validation)
+    prose_fields = prose_epoch_fields(prose.validation, evaluate(net.model, net.enc.prose_validation, net.collate, run.device,
+                                                                  run.precision, stop_validation)["logits"])
+    train_loss = state.epoch_loss_sum / max(1, state.epoch_loss_count)
+    score = selection_score(val["mcc"], prose_fields["prose_val_mcc"] if prose.in_mix else None)
+    is_best = state.best is None or score > state.best.get("score", state.best["mcc"])
+    if is_best:
+        state.best = {"epoch": epoch + 1, "mcc": val["mcc"], "accuracy": val["accuracy"], "loss": val["loss"], "score": score}
+        run.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in net.model.state_dict().items()}
+    state.history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val["loss"],
+                          "val_accuracy": val["accuracy"], "val_mcc": val["mcc"], **prose_fields})
+    run.proto.emit("evaluation", epoch=epoch + 1, step=state.global_step, train_loss=train_loss, val_loss=val["loss"],
+                   val_accuracy=val["accuracy"], val_mcc=val["mcc"], confusion=val["confusion"], best=is_best, **prose_fields,
+                   epoch_seconds=time.monotonic() - epoch_started, elapsed_s=time.monotonic() - run.clock.start)
+    log(f"epoch {epoch + 1}/{targs.epochs}: train loss {train_loss:.4f}, validation loss {val['loss']:.4f}, "
+        f"accuracy {val['accuracy']:.4f}, MCC {val['mcc']:.4f}; prose validation MCC {prose_fields['prose_val_mcc']:.4f}, "
+        f"clean flagged {prose_fields['prose_val_clean_flagged']:.1%}{' (best so far)' if is_best else ''}")
+    state.epoch, state.batch_in_epoch = epoch + 1, 0
+    state.epoch_loss_sum, state.epoch_loss_count = 0.0, 0
+    run.clock.eval_seconds += time.monotonic() - eval_started
+
+
+def _checkpoint(run: _Run) -> str:
+    """Writes the resumable checkpoint (rank 0, with every rank's RNG state) and returns its path."""
+    dist, net, ckpt_path = run.dist, run.net, run.output.checkpoint
+    run.state.training_seconds = run.clock.training_seconds()
+    rng_all = [rng_state(run.device)]
+    if dist.enabled:
+        gathered: list[Any] = [None] * dist.world_size
+        torch.distributed.all_gather_object(gathered, rng_all[0])
+        rng_all = gathered
+    if dist.main:
+        save_checkpoint(ckpt_path, {
+            "format": CHECKPOINT_FORMAT, "args": run.args.as_dict(), "fingerprint": fingerprint(run.args, run.precision, run.data.sha256),
+            "model": net.model.state_dict(), "optimizer": net.optimizer.state_dict(), "scheduler": net.scheduler.state_dict(),
+            "scaler": net.scaler.state_dict() if net.scaler is not None else None,
+            "state": run.state.__dict__, "best_weights": run.best_weights,
+        }, rng_all)
+        run.proto.emit("checkpoint", epoch=run.state.epoch, step=run.state.global_step, path=str(ckpt_path))
+    dist.barrier()
+    return str(ckpt_path)
+
+
+def _cancelled(run: _Run, reporter: StepReporter) -> int:
+    """Reports the last step, checkpoints progress the last checkpoint lacks, and says where it is."""
+    reporter.flush()
+    state = run.state
+    if state.global_step > 0 and not run.args.training.no_checkpoint and (run.last_checkpoint is None or state.batch_in_epoch > 0):
+        run.last_checkpoint = _checkpoint(run)
+    run.proto.emit("cancelled", step=state.global_step, checkpoint=run.last_checkpoint)
+    return EXIT_CANCELLED
+
+
+# ---------------------------------------------------------------------------------------------- after training
+def _finish(run: _Run) -> int:
+    """With the best epoch's weights: holdout, calibration and quality, then (rank 0) the model folder and done."""
+    if run.cancel.is_set():
         log("training is complete: finishing the holdout evaluation and the export, so the run ends with a model")
-    state.training_seconds = base_training_seconds + (time.monotonic() - session_start)
-    # Holdout with the best-validation weights, then export.
-    if best_weights is not None:
-        model.load_state_dict(best_weights)
-    # Autocast trains on fp32 master weights, and those are what the ONNX export gets; scoring them under bf16
-    # autocast gave a holdout MCC 0.0064 away from model.onnx's (issue 16). So everything from here on (holdout,
-    # calibration, quality) runs in fp32 and describes the exported model.
-    exported_precision = "fp32"
-    hold = evaluate(model, hold_enc, collate, device, exported_precision)
-    best_epoch = state.best["epoch"] if state.best else targs.epochs
-    proto.emit("holdout", n=hold["n"], mcc=hold["mcc"], accuracy=hold["accuracy"], loss=hold["loss"], best_epoch=best_epoch,
-               confusion=hold["confusion"])
-    log(f"holdout ({hold['n']} sentences, epoch {best_epoch} weights): MCC {hold['mcc']:.4f}, accuracy {hold['accuracy']:.4f}")
-    # Calibration on the validation logits of the exported weights, then the held-out report with it.
-    calibration = calibrate(prose, cola.validation, evaluate(model, val_enc, collate, device, exported_precision)["logits"],
-                            evaluate(model, prose_val_enc, collate, device, exported_precision)["logits"])
-    quality = quality_report(prose, calibration, evaluate(model, prose_test_enc, collate, device, exported_precision)["logits"],
-                             cola.holdout, hold["logits"], args.data.data_mix)
-    if taught:  # accuracy on the feedback sentences, exported weights with their calibration (feedback.py)
-        quality["feedback"] = taught.report(evaluate(model, encode(tokenizer, taught.examples, args.model.max_length), collate, device,
-                                                     exported_precision)["logits"], calibration)
-    proto.emit("quality", calibration=calibration, **quality)
+    run.state.training_seconds = run.clock.training_seconds()
+    if run.best_weights is not None:
+        run.net.model.load_state_dict(run.best_weights)
+    hold = _holdout(run)
+    calibration, quality = _quality(run, hold)
+    if run.dist.main:
+        _export(run, hold, calibration, quality)
+    run.dist.barrier()
+    return 0
+
+
+def _holdout(run: _Run) -> dict[str, Any]:
+    hold = evaluate(run.net.model, run.net.enc.holdout, run.net.collate, run.device, EXPORTED_PRECISION)
+    run.proto.emit("holdout", n=hold["n"], mcc=hold["mcc"], accuracy=hold["accuracy"], loss=hold["loss"], best_epoch=run.best_epoch,
+                   confusion=hold["confusion"])
+    log(f"holdout ({hold['n']} sentences, epoch {run.best_epoch} weights): MCC {hold['mcc']:.4f}, accuracy {hold['accuracy']:.4f}")
+    return hold
+
+
+def _quality(run: _Run, hold: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Calibration on the validation logits, then the held-out report (prose test, CoLA holdout, feedback) with it."""
+    net, data = run.net, run.data
+
+    def logits(enc: Encoded) -> np.ndarray:
+        return evaluate(net.model, enc, net.collate, run.device, EXPORTED_PRECISION)["logits"]
+
+    calibration = calibrate(data.prose, data.cola.validation, logits(net.enc.validation), logits(net.enc.prose_validation))
+    quality = quality_report(data.prose, calibration, logits(net.enc.prose_test), data.cola.holdout, hold["logits"],
+                             run.args.data.data_mix)
+    if data.taught:  # accuracy on the feedback sentences, exported weights with their calibration (feedback.py)
+        quality["feedback"] = data.taught.report(logits(encode(net.tokenizer, data.taught.examples, run.args.model.max_length)),
+                                                 calibration)
+    run.proto.emit("quality", calibration=calibration, **quality)
     pt = quality["prose_test"]
     log(f"calibration: temperature {calibration['temperature']:.3f}, threshold {calibration['threshold']:.3f} "
         f"(validation ECE {calibration['ece_before']:.4f} -> {calibration['ece_after']:.4f})")
     log(f"prose test documents ({pt['n_clean']} clean + {pt['n_corrupted']} corrupted): clean flagged {pt['clean_flagged']:.1%}, "
         f"detection MCC {pt['mcc']:.4f}, ECE {pt['ece']:.4f}; per type: "
         + ", ".join(f"{t} {m['mcc']:.2f}" for t, m in pt["per_type"].items()))
-    if dist.main:
-        metadata = {
-            "base_model": choice.base_model, "model_resolved": choice.resolved, "labels": ["unacceptable", "acceptable"],
-            "max_length": args.model.max_length, "head": args.model.head, "hyperparameters": args.hyperparameters(), "best_epoch": best_epoch,
-            "metrics": {"validation": {k: state.best[k] for k in ("mcc", "accuracy", "loss")} if state.best else None,
-                        "holdout": {k: hold[k] for k in ("n", "mcc", "accuracy", "confusion")},
-                        "epochs": state.history},
-            "device": device.type, "device_name": _device_name(device), "precision": precision,
-            "world_size": dist.world_size, "training_seconds": round(state.training_seconds, 3),
-            "versions": library_versions(),
-            "data": {"folder": str(folder), "train": len(train_enc.ids), "validation": len(val_enc.ids),
-                     "holdout": len(hold_enc.ids), "split": "stratified by label, seeded", "mix": args.data.data_mix,
-                     "prose_train": len(prose.train), "prose_ratio": args.data.prose_ratio if prose.in_mix else None,
-                     "prose_validation": len(prose.validation), "prose_test": len(prose.test),
-                     "prose_split": "by document, fixed seed (trainer/cola_trainer/prose_corpus.py)"},
-            "calibration": calibration,
-            "quality": quality,
-        }
-        if not targs.no_export:
-            exported = export_model_folder(model, tokenizer, out, inputs, metadata, int8=not targs.no_int8,
-                                           holdout=[(e.sentence, e.label) for e in cola.holdout])
-            shutil.rmtree(ckpt_path, ignore_errors=True)
-            proto.emit("exported", **exported)
-        proto.emit("done", output_dir=str(out), holdout_mcc=hold["mcc"], elapsed_s=time.monotonic() - t_start)
-    dist.barrier()
-    return 0
+    return calibration, quality
+
+
+def _export(run: _Run, hold: dict[str, Any], calibration: dict[str, Any], quality: dict[str, Any]) -> None:
+    """The model folder (unless --no-export; its checkpoint is then removed), and the done event."""
+    out, cola = run.output.out, run.data.cola
+    metadata = _metadata(run, hold, calibration, quality)
+    if not run.args.training.no_export:
+        exported = export_model_folder(run.net.model, run.net.tokenizer, out, run.net.inputs, metadata,
+                                       int8=not run.args.training.no_int8, holdout=[(e.sentence, e.label) for e in cola.holdout])
+        shutil.rmtree(run.output.checkpoint, ignore_errors=True)
+        run.proto.emit("exported", **exported)
+    run.proto.emit("done", output_dir=str(out), holdout_mcc=hold["mcc"], elapsed_s=time.monotonic() - run.clock.start)
+
+
+def _metadata(run: _Run, hold: dict[str, Any], calibration: dict[str, Any], quality: dict[str, Any]) -> dict[str, Any]:
+    """cola-bert.json's content beside what export.py adds (docs/architecture.md, protocol/modelFolder.schema.json)."""
+    args, state, enc, prose = run.args, run.state, run.net.enc, run.data.prose
+    return {
+        "base_model": run.output.choice.base_model, "model_resolved": run.output.choice.resolved, "labels": ["unacceptable", "acceptable"],
+        "max_length": args.model.max_length, "head": args.model.head, "hyperparameters": args.hyperparameters(),
+        "best_epoch": run.best_epoch,
+        "metrics": {"validation": {k: state.best[k] for k in ("mcc", "accuracy", "loss")} if state.best else None,
+                    "holdout": {k: hold[k] for k in ("n", "mcc", "accuracy", "confusion")},
+                    "epochs": state.history},
+        "device": run.device.type, "device_name": _device_name(run.device), "precision": run.precision,
+        "world_size": run.dist.world_size, "training_seconds": round(state.training_seconds, 3),
+        "versions": library_versions(),
+        "data": {"folder": str(run.data.folder), "train": len(enc.train.ids), "validation": len(enc.validation.ids),
+                 "holdout": len(enc.holdout.ids), "split": "stratified by label, seeded", "mix": args.data.data_mix,
+                 "prose_train": len(prose.train), "prose_ratio": args.data.prose_ratio if prose.in_mix else None,
+                 "prose_validation": len(prose.validation), "prose_test": len(prose.test),
+                 "prose_split": "by document, fixed seed (trainer/cola_trainer/prose_corpus.py)"},
+        "calibration": calibration,
+        "quality": quality,
+    }

@@ -7,6 +7,14 @@ import { Worker } from 'node:worker_threads';
 import { createExtractor, extractSentences, type Extraction, type Extractor, type ExtractOptions } from './extraction/extractSentences';
 import { unpackExtraction, type PackedExtraction } from './proseWire';
 
+/**
+ * A small young generation: extraction allocates briefly per block, and V8's default lets the nursery grow
+ * to ~32 MB whatever the document, which was most of the peak memory below 5 MB (1 MB of Markdown: peak
+ * RSS 23x the file with the default, 7.9x with this; no slower measurably). bench/benchExtract.ts measures
+ * with the same limit (--max-semi-space-size=1).
+ */
+export const PROSE_WORKER_LIMITS = { maxYoungGenerationSizeMb: 3 };
+
 interface Pending {
   resolve(e: Extraction): void;
   reject(e: Error): void;
@@ -70,8 +78,8 @@ export class ProseWorkerClient {
     try {
       // Under tsx (tests, the unbundled bench) the .ts source runs through tsx's CommonJS hook.
       const worker = this.script.endsWith('.ts')
-        ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(this.script)});`, { eval: true })
-        : new Worker(this.script);
+        ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(this.script)});`, { eval: true, resourceLimits: PROSE_WORKER_LIMITS })
+        : new Worker(this.script, { resourceLimits: PROSE_WORKER_LIMITS });
       worker.unref();
       worker.on('message', (m: { id: number; packed?: PackedExtraction; error?: string }) => {
         const p = this.pending.get(m.id);

@@ -20,6 +20,8 @@ export interface Definition {
   source: string;
 }
 
+const KINDS: Leaf['kind'][] = ['paragraph', 'heading', 'tableCell'];
+
 /** Calls `visit` with each prose block of `source` in document order. */
 export function forEachMarkdownBlock(
   source: string,
@@ -28,14 +30,18 @@ export function forEachMarkdownBlock(
   definitions: Definition[] | undefined,
   visit: (block: ProseBlock) => void,
 ): void {
-  const leaves: Leaf[] = [];
+  // Leaves wait for the document's last definition, packed flat (kind, line count, then start and end of
+  // each line): a large document has one per paragraph, and objects for them cost several times more.
+  const leaves: number[] = [];
   const links = new Set<string>();
   const footnotes = new Set<string>();
   scanBlocks(
     source,
     {
       leaf: (leaf) => {
-        if (leaf.kind !== 'heading' || options.headings) leaves.push(leaf);
+        if (leaf.kind === 'heading' && !options.headings) return;
+        leaves.push(KINDS.indexOf(leaf.kind), leaf.lines.length / 2);
+        for (const offset of leaf.lines) leaves.push(offset);
       },
       definition: (d) => {
         (d.kind === 'link' ? links : footnotes).add(d.label);
@@ -45,8 +51,11 @@ export function forEachMarkdownBlock(
     { frontMatter, tables: options.tables },
   );
   const context = { links, footnotes };
-  for (const leaf of leaves) {
-    const block = inlineBlock(source, leaf, context);
+  for (let k = 0; k < leaves.length; ) {
+    const kind = KINDS[leaves[k]];
+    const lines = leaves.slice(k + 2, k + 2 + 2 * leaves[k + 1]);
+    k += 2 + lines.length;
+    const block = inlineBlock(source, { kind, lines }, context);
     if (block) visit(block);
   }
 }

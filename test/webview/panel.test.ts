@@ -469,6 +469,40 @@ describe('training panel webview (headless Chromium)', function () {
     assert.equal(await page.locator('#feedback-result').count(), 0);
   });
 
+  it('draws the holdout\'s reliability diagram and ECE from the quality event, CSP intact (issue 12 §4)', async () => {
+    const bins = [
+      { lo: 0.4, hi: 0.5, n: 46, mean_p: 0.472, observed: 0.37 },
+      { lo: 0.5, hi: 0.6, n: 68, mean_p: 0.552, observed: 0.574 },
+      { lo: 0.8, hi: 0.9, n: 215, mean_p: 0.831, observed: 0.781 },
+    ];
+    const at = recorded.findIndex((e) => e.event === 'holdout') + 1;
+    const quality = {
+      event: 'quality', v: 1, data_mix: 'cola', threshold: 0.5, temperature: 1.43,
+      calibration: { temperature: 1.43, threshold: 0.5, method: 'temperature', fitted_on: 'CoLA validation', max_false_alarm: 0.03, ece_before: 0.1, ece_after: 0.05 },
+      prose_test: { n_clean: 10, n_corrupted: 10, clean_flagged: 0.1, corrupted_flagged: 0.3, mcc: 0.2, ece: 0.1, ece_uncalibrated: 0.2, per_type: {}, per_source: {} },
+      cola_holdout: { n: 329, mcc: 0.21, accuracy: 0.7, confusion: { tp: 200, tn: 30, fp: 80, fn: 19 }, ece: 0.0494, reliability: bins },
+    } as unknown as TrainerEvent;
+    const cspBefore = (await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).length;
+    await send({ type: 'runStarted', run: { id: 'run-reliability', form: DEFAULT_FORM, outcome: 'running', events: [...recorded.slice(0, at), quality, ...recorded.slice(at)], log: [], resumable: false } });
+    await send({ type: 'runEnded', id: 'run-reliability', outcome: 'done', resumable: false });
+    await page.waitForSelector('#reliability svg circle.bin');
+    assert.equal(await page.locator('#holdout-ece').innerText(), '0.049');
+    assert.match(await page.locator('#reliability figcaption').innerText(), /Calibration on the holdout \(329 sentences\): ECE 0\.049 at temperature 1\.43/);
+    assert.deepEqual(await page.locator('#reliability circle.bin').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-n'))), ['46', '68', '215']);
+    // Drawn, not just present: the SVG has a size and the points take the theme's colour from panel.css.
+    const box = await page.locator('#reliability svg').boundingBox();
+    assert.ok(box && box.width > 100 && box.height > 100, `the diagram is ${JSON.stringify(box)}`);
+    const fill = await page.locator('#reliability circle.bin').first().evaluate((c) => getComputedStyle(c).fill);
+    assert.notEqual(fill, 'rgb(0, 0, 0)', 'the points are styled by panel.css');
+    assert.equal((await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).length, cspBefore, 'no CSP violation');
+    await page.locator('#reliability').screenshot({ path: path.join(results, 'webview-reliability.png') });
+    // A run recorded before the diagram existed shows none.
+    await send({ type: 'runStarted', run: { id: 'run-no-reliability', form: DEFAULT_FORM, outcome: 'running', events: recorded, log: [], resumable: false } });
+    await send({ type: 'runEnded', id: 'run-no-reliability', outcome: 'done', resumable: false });
+    await page.waitForSelector('#use-model');
+    assert.equal(await page.locator('#reliability').count(), 0);
+  });
+
   it('a Hub failure is said in the panel\'s words with the offline encoders to pick', async () => {
     await send({ type: 'runStarted', run: { id: 'run-offline', form: DEFAULT_FORM, outcome: 'running', events: [], log: [], resumable: false } });
     await send({ type: 'runEnded', id: 'run-offline', outcome: 'error', failure: { code: 'offline', message: "cannot download 'bert-base-uncased' from the Hugging Face Hub: it is unreachable and the model is not in the local cache", hint: "the Hugging Face Hub is unreachable: use '--model all-minilm-l6-v2' (ships with ...)" }, resumable: false });

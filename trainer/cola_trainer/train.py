@@ -444,7 +444,7 @@ class _Run:
     best_weights: dict[str, torch.Tensor] | None = None  # the best-validation epoch's, on the CPU
     last_checkpoint: str | None = None
     agreed_cancel: bool = False  # under DDP: whether any rank was asked to cancel, as of the last step
-    step_delay: float = 0.0
+    step_delay: float = 0.0  # seconds after each step: COLA_TRAINER_STEP_DELAY, a test hook (_begin_session)
 
     def stop_requested(self) -> bool:
         # Under DDP every rank must stop at the same step, so only the value all ranks agreed on counts.

@@ -180,12 +180,23 @@ export function guardMarkdown(source: string): GuardedMarkdown {
     }
   });
   if (!regions.length) return { text: source, regions };
-  const parts: string[] = [];
-  let at = 0;
-  for (const r of regions) {
-    parts.push(source.slice(at, r.start), blank(source.slice(r.start, r.end)));
-    at = r.end;
-  }
-  parts.push(source.slice(at));
-  return { text: parts.join(''), regions };
+  // Built only when asked for: extraction cuts the regions out instead, and blanking a 1 MB region of
+  // short lines cost more memory than all the rest of its extraction.
+  let text: string | undefined;
+  return {
+    get text() {
+      if (text === undefined) {
+        const parts: string[] = [];
+        let at = 0;
+        for (const r of regions) {
+          parts.push(source.slice(at, r.start), blank(source.slice(r.start, r.end)));
+          at = r.end;
+        }
+        parts.push(source.slice(at));
+        text = parts.join('');
+      }
+      return text;
+    },
+    regions,
+  };
 }

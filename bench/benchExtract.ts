@@ -1,8 +1,8 @@
 // `npm run bench:extract`: prose extraction (Markdown parse + sentence split, no inference) on generated
 // documents, each measured in a fresh child process (wall and CPU time, peak RSS over the process's own
 // baseline): ordinary Markdown from 100 kB up to --max-mb, and every hostile input of issue 14
-// (bench/hostileMarkdown.ts) at 1 MB. Each child first extracts ten other 300 kB documents, so the rows
-// measure warmed-up code as an editor's prose worker runs it; the "first call" rows leave that out.
+// (bench/hostileMarkdown.ts) at 1 MB. Each input runs in two children: a fresh one for the first call's
+// CPU time and peak memory, and one warmed up on other documents for the median time of three passes.
 // Results go to stdout, bench/results/extract.json and docs/benchmarks.md between
 // <!-- bench:extract:start/end --> markers (not with --no-write).
 //
@@ -21,67 +21,98 @@ const root = path.resolve(__dirname, '..');
 interface Row {
   input: string;
   bytes: number;
+  /** Warmed up: median of three passes. */
   wallMs: number;
   cpuMs: number;
   /** Megabytes per second of CPU time (wall time shares the cores with other work). */
   mbPerCpuS: number;
   mbPerS: number;
+  /** The first pass in a fresh process (cold code), and its peak memory. */
+  firstCallCpuMs: number;
   peakRssMb: number;
   rssPerByte: number;
   sentences: number;
   skipped: string[];
 }
 
-/** Child: builds one input, then measures only its extraction. */
-function measureOne(kind: string, size: number, warm: boolean): void {
-  // V8 compiles the hot functions fully only after a few megabytes (a 100 kB document took 121 ms on the
-  // first call and 15 ms from the sixth on): ten 300 kB documents first, as an editor's worker would have seen.
-  if (warm) for (let i = 0; i < 10; i++) extractSentences(ordinaryMarkdown(300_000).replace(/Section/g, `Part ${i}`), extractOptionsOf(DEFAULT_CHECK_OPTIONS));
+type Measured = Pick<Row, 'bytes' | 'wallMs' | 'cpuMs' | 'peakRssMb' | 'sentences' | 'skipped'>;
+
+/**
+ * Child: builds one input, then measures only its extraction. 'cold': one pass in the fresh process, with
+ * its peak RSS over the baseline (a warm-up would have raised the process's peak already). 'warm': ten
+ * other 300 kB documents first (V8 optimizes the hot functions only after a few megabytes: a 100 kB
+ * document took 121 ms on the first call and 15 ms from the sixth on), then the median of three passes,
+ * as an editor's prose worker runs it.
+ */
+function measureOne(kind: string, size: number, mode: 'cold' | 'warm'): void {
+  const options = extractOptionsOf(DEFAULT_CHECK_OPTIONS);
+  if (mode === 'warm') for (let i = 0; i < 10; i++) extractSentences(ordinaryMarkdown(300_000).replace(/Section/g, `Part ${i}`), options);
   const text = kind === 'ordinary' ? ordinaryMarkdown(size) : HOSTILE[kind].make(size);
   global.gc?.();
   const baseline = process.memoryUsage().rss;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const e = extractSentences(text, extractOptionsOf(DEFAULT_CHECK_OPTIONS));
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
+  const passes: { wallMs: number; cpuMs: number }[] = [];
+  let e = extractSentences('', options);
+  for (let i = 0; i < (mode === 'warm' ? 3 : 1); i++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    e = extractSentences(text, options);
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    passes.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
+  }
   const peak = process.resourceUsage().maxRSS * 1024;
-  const bytes = Buffer.byteLength(text);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  const row: Row = {
-    input: warm ? kind : `${kind}, first call`,
-    bytes,
-    wallMs: Math.round(wallMs),
-    cpuMs: Math.round(cpuMs),
-    mbPerCpuS: +(bytes / 1e6 / (cpuMs / 1000)).toFixed(2),
-    mbPerS: +(bytes / 1e6 / (wallMs / 1000)).toFixed(2),
-    peakRssMb: +(Math.max(0, peak - baseline) / 1e6).toFixed(1),
-    rssPerByte: +(Math.max(0, peak - baseline) / bytes).toFixed(1),
+  const median = (values: number[]) => values.sort((x, y) => x - y)[values.length >> 1];
+  const measured: Measured = {
+    bytes: Buffer.byteLength(text),
+    wallMs: median(passes.map((p) => p.wallMs)),
+    cpuMs: median(passes.map((p) => p.cpuMs)),
+    peakRssMb: Math.max(0, peak - baseline) / 1e6,
     sentences: e.sentences.length,
     skipped: [...new Set(e.skipped.map((k) => k.reason))],
   };
-  process.stdout.write(JSON.stringify(row));
+  process.stdout.write(JSON.stringify(measured));
 }
 
-function run(kind: string, size: number, warm = true): Row {
+function child(kind: string, size: number, mode: 'cold' | 'warm'): Measured {
   // The young generation the editor's prose worker gets (PROSE_WORKER_LIMITS: 3 MB, a 1 MB semi-space).
   const flags = ['--expose-gc', `--max-semi-space-size=${PROSE_WORKER_LIMITS.maxYoungGenerationSizeMb / 3}`];
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', __filename, '--one', kind, String(size), warm ? 'warm' : 'cold'], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', __filename, '--one', kind, String(size), mode], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${kind} at ${size}: exit ${r.status}: ${r.stderr.slice(-2000)}`);
-  return JSON.parse(r.stdout) as Row;
+  return JSON.parse(r.stdout) as Measured;
+}
+
+function run(kind: string, size: number): Row {
+  const cold = child(kind, size, 'cold');
+  const warm = child(kind, size, 'warm');
+  return {
+    input: kind,
+    bytes: warm.bytes,
+    wallMs: Math.round(warm.wallMs),
+    cpuMs: Math.round(warm.cpuMs),
+    mbPerCpuS: +(warm.bytes / 1e6 / (warm.cpuMs / 1000)).toFixed(2),
+    mbPerS: +(warm.bytes / 1e6 / (warm.wallMs / 1000)).toFixed(2),
+    firstCallCpuMs: Math.round(cold.cpuMs),
+    peakRssMb: +cold.peakRssMb.toFixed(1),
+    rssPerByte: +((cold.peakRssMb * 1e6) / cold.bytes).toFixed(1),
+    sentences: warm.sentences,
+    skipped: warm.skipped,
+  };
 }
 
 function table(rows: Row[]): string {
-  const lines = ['| input | size | wall | CPU | MB/s of CPU | MB/s of wall | peak RSS over baseline | RSS ÷ size | sentences | skipped |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |'];
+  const lines = [
+    '| input | size | CPU | MB/s of CPU | wall | MB/s of wall | CPU, first call | peak RSS over baseline, first call | RSS ÷ size | sentences | skipped |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
   for (const r of rows) {
-    lines.push(`| ${r.input} | ${(r.bytes / 1e6).toFixed(2)} MB | ${(r.wallMs / 1000).toFixed(2)} s | ${(r.cpuMs / 1000).toFixed(2)} s | ${r.mbPerCpuS} | ${r.mbPerS} | ${r.peakRssMb} MB | ${r.rssPerByte}× | ${r.sentences} | ${r.skipped.join(', ') || '–'} |`);
+    lines.push(`| ${r.input} | ${(r.bytes / 1e6).toFixed(2)} MB | ${(r.cpuMs / 1000).toFixed(3)} s | ${r.mbPerCpuS} | ${(r.wallMs / 1000).toFixed(3)} s | ${r.mbPerS} | ${(r.firstCallCpuMs / 1000).toFixed(3)} s | ${r.peakRssMb} MB | ${r.rssPerByte}× | ${r.sentences} | ${r.skipped.join(', ') || '–'} |`);
   }
   return lines.join('\n');
 }
 
 function main(): void {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--one') return measureOne(argv[1], Number(argv[2]), argv[3] === 'warm');
+  if (argv[0] === '--one') return measureOne(argv[1], Number(argv[2]), argv[3] === 'warm' ? 'warm' : 'cold');
   const maxMbAt = argv.indexOf('--max-mb');
   const maxMb = maxMbAt >= 0 ? Number(argv[maxMbAt + 1]) : 50;
   const write = !argv.includes('--no-write');
@@ -90,11 +121,6 @@ function main(): void {
   const ordinary: Row[] = [];
   for (const size of sizes) {
     const row = run('ordinary', size);
-    ordinary.push(row);
-    console.log(JSON.stringify(row));
-  }
-  for (const size of [100_000, 1_000_000]) {
-    const row = run('ordinary', size, false);
     ordinary.push(row);
     console.log(JSON.stringify(row));
   }
@@ -110,7 +136,7 @@ function main(): void {
   if (!write) return;
   writeAtomically(path.join(root, 'bench', 'results', 'extract.json'), `${JSON.stringify({ when, machine, ordinary, hostile }, null, 2)}\n`);
   writeDocsSection('extract', 'Prose extraction (bench:extract)', [
-    `Measured ${when} UTC on ${machine} (\`npm run bench:extract\`; each row a fresh process that first extracts ten other 300 kB documents (V8 optimizes the hot code only after a few megabytes), except the "first call" rows; wall and CPU time of extraction alone; MB/s of CPU is the size over the CPU time, the figure that does not depend on what else the cores run).`,
+    `Measured ${when} UTC on ${machine} (\`npm run bench:extract\`; each input in two fresh processes: one measures the first call, CPU time and peak RSS over the baseline; the other first extracts ten other 300 kB documents, since V8 optimizes the hot code only after a few megabytes, and gives the median of three passes; time of extraction alone; MB/s of CPU is the size over the CPU time, which does not depend on what else the cores run; the children get the prose worker's 3 MB young generation).`,
     '',
     'Ordinary Markdown (generated sections with headings, lists, links, code, quotes, tables):',
     '',

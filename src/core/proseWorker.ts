@@ -1,5 +1,5 @@
-// Worker thread for prose extraction: reading a long Markdown document and segmenting it takes milliseconds
-// to seconds per pass (about 2 s for a 5 MB file), too long for the editor's main thread, so the extension does it here.
+// Worker thread for prose extraction: reading a Markdown document and segmenting it takes 0.1-0.2 s of CPU
+// per MB (docs/benchmarks.md), too long for the editor's main thread, so the extension does it here.
 // Protocol: {id, text, options} in; {id, packed} (src/core/proseWire.ts) or {id, error} out (src/core/proseWorkerClient.ts).
 import { parentPort } from 'node:worker_threads';
 import { extractSentences, type ExtractOptions } from './extraction/extractSentences';

@@ -5274,7 +5274,7 @@ return errors === 0;
 }
 
 export const validateModelMetadata = validate178;
-const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cola-bert.dev/schemas/model-folder-v1.json","title":"cola-bert.json, the metadata of an exported model folder","description":"Written by trainer/cola_trainer/export.py, read by src/core/modelFolder.ts. The root is what inference relies on (older folders and hand-made ones pass it); definitions/written adds what the trainer always writes, checked by the trainer's tests. Each `problem` is the text a reader shows when the value breaks the rule beside it ({value} is the value found); it is an annotation and validates nothing.","type":"object","required":["format","base_model","labels","max_length","onnx","inputs"],"properties":{"format":{"const":1,"problem":"is {value}, expected 1"},"base_model":{"type":"string","problem":"must be a string"},"labels":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":2,"problem":"must be two strings (index 0 = unacceptable, index 1 = acceptable)"},"max_length":{"type":"integer","minimum":2,"problem":"must be an integer ≥ 2"},"onnx":{"$ref":"#/definitions/fileName","problem":"must be a file name inside the folder"},"onnx_int8":{"anyOf":[{"type":"null"},{"$ref":"#/definitions/fileName"}],"problem":"must be a file name inside the folder or null"},"inputs":{"type":"array","items":{"type":"string"},"contains":{"const":"input_ids"},"problem":"must be a list of input names including \"input_ids\""},"calibration":{"description":"P(acceptable) = softmax(logits / temperature)[1]; flagged below threshold. Absent in folders older than calibration (temperature 1, threshold 0.5).","anyOf":[{"type":"null"},{"type":"object","required":["temperature","threshold"],"properties":{"temperature":{"type":"number","exclusiveMinimum":0,"problem":"is {value}, expected a number > 0"},"threshold":{"type":"number","minimum":0,"maximum":1,"problem":"is {value}, expected a probability from 0 to 1"}}}],"problem":"must be an object with \"temperature\" and \"threshold\""},"holdout_by_file":{"description":"The holdout scored by each ONNX file itself, keyed by file name.","anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"type":"object","required":["mcc","threshold","temperature"],"properties":{"mcc":{"type":"number"},"threshold":{"type":"number"},"temperature":{"type":"number"}}}}],"problem":"must be an object keyed by ONNX file name, each with numeric \"mcc\", \"threshold\" and \"temperature\""}},"definitions":{"fileName":{"description":"A file inside the model folder: no separator, not . or .. (metadata must not reach outside the folder).","type":"string","pattern":"^(?!\\.\\.?$)[^/\\\\]+$"},"written":{"description":"What trainer/cola_trainer/export.py writes, every time: the root's rules plus every block in full.","allOf":[{"$ref":"#"},{"type":"object","required":["model_resolved","onnx_int8","int8_quantization","hyperparameters","best_epoch","metrics","holdout_by_file","device","device_name","precision","training_seconds","versions","created"],"properties":{"labels":{"const":["unacceptable","acceptable"]},"onnx":{"const":"model.onnx"},"onnx_int8":{"enum":["model.int8.onnx",null]},"model_resolved":{"type":"string"},"int8_quantization":{"type":["object","null"]},"hyperparameters":{"type":"object","required":["epochs","batch_size","learning_rate","weight_decay","warmup_ratio","max_grad_norm","seed","max_length","validation_fraction"]},"best_epoch":{"type":"integer","minimum":1},"metrics":{"type":"object","properties":{"validation":{"type":"object","required":["mcc","accuracy"],"properties":{"mcc":{"type":"number"},"accuracy":{"type":"number"},"loss":{"type":"number"}}},"holdout":{"type":"object","required":["n","mcc","accuracy","confusion"],"properties":{"n":{"type":"integer","minimum":0},"mcc":{"type":"number"},"accuracy":{"type":"number"},"confusion":{"$ref":"trainer-protocol-v1.json#/definitions/confusion"}}},"epochs":{"type":"array","minItems":1,"items":{"type":"object","required":["epoch","train_loss","val_loss","val_accuracy","val_mcc"]}}},"required":["validation","epochs"]},"calibration":{"anyOf":[{"type":"null"},{"$ref":"trainer-protocol-v1.json#/definitions/calibration"}]},"holdout_by_file":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"$ref":"trainer-protocol-v1.json#/definitions/fileHoldout"}}]},"device":{"enum":["cpu","cuda","mps"]},"device_name":{"type":"string"},"precision":{"enum":["fp32","bf16","fp16"]},"training_seconds":{"type":"number","minimum":0},"versions":{"type":"object","required":["python","torch","transformers","onnx","onnxruntime"],"additionalProperties":{"type":["string","null"]}},"created":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"}}}]}}};
+const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cola-bert.dev/schemas/model-folder-v1.json","title":"cola-bert.json, the metadata of an exported model folder","description":"Written by trainer/cola_trainer/export.py, read by src/core/modelFolder.ts. The root is what inference relies on (older folders and hand-made ones pass it); definitions/written adds what the trainer always writes, checked by the trainer's tests. Each `problem` is the text a reader shows when the value breaks the rule beside it ({value} is the value found); it is an annotation and validates nothing.","type":"object","required":["format","base_model","labels","max_length","onnx","inputs"],"properties":{"format":{"const":1,"problem":"is {value}, expected 1"},"base_model":{"type":"string","problem":"must be a string"},"labels":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":2,"problem":"must be two strings (index 0 = unacceptable, index 1 = acceptable)"},"max_length":{"type":"integer","minimum":2,"problem":"must be an integer ≥ 2"},"onnx":{"$ref":"#/definitions/fileName","problem":"must be a file name inside the folder"},"onnx_int8":{"anyOf":[{"type":"null"},{"$ref":"#/definitions/fileName"}],"problem":"must be a file name inside the folder or null"},"inputs":{"type":"array","items":{"type":"string"},"contains":{"const":"input_ids"},"problem":"must be a list of input names including \"input_ids\""},"head":{"description":"What scores a sentence (args.py --head): sentence = a [CLS] classifier; tokens = an error score per token, the sentence scored by its worst token, with model.onnx's second output token_logits [batch, sequence]. Absent in older folders (sentence).","enum":["sentence","tokens"],"problem":"is {value}, expected \"sentence\" or \"tokens\""},"calibration":{"description":"P(acceptable) = softmax(logits / temperature)[1]; flagged below threshold. Absent in folders older than calibration (temperature 1, threshold 0.5).","anyOf":[{"type":"null"},{"type":"object","required":["temperature","threshold"],"properties":{"temperature":{"type":"number","exclusiveMinimum":0,"problem":"is {value}, expected a number > 0"},"threshold":{"type":"number","minimum":0,"maximum":1,"problem":"is {value}, expected a probability from 0 to 1"}}}],"problem":"must be an object with \"temperature\" and \"threshold\""},"holdout_by_file":{"description":"The holdout scored by each ONNX file itself, keyed by file name.","anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"type":"object","required":["mcc","threshold","temperature"],"properties":{"mcc":{"type":"number"},"threshold":{"type":"number"},"temperature":{"type":"number"}}}}],"problem":"must be an object keyed by ONNX file name, each with numeric \"mcc\", \"threshold\" and \"temperature\""}},"definitions":{"fileName":{"description":"A file inside the model folder: no separator, not . or .. (metadata must not reach outside the folder).","type":"string","pattern":"^(?!\\.\\.?$)[^/\\\\]+$"},"written":{"description":"What trainer/cola_trainer/export.py writes, every time: the root's rules plus every block in full.","allOf":[{"$ref":"#"},{"type":"object","required":["model_resolved","onnx_int8","int8_quantization","hyperparameters","best_epoch","metrics","holdout_by_file","device","device_name","precision","training_seconds","versions","created"],"properties":{"labels":{"const":["unacceptable","acceptable"]},"onnx":{"const":"model.onnx"},"onnx_int8":{"enum":["model.int8.onnx",null]},"model_resolved":{"type":"string"},"int8_quantization":{"type":["object","null"]},"hyperparameters":{"type":"object","required":["epochs","batch_size","learning_rate","weight_decay","warmup_ratio","max_grad_norm","seed","max_length","validation_fraction"]},"best_epoch":{"type":"integer","minimum":1},"metrics":{"type":"object","properties":{"validation":{"type":"object","required":["mcc","accuracy"],"properties":{"mcc":{"type":"number"},"accuracy":{"type":"number"},"loss":{"type":"number"}}},"holdout":{"type":"object","required":["n","mcc","accuracy","confusion"],"properties":{"n":{"type":"integer","minimum":0},"mcc":{"type":"number"},"accuracy":{"type":"number"},"confusion":{"$ref":"trainer-protocol-v1.json#/definitions/confusion"}}},"epochs":{"type":"array","minItems":1,"items":{"type":"object","required":["epoch","train_loss","val_loss","val_accuracy","val_mcc"]}}},"required":["validation","epochs"]},"calibration":{"anyOf":[{"type":"null"},{"$ref":"trainer-protocol-v1.json#/definitions/calibration"}]},"holdout_by_file":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"$ref":"trainer-protocol-v1.json#/definitions/fileHoldout"}}]},"device":{"enum":["cpu","cuda","mps"]},"device_name":{"type":"string"},"precision":{"enum":["fp32","bf16","fp16"]},"training_seconds":{"type":"number","minimum":0},"versions":{"type":"object","required":["python","torch","transformers","onnx","onnxruntime"],"additionalProperties":{"type":["string","null"]}},"created":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"}}}]}}};
 const schema36 = {"description":"A file inside the model folder: no separator, not . or .. (metadata must not reach outside the folder).","type":"string","pattern":"^(?!\\.\\.?$)[^/\\\\]+$"};
 const pattern1 = new RegExp("^(?!\\.\\.?$)[^/\\\\]+$", "u");
 
@@ -5592,13 +5592,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data.calibration !== undefined){
-let data10 = data.calibration;
-const _errs23 = errors;
-let valid7 = false;
-const _errs24 = errors;
-if(data10 !== null){
-const err20 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(data.head !== undefined){
+let data10 = data.head;
+if(!((data10 === "sentence") || (data10 === "tokens"))){
+const err20 = {instancePath:instancePath+"/head",schemaPath:"#/properties/head/enum",keyword:"enum",params:{allowedValues: schema35.properties.head.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -5607,13 +5604,14 @@ vErrors.push(err20);
 }
 errors++;
 }
-var _valid1 = _errs24 === errors;
-valid7 = valid7 || _valid1;
-if(!valid7){
-const _errs26 = errors;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-if(data10.temperature === undefined){
-const err21 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/1/required",keyword:"required",params:{missingProperty: "temperature"},message:"must have required property '"+"temperature"+"'"};
+}
+if(data.calibration !== undefined){
+let data11 = data.calibration;
+const _errs24 = errors;
+let valid7 = false;
+const _errs25 = errors;
+if(data11 !== null){
+const err21 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -5622,8 +5620,13 @@ vErrors.push(err21);
 }
 errors++;
 }
-if(data10.threshold === undefined){
-const err22 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/1/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'"};
+var _valid1 = _errs25 === errors;
+valid7 = valid7 || _valid1;
+if(!valid7){
+const _errs27 = errors;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.temperature === undefined){
+const err22 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/1/required",keyword:"required",params:{missingProperty: "temperature"},message:"must have required property '"+"temperature"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -5632,11 +5635,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(data10.temperature !== undefined){
-let data11 = data10.temperature;
-if(typeof data11 == "number"){
-if(data11 <= 0 || isNaN(data11)){
-const err23 = {instancePath:instancePath+"/calibration/temperature",schemaPath:"#/properties/calibration/anyOf/1/properties/temperature/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data11.threshold === undefined){
+const err23 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/1/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -5645,9 +5645,11 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/calibration/temperature",schemaPath:"#/properties/calibration/anyOf/1/properties/temperature/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data11.temperature !== undefined){
+let data12 = data11.temperature;
+if(typeof data12 == "number"){
+if(data12 <= 0 || isNaN(data12)){
+const err24 = {instancePath:instancePath+"/calibration/temperature",schemaPath:"#/properties/calibration/anyOf/1/properties/temperature/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -5657,11 +5659,8 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data10.threshold !== undefined){
-let data12 = data10.threshold;
-if(typeof data12 == "number"){
-if(data12 > 1 || isNaN(data12)){
-const err25 = {instancePath:instancePath+"/calibration/threshold",schemaPath:"#/properties/calibration/anyOf/1/properties/threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
+else {
+const err25 = {instancePath:instancePath+"/calibration/temperature",schemaPath:"#/properties/calibration/anyOf/1/properties/temperature/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -5670,8 +5669,12 @@ vErrors.push(err25);
 }
 errors++;
 }
-if(data12 < 0 || isNaN(data12)){
-const err26 = {instancePath:instancePath+"/calibration/threshold",schemaPath:"#/properties/calibration/anyOf/1/properties/threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data11.threshold !== undefined){
+let data13 = data11.threshold;
+if(typeof data13 == "number"){
+if(data13 > 1 || isNaN(data13)){
+const err26 = {instancePath:instancePath+"/calibration/threshold",schemaPath:"#/properties/calibration/anyOf/1/properties/threshold/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -5680,9 +5683,8 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-else {
-const err27 = {instancePath:instancePath+"/calibration/threshold",schemaPath:"#/properties/calibration/anyOf/1/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data13 < 0 || isNaN(data13)){
+const err27 = {instancePath:instancePath+"/calibration/threshold",schemaPath:"#/properties/calibration/anyOf/1/properties/threshold/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -5692,9 +5694,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
 else {
-const err28 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err28 = {instancePath:instancePath+"/calibration/threshold",schemaPath:"#/properties/calibration/anyOf/1/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -5703,11 +5704,10 @@ vErrors.push(err28);
 }
 errors++;
 }
-var _valid1 = _errs26 === errors;
-valid7 = valid7 || _valid1;
 }
-if(!valid7){
-const err29 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err29 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -5716,25 +5716,11 @@ vErrors.push(err29);
 }
 errors++;
 }
-else {
-errors = _errs23;
-if(vErrors !== null){
-if(_errs23){
-vErrors.length = _errs23;
+var _valid1 = _errs27 === errors;
+valid7 = valid7 || _valid1;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data.holdout_by_file !== undefined){
-let data13 = data.holdout_by_file;
-const _errs33 = errors;
-let valid9 = false;
-const _errs34 = errors;
-if(data13 !== null){
-const err30 = {instancePath:instancePath+"/holdout_by_file",schemaPath:"#/properties/holdout_by_file/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
+if(!valid7){
+const err30 = {instancePath:instancePath+"/calibration",schemaPath:"#/properties/calibration/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -5743,16 +5729,25 @@ vErrors.push(err30);
 }
 errors++;
 }
-var _valid2 = _errs34 === errors;
-valid9 = valid9 || _valid2;
-if(!valid9){
-const _errs36 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-for(const key0 in data13){
-let data14 = data13[key0];
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.mcc === undefined){
-const err31 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "mcc"},message:"must have required property '"+"mcc"+"'"};
+else {
+errors = _errs24;
+if(vErrors !== null){
+if(_errs24){
+vErrors.length = _errs24;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.holdout_by_file !== undefined){
+let data14 = data.holdout_by_file;
+const _errs34 = errors;
+let valid9 = false;
+const _errs35 = errors;
+if(data14 !== null){
+const err31 = {instancePath:instancePath+"/holdout_by_file",schemaPath:"#/properties/holdout_by_file/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -5761,8 +5756,16 @@ vErrors.push(err31);
 }
 errors++;
 }
-if(data14.threshold === undefined){
-const err32 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'"};
+var _valid2 = _errs35 === errors;
+valid9 = valid9 || _valid2;
+if(!valid9){
+const _errs37 = errors;
+if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
+for(const key0 in data14){
+let data15 = data14[key0];
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.mcc === undefined){
+const err32 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "mcc"},message:"must have required property '"+"mcc"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -5771,8 +5774,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data14.temperature === undefined){
-const err33 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "temperature"},message:"must have required property '"+"temperature"+"'"};
+if(data15.threshold === undefined){
+const err33 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "threshold"},message:"must have required property '"+"threshold"+"'"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -5781,9 +5784,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-if(data14.mcc !== undefined){
-if(!(typeof data14.mcc == "number")){
-const err34 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/mcc",schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/properties/mcc/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data15.temperature === undefined){
+const err34 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/required",keyword:"required",params:{missingProperty: "temperature"},message:"must have required property '"+"temperature"+"'"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -5792,10 +5794,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-if(data14.threshold !== undefined){
-if(!(typeof data14.threshold == "number")){
-const err35 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/threshold",schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data15.mcc !== undefined){
+if(!(typeof data15.mcc == "number")){
+const err35 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/mcc",schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/properties/mcc/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -5805,9 +5806,9 @@ vErrors.push(err35);
 errors++;
 }
 }
-if(data14.temperature !== undefined){
-if(!(typeof data14.temperature == "number")){
-const err36 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/temperature",schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/properties/temperature/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data15.threshold !== undefined){
+if(!(typeof data15.threshold == "number")){
+const err36 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/threshold",schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/properties/threshold/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -5817,9 +5818,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-}
-else {
-const err37 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.temperature !== undefined){
+if(!(typeof data15.temperature == "number")){
+const err37 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1")+"/temperature",schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/properties/temperature/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -5831,7 +5832,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/holdout_by_file",schemaPath:"#/properties/holdout_by_file/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err38 = {instancePath:instancePath+"/holdout_by_file/" + key0.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/holdout_by_file/anyOf/1/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -5840,11 +5841,10 @@ vErrors.push(err38);
 }
 errors++;
 }
-var _valid2 = _errs36 === errors;
-valid9 = valid9 || _valid2;
 }
-if(!valid9){
-const err39 = {instancePath:instancePath+"/holdout_by_file",schemaPath:"#/properties/holdout_by_file/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+}
+else {
+const err39 = {instancePath:instancePath+"/holdout_by_file",schemaPath:"#/properties/holdout_by_file/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -5853,11 +5853,24 @@ vErrors.push(err39);
 }
 errors++;
 }
+var _valid2 = _errs37 === errors;
+valid9 = valid9 || _valid2;
+}
+if(!valid9){
+const err40 = {instancePath:instancePath+"/holdout_by_file",schemaPath:"#/properties/holdout_by_file/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err40];
+}
 else {
-errors = _errs33;
+vErrors.push(err40);
+}
+errors++;
+}
+else {
+errors = _errs34;
 if(vErrors !== null){
-if(_errs33){
-vErrors.length = _errs33;
+if(_errs34){
+vErrors.length = _errs34;
 }
 else {
 vErrors = null;
@@ -5867,12 +5880,12 @@ vErrors = null;
 }
 }
 else {
-const err40 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err41 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
-vErrors = [err40];
+vErrors = [err41];
 }
 else {
-vErrors.push(err40);
+vErrors.push(err41);
 }
 errors++;
 }

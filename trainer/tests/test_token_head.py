@@ -90,10 +90,15 @@ def test_tokens_run_learns_and_exports_the_same_contract(tokens_run):
     with torch.no_grad():
         reference = model(**enc).logits.numpy()
     session = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
-    assert [o.name for o in session.get_outputs()] == ["logits"]
-    got = session.run(["logits"], {k: enc[k].numpy() for k in meta["inputs"]})[0]
+    assert [o.name for o in session.get_outputs()] == ["logits", "token_logits"]
+    got, tokens = session.run(["logits", "token_logits"], {k: enc[k].numpy() for k in meta["inputs"]})
     assert got.shape == (2, 2) and np.abs(got - reference).max() < 1e-4
     assert (got[:, 1] == 0).all()
+    # The sentence score is its worst real token's, and the int8 file keeps both outputs.
+    real = enc["attention_mask"].numpy() == 1
+    assert np.allclose(got[:, 0], np.where(real, tokens, -np.inf).max(axis=1), atol=1e-5)
+    int8 = ort.InferenceSession(str(out / "model.int8.onnx"), providers=["CPUExecutionProvider"])
+    assert [o.name for o in int8.get_outputs()] == ["logits", "token_logits"]
 
 
 def test_the_head_is_part_of_the_resume_fingerprint(tokens_run):

@@ -132,9 +132,12 @@ async function scoreWithSentence<T extends { text: string }>(id: number, what: s
   const model = loaded;
   let items: T[];
   let encoded: EncodedSentence[];
+  // Each distinct text is run once: taking out either copy of a doubled word gives the same sentence.
+  const row = new Map<string, number>([[sentence, 0]]);
   try {
     items = await make();
-    encoded = [sentence, ...items.map((v) => v.text)].map((s) => model.tokenizer.encode(s));
+    for (const v of items) if (!row.has(v.text)) row.set(v.text, row.size);
+    encoded = [...row.keys()].map((s) => model.tokenizer.encode(s));
   } catch (e) {
     post({ type: 'error', id, kind: 'tokenizer', message: (e as Error).message });
     return undefined;
@@ -146,7 +149,8 @@ async function scoreWithSentence<T extends { text: string }>(id: number, what: s
     post({ type: 'error', id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
     return undefined;
   }
-  return { items, p: encoded.map((_, i) => probabilities(logits, i, model.temperature)[1]) };
+  const p = (text: string) => probabilities(logits, row.get(text)!, model.temperature)[1];
+  return { items, p: [p(sentence), ...items.map((v) => p(v.text))] };
 }
 
 async function attribute(req: AttributeRequest): Promise<void> {

@@ -103,6 +103,25 @@ describe('Markdown scanner (src/core/extraction/): tricky cases, checked against
   });
 });
 
+describe('Markdown scanner: random Markdown-like text', () => {
+  it('never throws, and every sentence lies inside the text with its first and last characters in place', () => {
+    const pieces = ['```', '\n\n', '\n', ' word', 'Text here.', '$$', '$', '<!--', '-->', '> ', '- ', '1. ', '    ', '\t', '---\n', '[ref]', '[x]: /u\n', '. Next', '`', '``', '*', '**', '_', '~~', '#', '|', '| a | b |\n| - | - |\n', '[', ']', '(', ')', '![', '<a href="x">', '</a>', '&amp;', '&#', '\\', 'www.x.org', 'http://a.b/c.', 'a@b.co', '[^1]', '[^1]: note\n', '<div>', '\r\n', '===', '"', "'", '<http://x.y>', ':'];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let d = 0; d < 1_000; d++) {
+      let text = '';
+      for (let i = 5 + Math.floor(random() * 60); i > 0; i--) text += pieces[Math.floor(random() * pieces.length)];
+      for (const s of documentSentences(text, 'markdown', all).sentences) {
+        assert.ok(s.start >= 0 && s.start < s.end && s.end <= text.length, JSON.stringify([text, s]));
+        const words = s.text.split(' ');
+        // The range starts at the sentence's first character, or at the escape or reference that stands for it.
+        const first = text[s.start];
+        if (!words[0].startsWith(X) && first !== '\\' && first !== '&') assert.equal(first, s.text[0], JSON.stringify([text, s.text]));
+      }
+    }
+  });
+});
+
 describe('Markdown scanner: linear without the guard', function () {
   this.timeout(120_000);
   /** CPU milliseconds of `documentSentences` (no markupGuard in front). */

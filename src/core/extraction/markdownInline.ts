@@ -765,7 +765,8 @@ function literalAutolink(c: string, at: number, hasAt: boolean): number {
   return -1;
 }
 
-const LOOSE_URL = /(https?:\/\/|www(?=\.))([\w-]*\.[\w\-.]*)([^\t\n\r ]*)/iy;
+// The path stops where another inline construct could start: mdast's pass sees one text node at a time.
+const LOOSE_URL = /(https?:\/\/|www(?=\.))([\w-]*\.[\w\-.]*)([^\t\n\r <`[\]!$\\&]*)/iy;
 const URL_TRAIL = new Set(['!', '"', '&', "'", ')', ',', '.', ':', ';', '<', '>', '?', ']', '}']);
 
 /**

@@ -41,6 +41,8 @@ function padToken(tokenizerJson: object, tokenizerConfig: object): string {
 
 export class ColaTokenizer {
   private readonly specialCount: number;
+  /** Special tokens before the text in an encoding ([CLS] or <s>: 1). */
+  private readonly leadingSpecials: number;
   readonly padId: number;
 
   private constructor(
@@ -51,6 +53,9 @@ export class ColaTokenizer {
     this.specialCount = tokenizer.encode('', { add_special_tokens: true }).ids.length;
     if (maxLength <= this.specialCount) throw new Error(`max_length ${maxLength} leaves no room for text next to ${this.specialCount} special tokens`);
     this.padId = tokenizer.token_to_id(padToken) ?? 0;
+    const probe = tokenizer.encode('a', { add_special_tokens: true }).ids;
+    const bare = tokenizer.encode('a', { add_special_tokens: false }).ids;
+    this.leadingSpecials = Math.max(0, probe.findIndex((_, i) => bare.every((id, j) => probe[i + j] === id)));
   }
 
   /** Builds a tokenizer from parsed tokenizer.json (and tokenizer_config.json when available). */
@@ -96,6 +101,17 @@ export class ColaTokenizer {
       return id;
     });
     return { inputIds: ids, attentionMask: ids.map(() => 1), tokenTypeIds: processed.token_type_ids ?? ids.map(() => 0) };
+  }
+
+  /** Token ids of `text` alone: no special tokens, no truncation (attribution aligns tokens to words with them). */
+  bareIds(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** The text's own tokens in an encoding of this tokenizer (special tokens left out) and the position of the first. */
+  textTokens(encoded: EncodedSentence): { ids: number[]; offset: number } {
+    const end = encoded.inputIds.length - (this.specialCount - this.leadingSpecials);
+    return { ids: encoded.inputIds.slice(this.leadingSpecials, Math.max(this.leadingSpecials, end)), offset: this.leadingSpecials };
   }
 
   /** The id of a token of the vocabulary (e.g. the mask token), undefined when it has none. */

@@ -1,13 +1,15 @@
 // `npm run bench:extract`: prose extraction (Markdown parse + sentence split, no inference) on generated
 // documents, each measured in a fresh child process (wall and CPU time, peak RSS over the process's own
 // baseline): ordinary Markdown from 100 kB up to --max-mb, and every hostile input of issue 14
-// (bench/hostileMarkdown.ts) at 1 MB. Each input runs in two children: a fresh one for the first call's
-// CPU time and peak memory, and one warmed up on other documents for the median time of three passes.
+// (bench/hostileMarkdown.ts) at 1 MB. Each input is written to a file and read by two children: a fresh
+// one for the first call's CPU time and peak memory, and one warmed up on other documents for the median
+// time of three passes.
 // Results go to stdout, bench/results/extract.json and docs/benchmarks.md between
 // <!-- bench:extract:start/end --> markers (not with --no-write).
 //
 //   npm run bench:extract -- [--max-mb 50] [--no-write]
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { writeAtomically, writeDocsSection } from './docsSection';
@@ -44,12 +46,15 @@ type Measured = Pick<Row, 'bytes' | 'wallMs' | 'cpuMs' | 'peakRssMb' | 'sentence
  * document took 121 ms on the first call and 15 ms from the sixth on), then the median of three passes,
  * as an editor's prose worker runs it.
  */
-function measureOne(kind: string, size: number, mode: 'cold' | 'warm'): void {
+function measureOne(file: string, mode: 'cold' | 'warm'): void {
   const options = extractOptionsOf(DEFAULT_CHECK_OPTIONS);
   if (mode === 'warm') for (let i = 0; i < 10; i++) extractSentences(ordinaryMarkdown(300_000).replace(/Section/g, `Part ${i}`), options);
-  const text = kind === 'ordinary' ? ordinaryMarkdown(size) : HOSTILE[kind].make(size);
+  // Read from a file the parent wrote, as the CLI reads one: generating it here left garbage whose peak
+  // counted as extraction's.
+  const text = readFileSync(file, 'utf8');
   global.gc?.();
   const baseline = process.memoryUsage().rss;
+  resetPeakRss();
   const passes: { wallMs: number; cpuMs: number }[] = [];
   let e = extractSentences('', options);
   for (let i = 0; i < (mode === 'warm' ? 3 : 1); i++) {
@@ -60,7 +65,7 @@ function measureOne(kind: string, size: number, mode: 'cold' | 'warm'): void {
     const cpu = process.cpuUsage(cpu0);
     passes.push({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
   }
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = peakRss();
   const median = (values: number[]) => values.sort((x, y) => x - y)[values.length >> 1];
   const measured: Measured = {
     bytes: Buffer.byteLength(text),
@@ -73,17 +78,45 @@ function measureOne(kind: string, size: number, mode: 'cold' | 'warm'): void {
   process.stdout.write(JSON.stringify(measured));
 }
 
-function child(kind: string, size: number, mode: 'cold' | 'warm'): Measured {
+/** Linux: restart the process's peak RSS count from now (/proc/self/clear_refs), so the peak is extraction's. */
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // Elsewhere the peak is the process's whole life: input reading included.
+  }
+}
+
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+function child(file: string, mode: 'cold' | 'warm'): Measured {
   // The young generation the editor's prose worker gets (PROSE_WORKER_LIMITS: 3 MB, a 1 MB semi-space).
   const flags = ['--expose-gc', `--max-semi-space-size=${PROSE_WORKER_LIMITS.maxYoungGenerationSizeMb / 3}`];
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', __filename, '--one', kind, String(size), mode], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
-  if (r.status !== 0) throw new Error(`${kind} at ${size}: exit ${r.status}: ${r.stderr.slice(-2000)}`);
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', __filename, '--one', file, mode], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${file}: exit ${r.status}: ${r.stderr.slice(-2000)}`);
   return JSON.parse(r.stdout) as Measured;
 }
 
 function run(kind: string, size: number): Row {
-  const cold = child(kind, size, 'cold');
-  const warm = child(kind, size, 'warm');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-extract-'));
+  const file = path.join(dir, 'input.md');
+  writeFileSync(file, kind === 'ordinary' ? ordinaryMarkdown(size) : HOSTILE[kind].make(size));
+  let cold: Measured;
+  let warm: Measured;
+  try {
+    cold = child(file, 'cold');
+    warm = child(file, 'warm');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   return {
     input: kind,
     bytes: warm.bytes,
@@ -112,7 +145,7 @@ function table(rows: Row[]): string {
 
 function main(): void {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--one') return measureOne(argv[1], Number(argv[2]), argv[3] === 'warm' ? 'warm' : 'cold');
+  if (argv[0] === '--one') return measureOne(argv[1], argv[2] === 'warm' ? 'warm' : 'cold');
   const maxMbAt = argv.indexOf('--max-mb');
   const maxMb = maxMbAt >= 0 ? Number(argv[maxMbAt + 1]) : 50;
   const write = !argv.includes('--no-write');
@@ -136,7 +169,7 @@ function main(): void {
   if (!write) return;
   writeAtomically(path.join(root, 'bench', 'results', 'extract.json'), `${JSON.stringify({ when, machine, ordinary, hostile }, null, 2)}\n`);
   writeDocsSection('extract', 'Prose extraction (bench:extract)', [
-    `Measured ${when} UTC on ${machine} (\`npm run bench:extract\`; each input in two fresh processes: one measures the first call, CPU time and peak RSS over the baseline; the other first extracts ten other 300 kB documents, since V8 optimizes the hot code only after a few megabytes, and gives the median of three passes; time of extraction alone; MB/s of CPU is the size over the CPU time, which does not depend on what else the cores run; the children get the prose worker's 3 MB young generation).`,
+    `Measured ${when} UTC on ${machine} (\`npm run bench:extract\`; each input written to a file and read by two fresh processes: one measures the first call, CPU time and peak RSS over the baseline after reading (Linux's peak counter restarted there); the other first extracts ten other 300 kB documents, since V8 optimizes the hot code only after a few megabytes, and gives the median of three passes; time of extraction alone; MB/s of CPU is the size over the CPU time, which does not depend on what else the cores run; the children get the prose worker's 3 MB young generation).`,
     '',
     'Ordinary Markdown (generated sections with headings, lists, links, code, quotes, tables):',
     '',

@@ -1,10 +1,18 @@
 // Messages between InferenceService (main thread) and inferenceWorker (worker thread). One file, used by
 // both sides; every request carries an id and is answered exactly once (a result or an error).
 
-/** How attribution takes a word out of the sentence (src/core/attribution.ts). */
-export type AttributionMethod = 'delete' | 'mask' | 'unk';
+/** How attribution takes a word out of the sentence to score the rest (src/core/attribution.ts). */
+export type VariantMethod = 'delete' | 'mask' | 'unk';
 
-export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ['delete', 'mask', 'unk'];
+export const VARIANT_METHODS: readonly VariantMethod[] = ['delete', 'mask', 'unk'];
+
+/**
+ * How attribution finds the words (src/core/attribution.ts): by scoring a variant per word (a VariantMethod), or
+ * ('tokens') by the model's own error score per token, for a folder whose model outputs `token_logits`.
+ */
+export type AttributionMethod = VariantMethod | 'tokens';
+
+export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = [...VARIANT_METHODS, 'tokens'];
 
 export interface CharRange {
   /** [start, end) in UTF-16 code units of the sentence. */
@@ -152,6 +160,11 @@ export interface AttributionReply {
   /** This part's variants, in order, and P(acceptable) of each. */
   variants: Variant[];
   p: number[];
+  /**
+   * The 'tokens' method only: per word of words(sentence), the highest error score (logit) among its tokens,
+   * null for a word past the truncation; `variants` then delete the best-scored few of these words.
+   */
+  wordScores?: (number | null)[];
   inferMs: number;
 }
 

@@ -1,15 +1,31 @@
-// Which words make a flagged sentence unacceptable: variants of the sentence with one word (or a short run
-// of words) removed or replaced by a placeholder token are scored with the sentence itself, and words are
-// ranked by how much P(acceptable) rises without them. Pure functions; the inference worker runs them
-// (inferenceWorker.ts) so that the model calls stay off the editor's thread. The method was chosen by
-// measurement on held-out corrupted prose (bench/attribution.ts, docs/benchmarks.md).
-import { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant } from '../../protocol/inferenceProtocol';
+// Which words make a flagged sentence unacceptable. Two ways, chosen by measurement on held-out corrupted
+// prose (bench/attribution.ts, docs/benchmarks.md):
+// - variants ('delete', 'mask', 'unk'): the sentence with one word (or a short run of words) removed or
+//   replaced by a placeholder token is scored with the sentence itself, and words are ranked by how much
+//   P(acceptable) rises without them; one variant per word.
+// - 'tokens', for a model with a tokens head (model.onnx outputs `token_logits`): the model's own error score
+//   per token, read from one run of the sentence, ranks the words (each by its worst token); only the best few
+//   get a deletion variant, so that Suspect.delta means the same in both.
+// Pure functions; the inference worker runs them (inferenceWorker.ts) so that the model calls stay off the
+// editor's thread.
+import { ATTRIBUTION_METHODS, VARIANT_METHODS, type AttributionMethod, type CharRange, type Variant, type VariantMethod } from '../../protocol/inferenceProtocol';
 
 // Defined with the worker messages that carry them (protocol/inferenceProtocol.ts).
-export { ATTRIBUTION_METHODS, type AttributionMethod, type CharRange, type Variant };
+export { ATTRIBUTION_METHODS, VARIANT_METHODS, type AttributionMethod, type CharRange, type Variant, type VariantMethod };
 
-/** The method the product uses (best top-1 hit rate on held-out corrupted prose, docs/benchmarks.md). */
+/** The method for a model without per-token scores (best top-1 hit rate of the variant methods, docs/benchmarks.md). */
 export const DEFAULT_ATTRIBUTION_METHOD: AttributionMethod = 'delete';
+
+/** The method a model folder gets by default: its own token scores when its model outputs them. */
+export function defaultAttributionMethod(hasTokenScores: boolean): AttributionMethod {
+  return hasTokenScores ? 'tokens' : DEFAULT_ATTRIBUTION_METHOD;
+}
+
+/**
+ * Words the 'tokens' method scores a deletion variant for (the best-scored first): the hover and `check` show at
+ * most three distinct suspects, and suggestions look at the best two.
+ */
+export const TOKEN_SUSPECTS = 3;
 
 /**
  * Longest run of consecutive words taken out as one span. Pairs (2) found the error no more often than
@@ -26,6 +42,11 @@ export interface Suspect extends CharRange {
   text: string;
   /** P(acceptable) of the variant without these words, minus P(acceptable) of the sentence. */
   delta: number;
+  /**
+   * The 'tokens' method only: the model's own error probability for the word, sigmoid of its worst token's
+   * score (uncalibrated: the temperature is fitted on sentence scores).
+   */
+  errorScore?: number;
 }
 
 export interface Placeholders {
@@ -54,7 +75,7 @@ function without(sentence: string, start: number, end: number): string {
  * One variant per run of 1..maxSpan consecutive words. Throws when the method needs a placeholder token the
  * tokenizer does not have.
  */
-export function variants(sentence: string, method: AttributionMethod, placeholders: Placeholders, maxSpan = DEFAULT_MAX_SPAN): Variant[] {
+export function variants(sentence: string, method: VariantMethod, placeholders: Placeholders, maxSpan = DEFAULT_MAX_SPAN): Variant[] {
   if (!Number.isInteger(maxSpan) || maxSpan < 1) throw new RangeError(`maxSpan must be a positive integer, got ${maxSpan}`);
   const placeholder = method === 'mask' ? placeholders.mask : method === 'unk' ? placeholders.unk : '';
   if (placeholder === null) throw new Error(`the tokenizer has no ${method} token; use the "delete" method`);
@@ -96,6 +117,47 @@ export function rankSuspects(sentence: string, base: number, scored: readonly Va
     .map((s) => ({ ...s, rankKey: s.delta - (s.words - 1) * longerSpanMargin }))
     .sort((a, b) => b.rankKey - a.rankKey || a.start - b.start);
   return all.map(({ start, end, text, delta }) => ({ start, end, text, delta }));
+}
+
+/** Each word's error score: the highest of its tokens' scores (`positions` from tokenAlignment.ts); null without tokens. */
+export function wordScores(positions: readonly (readonly number[])[], tokenScores: ArrayLike<number>): (number | null)[] {
+  return positions.map((at) => (at.length ? Math.max(...at.map((i) => tokenScores[i])) : null));
+}
+
+/** Indices of the (at most) `n` words with the highest scores, best first; an earlier word wins a tie. */
+export function worstWords(scores: readonly (number | null)[], n = TOKEN_SUSPECTS): number[] {
+  return scores
+    .map((score, i) => ({ score, i }))
+    .filter((x): x is { score: number; i: number } => x.score !== null && Number.isFinite(x.score))
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, n)
+    .map((x) => x.i);
+}
+
+/** The deletion variant of each word of `ws` named by index, in that order (as variants(…, 'delete') writes them). */
+export function deletionVariants(sentence: string, ws: readonly WordSpan[], indices: readonly number[]): Variant[] {
+  return indices.map((i) => ({ start: ws[i].start, end: ws[i].end, text: without(sentence, ws[i].start, ws[i].end), words: 1 }));
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * Suspects of the 'tokens' method: the words whose deletion variants were scored (`scored`, with P(acceptable)
+ * `pAcceptable` each), best token score first, every one kept whatever its delta (the model's own pointer
+ * decides the order; the delta says what deleting the word does).
+ */
+export function rankByTokenScores(sentence: string, base: number, scores: readonly (number | null)[], scored: readonly Variant[], pAcceptable: ArrayLike<number>): Suspect[] {
+  if (scored.length !== pAcceptable.length) throw new RangeError(`${scored.length} variants but ${pAcceptable.length} scores`);
+  const ws = words(sentence);
+  if (scores.length !== ws.length) throw new RangeError(`${scores.length} word scores for ${ws.length} words`);
+  return scored
+    .map((v, i) => {
+      const score = scores[ws.findIndex((w) => w.start === v.start)] ?? null;
+      if (score === null) throw new RangeError(`no token score for the word at ${v.start}`);
+      return { start: v.start, end: v.end, text: sentence.slice(v.start, v.end), delta: pAcceptable[i] - base, errorScore: sigmoid(score), score };
+    })
+    .sort((a, b) => b.score - a.score || a.start - b.start)
+    .map(({ start, end, text, delta, errorScore }) => ({ start, end, text, delta, errorScore }));
 }
 
 /** Drops suspects that overlap a better-ranked one, so a list shows distinct places; keeps at most `limit`. */

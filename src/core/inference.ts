@@ -11,7 +11,7 @@ import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
-import { DEFAULT_ATTRIBUTION_METHOD, DEFAULT_MAX_SPAN, distinctSuspects, rankSuspects, type AttributionMethod, type CharRange, type Suspect, type Variant } from './attribution';
+import { defaultAttributionMethod, DEFAULT_MAX_SPAN, distinctSuspects, rankByTokenScores, rankSuspects, type AttributionMethod, type CharRange, type Suspect, type Variant } from './attribution';
 import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliability';
 import { LruCache } from './lru';
 import { maskedLmOf, type MaskedLmInfo } from './maskedLm';
@@ -23,11 +23,14 @@ export interface Prediction {
   pUnacceptable: number;
 }
 
-/** Words of one sentence ranked by how much P(acceptable) rises without them (attribution.ts). */
+/** Words of one sentence that make it unacceptable, best first (attribution.ts). */
 export interface Attribution {
   /** P(acceptable) of the sentence, from the same run as its variants (may differ slightly from predict()'s). */
   pAcceptable: number;
-  /** Every span that raises P(acceptable), best first. */
+  /**
+   * Variant methods: every span that raises P(acceptable), most first. 'tokens': the TOKEN_SUSPECTS words with the
+   * highest error scores of the model's own, highest first, each with the delta of its deletion.
+   */
   suspects: Suspect[];
   method: AttributionMethod;
   /** Variants scored. */
@@ -43,6 +46,7 @@ export interface Suggestions {
 }
 
 export interface AttributeOptions {
+  /** Default: the service's attributionMethod ('tokens' for a model with token scores, else 'delete'). */
   method?: AttributionMethod;
   /** Longest run of words taken out as one span (default DEFAULT_MAX_SPAN). */
   maxSpan?: number;
@@ -136,6 +140,8 @@ interface PartScores<T> {
   base: number;
   items: T[];
   p: number[];
+  /** The 'tokens' method's per-word error scores (AttributionReply.wordScores). */
+  wordScores?: (number | null)[];
 }
 
 type JobValue = Map<string, Prediction> | PartScores<Variant> | PartScores<ScoredCandidate>;
@@ -212,13 +218,13 @@ async function stopWorker(worker: Worker, graceMs = 10_000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Sends `load` and waits for the worker's answer; a bad folder rejects with a ModelFolderError. */
-function loadWorker(worker: Worker, load: LoadRequest, tokenizerPath: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/** Sends `load` and waits for the worker's answer (the session's output names); a bad folder rejects with a ModelFolderError. */
+function loadWorker(worker: Worker, load: LoadRequest, tokenizerPath: string): Promise<string[]> {
+  return new Promise<string[]>((resolve, reject) => {
     const onMessage = (m: unknown) => {
       if (!isWorkerToMain(m) || m.id !== load.id) return;
       cleanup();
-      if (m.type === 'loaded') resolve();
+      if (m.type === 'loaded') resolve(m.outputNames);
       else if (m.type === 'error') {
         reject(
           m.kind === 'tokenizer'
@@ -270,6 +276,8 @@ export class InferenceService {
     readonly parallelism: { workers: number; threadsPerWorker: number },
     private readonly batchSize: number,
     cacheSize: number,
+    /** How attribute() finds the words unless told: 'tokens' when the model outputs token_logits, else 'delete'. */
+    readonly attributionMethod: AttributionMethod,
   ) {
     this.cache = new LruCache(cacheSize);
     let mtime = 0;
@@ -315,16 +323,18 @@ export class InferenceService {
     const workers = Math.min(threads, requested);
     const threadsPerWorker = Math.floor(threads / workers);
     const started: Worker[] = [];
+    let outputNames: string[][];
     try {
       for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
-      await Promise.all(
+      outputNames = await Promise.all(
         started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, temperature: model.calibration.temperature, maskedLm: model.maskedLm }, folder.tokenizerPath)),
       );
     } catch (e) {
       await Promise.all(started.map((w) => stopWorker(w)));
       throw e;
     }
-    return new InferenceService(started, model, { workers, threadsPerWorker }, batchSize, options.cacheSize ?? 10_000);
+    const method = defaultAttributionMethod(outputNames[0].includes('token_logits'));
+    return new InferenceService(started, model, { workers, threadsPerWorker }, batchSize, options.cacheSize ?? 10_000, method);
   }
 
   /** Called once when a worker dies; the service is then unusable and should be reopened. */
@@ -404,13 +414,14 @@ export class InferenceService {
   }
 
   /**
-   * Ranks the words of `sentence` by how much P(acceptable) rises without them, in one worker run (cached per
-   * model, method and sentence; callers asking for the same one share the run). Rejects with an AbortError
-   * when `signal` aborts.
+   * The words of `sentence` that make it unacceptable, best first (attribution.ts): by the model's token scores
+   * (two small runs in one worker) or by how much P(acceptable) rises without each (one run per worker, each
+   * scoring its part of the variants). Cached per model, method and sentence; callers asking for the same one
+   * share the runs. Rejects with an AbortError when `signal` aborts.
    */
   async attribute(sentence: string, options: AttributeOptions = {}): Promise<Attribution> {
     const { signal } = options;
-    const method = options.method ?? DEFAULT_ATTRIBUTION_METHOD;
+    const method = options.method ?? this.attributionMethod;
     const maxSpan = options.maxSpan ?? DEFAULT_MAX_SPAN;
     if (!Number.isInteger(maxSpan) || maxSpan < 1) throw new RangeError(`maxSpan must be a positive integer, got ${maxSpan}`);
     if (signal?.aborted) throw abortError();
@@ -418,7 +429,9 @@ export class InferenceService {
     const key = this.attributionKey(sentence, method, maxSpan);
     const hit = this.attributions.get(key);
     if (hit) return hit;
-    const group = this.attributionsInflight.get(key) ?? this.startGroup(this.attributionsInflight, key, (part) => this.enqueue([], { sentence, method, maxSpan, part }));
+    // The tokens method's runs are a row or a few: one worker does them, the other stays free.
+    const partCount = method === 'tokens' ? 1 : this.lanes.length;
+    const group = this.attributionsInflight.get(key) ?? this.startGroup(this.attributionsInflight, key, (part) => this.enqueue([], { sentence, method, maxSpan, part }), partCount);
     const parts = (await Promise.all(group.jobs.map((job) => this.waitFor(job, signal)))) as PartScores<Variant>[];
     // Each part's variants are compared with the sentence's P from their own run (int8 scores shift a little
     // with their batch neighbours); the deltas are kept and put on one common base.
@@ -427,7 +440,10 @@ export class InferenceService {
     const p = parts.flatMap((part) => part.p.map((x) => base + x - part.base));
     const cached = this.attributions.get(key);
     if (cached) return cached; // another caller of the same run merged first: everyone gets one object
-    const value: Attribution = { pAcceptable: base, suspects: rankSuspects(sentence, base, scored, p), method, variants: scored.length };
+    const wordScores = parts[0].wordScores;
+    if (method === 'tokens' && !wordScores) throw new InferenceError('run', 'the worker answered a "tokens" attribution without word scores');
+    const suspects = method === 'tokens' ? rankByTokenScores(sentence, base, wordScores!, scored, p) : rankSuspects(sentence, base, scored, p);
+    const value: Attribution = { pAcceptable: base, suspects, method, variants: scored.length };
     this.attributions.set(key, value);
     return value;
   }
@@ -455,9 +471,8 @@ export class InferenceService {
     return value;
   }
 
-  /** One job per worker, each scoring its part of one sentence's variants or candidates, registered as in flight under `key`. */
-  private startGroup(inflight: Map<string, Group>, key: string, enqueuePart: (part: Part) => Job): Group {
-    const count = this.lanes.length;
+  /** One job per worker (or `count` jobs), each scoring its part of one sentence's variants or candidates, registered as in flight under `key`. */
+  private startGroup(inflight: Map<string, Group>, key: string, enqueuePart: (part: Part) => Job, count = this.lanes.length): Group {
     const group: Group = { jobs: [], inflight, key };
     for (let index = 0; index < count; index++) {
       const job = enqueuePart({ index, count });
@@ -497,7 +512,7 @@ export class InferenceService {
 
   /** What attribute() would answer from its cache now, without running anything (undefined when not cached). */
   cachedAttribution(sentence: string, options: Omit<AttributeOptions, 'signal'> = {}): Attribution | undefined {
-    return this.attributions.get(this.attributionKey(sentence, options.method ?? DEFAULT_ATTRIBUTION_METHOD, options.maxSpan ?? DEFAULT_MAX_SPAN));
+    return this.attributions.get(this.attributionKey(sentence, options.method ?? this.attributionMethod, options.maxSpan ?? DEFAULT_MAX_SPAN));
   }
 
   private attributionKey(sentence: string, method: AttributionMethod, maxSpan: number): string {
@@ -626,7 +641,7 @@ export class InferenceService {
       });
       this.settle(job, out);
     } else if (m.type === 'attribution' && job.attribute) {
-      this.settle(job, { base: m.pAcceptable, items: m.variants, p: m.p });
+      this.settle(job, { base: m.pAcceptable, items: m.variants, p: m.p, wordScores: m.wordScores });
     } else if (m.type === 'suggestions' && job.suggest) {
       this.settle(job, { base: m.pAcceptable, items: m.candidates, p: m.candidates.map((c) => c.pAcceptable) });
     } else if (m.type === 'cancelled') {

@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { placeholdersOf, variants, words, type CharRange, type Placeholders } from './attribution';
+import { deletionVariants, placeholdersOf, TOKEN_SUSPECTS, variants, wordScores, words, worstWords, type CharRange, type Placeholders } from './attribution';
 import { INSERTIONS_PER_WORD, maskQueries, proposedWords, REPLACEMENTS_PER_WORD, type MaskedLmInfo, type Proposal } from './maskedLm';
 import { candidateEdits } from './suggestions';
+import { wordTokenPositions } from './tokenAlignment';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
 import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
@@ -96,17 +97,26 @@ function feedsFor(session: ort.InferenceSession, tokenizer: ColaTokenizer, rows:
   return { feeds, batch: batch.batch, sequence: batch.sequence };
 }
 
-/** One session.run over `rows`, padded together; the [rows, 2] logits. */
-async function runRows(model: Loaded, rows: readonly EncodedSentence[]): Promise<Float32Array> {
+/** One session.run over `rows`, padded together: the [rows, 2] logits, and a tokens head's [rows, sequence] token scores. */
+async function runModel(model: Loaded, rows: readonly EncodedSentence[]): Promise<{ logits: Float32Array; tokenLogits: Float32Array | null }> {
   const { session, tokenizer } = model;
   const outputName = session.outputNames.includes('logits') ? 'logits' : session.outputNames[0];
-  const { feeds, batch } = feedsFor(session, tokenizer, rows);
+  const { feeds, batch, sequence } = feedsFor(session, tokenizer, rows);
   const out = await session.run(feeds);
   const t = out[outputName];
   if (!t || t.dims.length !== 2 || t.dims[0] !== batch || t.dims[1] !== 2) {
     throw new Error(`output "${outputName}" has shape [${t?.dims.join(', ')}], expected [${batch}, 2]`);
   }
-  return t.data as Float32Array;
+  const tokens = out.token_logits;
+  if (tokens && (tokens.dims.length !== 2 || tokens.dims[0] !== batch || tokens.dims[1] !== sequence)) {
+    throw new Error(`output "token_logits" has shape [${tokens.dims.join(', ')}], expected [${batch}, ${sequence}]`);
+  }
+  return { logits: t.data as Float32Array, tokenLogits: tokens ? (tokens.data as Float32Array) : null };
+}
+
+/** One session.run over `rows`, padded together; the [rows, 2] logits. */
+async function runRows(model: Loaded, rows: readonly EncodedSentence[]): Promise<Float32Array> {
+  return (await runModel(model, rows)).logits;
 }
 
 /** [P(unacceptable), P(acceptable)] of row i: softmax over two temperature-scaled logits, stably in float64. */
@@ -154,10 +164,57 @@ async function scoreWithSentence<T extends { text: string }>(id: number, what: s
 }
 
 async function attribute(req: AttributeRequest): Promise<void> {
+  if (req.method === 'tokens') return attributeByTokens(req);
+  const method = req.method;
   const t0 = performance.now();
-  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => partOf(variants(req.sentence, req.method, loaded!.placeholders, req.maxSpan), req.part));
+  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => partOf(variants(req.sentence, method, loaded!.placeholders, req.maxSpan), req.part));
   if (!scored) return;
   post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], variants: scored.items, p: scored.p.slice(1), inferMs: performance.now() - t0 });
+}
+
+/**
+ * The 'tokens' method (attribution.ts): one run of the sentence alone gives each token's error score; words
+ * take their worst token's; the best-scored few are deleted and scored with the sentence in a second small run,
+ * for the deltas. Not split in parts: both runs are one or a few rows.
+ */
+async function attributeByTokens(req: AttributeRequest): Promise<void> {
+  const t0 = performance.now();
+  if (!loaded) {
+    post({ type: 'error', id: req.id, kind: 'protocol', message: 'attribute before the model was loaded' });
+    return;
+  }
+  const model = loaded;
+  if (!model.session.outputNames.includes('token_logits')) {
+    post({ type: 'error', id: req.id, kind: 'run', message: `the model has no "token_logits" output (outputs: ${model.session.outputNames.join(', ')}); the "tokens" attribution method needs a folder trained with --head tokens, use "delete"` });
+    return;
+  }
+  const ws = words(req.sentence);
+  let encoded: EncodedSentence;
+  let positions: number[][] | null;
+  try {
+    encoded = model.tokenizer.encode(req.sentence);
+    const text = model.tokenizer.textTokens(encoded);
+    positions = wordTokenPositions(req.sentence, ws, model.tokenizer, text.ids, text.offset);
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  if (!positions) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: 'this tokenizer does not split at whitespace, so its tokens cannot be matched to words; use the "delete" attribution method' });
+    return;
+  }
+  let tokenLogits: Float32Array;
+  try {
+    tokenLogits = (await runModel(model, [encoded])).tokenLogits!;
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+    return;
+  }
+  const scores = wordScores(positions, tokenLogits);
+  const worst = worstWords(scores, TOKEN_SUSPECTS);
+  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => deletionVariants(req.sentence, ws, worst));
+  if (!scored) return;
+  post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], variants: scored.items, p: scored.p.slice(1), wordScores: scores, inferMs: performance.now() - t0 });
 }
 
 /**

@@ -10,6 +10,7 @@ import { UNCALIBRATED } from '../core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from '../core/threshold';
 import { proseLanguageOf } from '../core/prose';
 import { LineIndex, type Range } from '../core/positions';
+import { signedDelta } from '../core/suspectMarkdown';
 import { decodeText, DEFAULT_MAX_FILE_BYTES, readStreamLimited, readTextFile, TextFileError, type ReadLimit } from '../core/textFile';
 import { CliError, EXIT_ERROR, EXIT_FAILED, EXIT_OK, MAX_THREADS, parseDecimal, parseFlags, runCommand, UsageError, type CliCommand, type CommandOutput, type FlagSpec } from './args';
 
@@ -32,8 +33,10 @@ Options:
                      calibration; ${UNCALIBRATED.threshold} for a model folder without one)
   --all              list every sentence, not only flagged ones
   --json             print {"files":[{"path","sentences":[{"range","text","pAcceptable","flagged"}]}]}
-                     (a flagged sentence also has "suspects":[{"range","text","delta"}]: the words whose
-                     removal raises P(acceptable) most, by delta; a file with unchecked parts also has
+                     (a flagged sentence also has "suspects":[{"range","text","delta"}]: the words the
+                     model's own token scores point at, for a model trained with --head tokens, else the
+                     words whose removal raises P(acceptable) most; delta: P(acceptable) without the
+                     word minus the sentence's; a file with unchecked parts also has
                      "skipped":[{"reason","range","detail"}])
   --no-suspects      skip finding the suspect words (one extra model run per flagged sentence)
   --fp32             run model.onnx even when model.int8.onnx exists
@@ -283,7 +286,7 @@ function formatText(report: CheckReport): string {
       const where = `${f.path}:${s.range.start.line + 1}:${s.range.start.character + 1}`;
       lines.push(`${where}: ${s.flagged ? 'possibly ungrammatical' : 'ok'} (P(acceptable) = ${s.pAcceptable.toFixed(2)}) ${s.text}`);
       if (s.suspects?.length) {
-        const list = s.suspects.map((k) => `“${k.text}” at ${k.range.start.line + 1}:${k.range.start.character + 1} (P +${k.delta.toFixed(2)} without it)`);
+        const list = s.suspects.map((k) => `“${k.text}” at ${k.range.start.line + 1}:${k.range.start.character + 1} (P ${signedDelta(k.delta)} without it)`);
         lines.push(`  suspect words: ${list.join(', ')}`);
       }
     }

@@ -21,8 +21,20 @@ export function emphasizeSuspects(sentence: string, suspects: readonly Suspect[]
   return out + escapeMarkdown(sentence.slice(at));
 }
 
-/** "Without **was**: P +0.42" per suspect, best first; a note when no word's removal raises P. */
+/** A change of P with its sign: "+0.42", "−0.05" (a word the model points at may not help when deleted). */
+export function signedDelta(delta: number): string {
+  return `${delta < 0 ? '−' : '+'}${Math.abs(delta).toFixed(2)}`;
+}
+
+/**
+ * "without **was**: P … (+0.42)" per suspect, best first, led by the model's own error score for the word when
+ * the tokens method found it; a note when no word's removal raises P.
+ */
 export function suspectLines(suspects: readonly Suspect[], base: number): string[] {
   if (!suspects.length) return ['No single word or pair stands out: removing any of them does not raise P(acceptable).'];
-  return suspects.map((s) => `without **${escapeMarkdown(s.text)}**: P(acceptable) ${base.toFixed(2)} → ${Math.min(1, base + s.delta).toFixed(2)} (+${s.delta.toFixed(2)})`);
+  return suspects.map((s) => {
+    const effect = `P(acceptable) ${base.toFixed(2)} → ${Math.min(1, Math.max(0, base + s.delta)).toFixed(2)} (${signedDelta(s.delta)})`;
+    const word = `**${escapeMarkdown(s.text)}**`;
+    return s.errorScore === undefined ? `without ${word}: ${effect}` : `${word}: error score ${s.errorScore.toFixed(2)}; without it ${effect}`;
+  });
 }

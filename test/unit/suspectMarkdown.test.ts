@@ -21,4 +21,11 @@ describe('suspect words in the hover', () => {
     assert.deepEqual(suspectLines([{ start: 3, end: 5, text: 'go', delta: 0.42 }], 0.12), ['without **go**: P(acceptable) 0.12 → 0.54 (+0.42)']);
     assert.match(suspectLines([], 0.2)[0], /No single word or pair stands out/);
   });
+
+  it('leads with the model\'s own error score when the tokens method found the word, and signs a drop', () => {
+    assert.deepEqual(suspectLines([{ start: 3, end: 5, text: 'go', delta: 0.42, errorScore: 0.931 }, { start: 0, end: 2, text: 'He', delta: -0.05, errorScore: 0.4 }], 0.12), [
+      '**go**: error score 0.93; without it P(acceptable) 0.12 → 0.54 (+0.42)',
+      '**He**: error score 0.40; without it P(acceptable) 0.12 → 0.07 (−0.05)',
+    ]);
+  });
 });

@@ -137,7 +137,10 @@ interface Segmented {
 
 /** Splits one block into sentences with source offsets. */
 function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented): void {
-  const { text } = block;
+  const { text, masks } = block;
+  // Masks are in text order, like the sentences: one pointer walks both (testing every mask for every
+  // sentence was quadratic in a long paragraph full of URLs or math).
+  let mask = 0;
   for (const [segStart, segEnd] of sentenceSpans(text)) {
     let s = segStart;
     let e = segEnd;
@@ -150,7 +153,8 @@ function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented
       out.tooLong.push({ start, end });
       continue;
     }
-    const masked = block.masks.some((m) => m >= s && m < e);
+    while (mask < masks.length && masks[mask] < s) mask++;
+    const masked = mask < masks.length && masks[mask] < e;
     const sentenceText = text.slice(s, e).replace(/\s+/g, ' ');
     if (wordCount(sentenceText, masked) < options.minWords) continue;
     out.sentences.push({ text: sentenceText, start, end, masked });

@@ -147,6 +147,7 @@ describe('Markdown scanner: linear without the guard', function () {
     'dense emphasis, brackets and code': (n) => lines(n, () => '*_[`'.repeat(2_000)),
     'reference labels in brackets': (n) => `[a]: /u\n\n${lines(n, () => `${'['.repeat(50)}${'a'.repeat(500)}${']'.repeat(50)}`)}`,
     'unclosed titles and comments': (n) => lines(n, () => `[a](b "${'c '.repeat(50)} <!-- ${'d '.repeat(50)}`),
+    'a URL or math in every sentence of one paragraph': (n) => lines(n, () => 'Go www.a.bc now. See $x$ too. '.repeat(4)),
   };
   // Ordinary Markdown of the same size, measured alongside, is the yardstick: whatever load the machine
   // carries slows both. What rescans a line or a run per position took 20-200× longer than it.

@@ -1,23 +1,25 @@
 // `npm run bench:attribution`: which attribution method finds the error, and how fast, on held-out
 // corrupted prose (trainer/bench/corruption_spans.py: the corpus's test documents, one error per
-// sentence with the character span of the edit).
-//   (1) Accuracy: for each method (delete, [MASK], [UNK]) and longest span (1 or 2 words), how often the
-//       top-ranked suspect overlaps the corrupted span, per error type, over all corrupted sentences and over
-//       those the model flags.
+// sentence with the character span of the edit), for one or more model folders in one run.
+//   (1) Accuracy: for each method (the model's own token scores when its model outputs token_logits; delete,
+//       [MASK], [UNK] with the longest span 1 or 2 words), how often the top-ranked suspect overlaps the
+//       corrupted span, per error type, over all corrupted sentences and over those the model flags.
 //   (2) Suggestions: how often the original sentence is among the offered fixes (InferenceService.suggest,
 //       then offeredFixes: at most 3 that cross the threshold), and among all candidates, per error type.
-//   (3) Speed: attribution and suggestions of flagged ~25-word sentences (each split between the workers,
-//       nothing cached) side by side with a plain check (predict) of the same sentences.
-// Results go to stdout and, with --write, into docs/benchmarks.md between <!-- bench:attribution:start/end -->.
+//   (3) Speed: attribution (the folder's default method) and suggestions of flagged ~25-word sentences (nothing
+//       cached) side by side with a plain check (predict) of the same sentences.
+// Results go to stdout and, with --write, into docs/benchmarks.md between <!-- bench:attribution:start/end -->
+// and bench/results/attribution.json.
 //
-//   npx tsx bench/attribution.ts --model DIR [--limit N] [--speed N] [--speed-only] [--skip-methods] [--spans 1,2] [--write]
+//   npx tsx bench/attribution.ts --model DIR [--model DIR…] [--limit N] [--speed N] [--speed-only] [--skip-methods]
+//                               [--methods tokens,delete,mask,unk] [--spans 1,2] [--write]
 // (--speed-only: part (3) alone, printed, never written; --skip-methods: parts (2) and (3).)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeDocsSection } from './docsSection';
-import { ATTRIBUTION_METHODS, distinctSuspects, overlapsEdit, words, type AttributionMethod } from '../src/core/attribution';
+import { writeAtomically, writeDocsSection } from './docsSection';
+import { ATTRIBUTION_METHODS, distinctSuspects, overlapsEdit, VARIANT_METHODS, words, type AttributionMethod } from '../src/core/attribution';
 import { offeredFixes } from '../src/core/suggestions';
 import { InferenceService } from '../src/core/inference';
 import { describeHoldout } from '../src/core/modelFolder';
@@ -33,18 +35,20 @@ interface Corrupted {
 }
 
 interface Args {
-  model: string;
+  models: string[];
   limit: number;
   speed: number;
   speedOnly: boolean;
   skipMethods: boolean;
-  /** Longest spans compared (--spans 1,2). */
+  /** Methods compared (--methods); 'tokens' only for a folder whose model outputs token_logits. */
+  methods: AttributionMethod[];
+  /** Longest spans compared for the variant methods (--spans 1,2). */
   spans: number[];
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { model: '', limit: 600, speed: 40, speedOnly: false, skipMethods: false, spans: [1, 2], write: false };
+  const a: Args = { models: [], limit: 600, speed: 40, speedOnly: false, skipMethods: false, methods: [...ATTRIBUTION_METHODS], spans: [1, 2], write: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -52,16 +56,21 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${flag} needs a value`);
       return v;
     };
-    if (flag === '--model') a.model = path.resolve(value());
+    if (flag === '--model') a.models.push(path.resolve(value()));
     else if (flag === '--limit') a.limit = Number(value());
     else if (flag === '--speed') a.speed = Number(value());
     else if (flag === '--write') a.write = true;
     else if (flag === '--speed-only') a.speedOnly = true;
     else if (flag === '--skip-methods') a.skipMethods = true;
     else if (flag === '--spans') a.spans = value().split(',').map(Number);
-    else throw new Error(`unknown flag ${flag}`);
+    else if (flag === '--methods') {
+      const methods = value().split(',');
+      const unknown = methods.filter((m) => !(ATTRIBUTION_METHODS as readonly string[]).includes(m));
+      if (unknown.length) throw new Error(`--methods: unknown ${unknown.join(', ')} (known: ${ATTRIBUTION_METHODS.join(', ')})`);
+      a.methods = methods as AttributionMethod[];
+    } else throw new Error(`unknown flag ${flag}`);
   }
-  if (!a.model) throw new Error('--model DIR is required (a model folder the trainer exported)');
+  if (!a.models.length) throw new Error('--model DIR is required (a model folder the trainer exported; repeat it to compare folders)');
   if (a.speedOnly) a.write = false;
   return a;
 }
@@ -87,50 +96,120 @@ function percentile(sorted: number[], q: number): number {
 
 const pct = (hits: number, n: number) => (n ? `${((100 * hits) / n).toFixed(1)}% (${hits}/${n})` : '—');
 
-async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
-  const started = new Date();
-  const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  const rows = corruptions(a.limit);
-  const service = await InferenceService.open(a.model);
-  const threshold = chooseThreshold(undefined, service.model.calibration).value;
+interface Tally {
+  method: AttributionMethod;
+  /** null for the tokens method (one word per suspect). */
+  maxSpan: number | null;
+  hits: Map<string, [number, number]>;
+  flaggedHits: [number, number];
+  all: [number, number];
+  topWords: number;
+  seconds: number;
+}
+
+interface Speed {
+  method: AttributionMethod;
+  sentences: number;
+  flaggedOnly: boolean;
+  variants: number;
+  candidates: number;
+  lanes: string;
+  attributionMs: number[];
+  attributionCpuMs: number[];
+  suggestMs: number[];
+  checkMs: number[];
+}
+
+const sortedCopy = (xs: number[]) => [...xs].sort((x, y) => x - y);
+const mean = (xs: number[]) => (xs.length ? Math.round(xs.reduce((x, y) => x + y, 0) / xs.length) : 0);
+const ms = (xs: number[], q: number) => Number(percentile(sortedCopy(xs), q).toFixed(1));
+
+/** The methods compared on a folder: variant methods at each span, and its own token scores when it has them. */
+function runsFor(a: Args, service: InferenceService): Array<{ method: AttributionMethod; maxSpan: number | null }> {
+  if (a.speedOnly || a.skipMethods) return [];
+  const out: Array<{ method: AttributionMethod; maxSpan: number | null }> = [];
+  if (a.methods.includes('tokens') && service.attributionMethod === 'tokens') out.push({ method: 'tokens', maxSpan: null });
+  for (const maxSpan of a.spans) for (const method of VARIANT_METHODS) if (a.methods.includes(method)) out.push({ method, maxSpan });
+  return out;
+}
+
+async function hitRates(service: InferenceService, rows: readonly Corrupted[], flagged: readonly boolean[], types: readonly string[], method: AttributionMethod, maxSpan: number | null): Promise<Tally> {
+  const t: Tally = { method, maxSpan, hits: new Map(types.map((k) => [k, [0, 0]])), flaggedHits: [0, 0], all: [0, 0], topWords: 0, seconds: 0 };
+  const t0 = performance.now();
+  for (const [i, r] of rows.entries()) {
+    const attribution = await service.attribute(r.text, { method, maxSpan: maxSpan ?? undefined });
+    const top = distinctSuspects(attribution.suspects, 1)[0];
+    const hit = top !== undefined && overlapsEdit(top, { start: r.span[0], end: r.span[1] });
+    const h = t.hits.get(r.type)!;
+    h[0] += Number(hit);
+    h[1]++;
+    t.all[0] += Number(hit);
+    t.all[1]++;
+    if (flagged[i]) {
+      t.flaggedHits[0] += Number(hit);
+      t.flaggedHits[1]++;
+    }
+    if (top) t.topWords += words(top.text).length;
+  }
+  t.seconds = (performance.now() - t0) / 1000;
+  console.error(`${method}${maxSpan === null ? '' : ` maxSpan ${maxSpan}`}: ${pct(...t.all)}, flagged ${pct(...t.flaggedHits)} in ${t.seconds.toFixed(1)} s`);
+  return t;
+}
+
+/** Flagged sentences of 23-27 words, each attributed once (distinct sentences: nothing cached), beside a plain check. */
+async function speed(modelDir: string, rows: readonly Corrupted[], flagged: readonly boolean[], count: number): Promise<Speed> {
+  const long = rows.filter((r, i) => flagged[i] && Math.abs(words(r.text).length - 25) <= 2).slice(0, count);
+  const pool = long.length >= 10 ? long : rows.filter((r) => Math.abs(words(r.text).length - 25) <= 2).slice(0, count);
+  const plain = await InferenceService.open(modelDir, { cacheSize: 0 });
+  const fresh = await InferenceService.open(modelDir);
+  const out: Speed = { method: fresh.attributionMethod, sentences: pool.length, flaggedOnly: pool === long, variants: 0, candidates: 0, lanes: '', attributionMs: [], attributionCpuMs: [], suggestMs: [], checkMs: [] };
+  const variantCounts: number[] = [];
+  const candidateCounts: number[] = [];
+  try {
+    // The editor's workers are long-lived: a session's first runs (memory arenas, kernel choice) are not
+    // what a hover waits for, so each service runs once on a sentence outside the pool before the timing.
+    const warmUp = rows.find((r) => !pool.includes(r))?.text ?? 'A sentence that warms the sessions up before the timing starts.';
+    await plain.predict([warmUp]);
+    await fresh.suggest(warmUp);
+    for (const r of pool) {
+      let t0 = performance.now();
+      await plain.predict([r.text]);
+      out.checkMs.push(performance.now() - t0);
+      t0 = performance.now();
+      // CPU time of this process (the workers' runs, mostly): on a shared machine the wall time includes
+      // waiting for a core; the CPU time is what the work itself costs.
+      const cpu0 = process.cpuUsage();
+      const at = await fresh.attribute(r.text);
+      out.attributionMs.push(performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      out.attributionCpuMs.push((cpu.user + cpu.system) / 1000);
+      variantCounts.push(at.variants);
+      t0 = performance.now();
+      candidateCounts.push((await fresh.suggest(r.text)).candidates.length);
+      out.suggestMs.push(performance.now() - t0);
+    }
+    const { workers, threadsPerWorker } = fresh.parallelism;
+    out.lanes = `${workers} worker${workers === 1 ? '' : 's'} × ${threadsPerWorker} thread${threadsPerWorker === 1 ? '' : 's'}`;
+  } finally {
+    await plain.dispose();
+    await fresh.dispose();
+  }
+  out.variants = mean(variantCounts);
+  out.candidates = mean(candidateCounts);
+  return out;
+}
+
+/** One model folder's part of the section, and its JSON. */
+async function benchModel(a: Args, modelDir: string, rows: readonly Corrupted[]): Promise<{ lines: string[]; json: object }> {
+  const service = await InferenceService.open(modelDir);
   const lines: string[] = [];
   try {
+    const threshold = chooseThreshold(undefined, service.model.calibration).value;
     const base = await service.predict(rows.map((r) => r.text));
     const flagged = base.map((p) => p.pAcceptable < threshold);
     const types = [...new Set(rows.map((r) => r.type))].sort();
-    interface Tally {
-      method: AttributionMethod;
-      maxSpan: number;
-      hits: Map<string, [number, number]>;
-      flaggedHits: [number, number];
-      all: [number, number];
-      topWords: number;
-    }
     const tallies: Tally[] = [];
-    for (const maxSpan of a.speedOnly || a.skipMethods ? [] : a.spans) {
-      for (const method of ATTRIBUTION_METHODS) {
-        const t: Tally = { method, maxSpan, hits: new Map(types.map((k) => [k, [0, 0]])), flaggedHits: [0, 0], all: [0, 0], topWords: 0 };
-        const t0 = performance.now();
-        for (const [i, r] of rows.entries()) {
-          const attribution = await service.attribute(r.text, { method, maxSpan });
-          const top = distinctSuspects(attribution.suspects, 1)[0];
-          const hit = top !== undefined && overlapsEdit(top, { start: r.span[0], end: r.span[1] });
-          const h = t.hits.get(r.type)!;
-          h[0] += Number(hit);
-          h[1]++;
-          t.all[0] += Number(hit);
-          t.all[1]++;
-          if (flagged[i]) {
-            t.flaggedHits[0] += Number(hit);
-            t.flaggedHits[1]++;
-          }
-          if (top) t.topWords += words(top.text).length;
-        }
-        console.error(`${method} maxSpan ${maxSpan}: ${pct(...t.all)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-        tallies.push(t);
-      }
-    }
+    for (const run of runsFor(a, service)) tallies.push(await hitRates(service, rows, flagged, types, run.method, run.maxSpan));
 
     // Suggestions: is the sentence before the corruption offered back?
     const offered = new Map(types.map((k) => [k, [0, 0, 0]])); // offered, among candidates, n
@@ -151,100 +230,111 @@ async function main(): Promise<void> {
       }
       console.error(`suggestions: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
+    const sp = await speed(modelDir, rows, flagged, a.speed);
 
-    // Speed: flagged sentences of 23-27 words, each attributed once (distinct sentences: nothing cached).
-    const long = rows.filter((r, i) => flagged[i] && Math.abs(words(r.text).length - 25) <= 2).slice(0, a.speed);
-    const pool = long.length >= 10 ? long : rows.filter((r) => Math.abs(words(r.text).length - 25) <= 2).slice(0, a.speed);
-    const plain = await InferenceService.open(a.model, { cacheSize: 0 });
-    const attributionMs: number[] = [];
-    const checkMs: number[] = [];
-    const suggestMs: number[] = [];
-    // CPU time of this process (the worker's run, mostly) per attribution: on a shared machine the wall time
-    // includes waiting for a core; the CPU time is what the work itself costs.
-    const attributionCpuMs: number[] = [];
-    const variantCounts: number[] = [];
-    const candidateCounts: number[] = [];
-    const fresh = await InferenceService.open(a.model);
-    try {
-      // The editor's workers are long-lived: a session's first runs (memory arenas, kernel choice) are not
-      // what a hover waits for, so each service runs once on a sentence outside the pool before the timing.
-      const warmUp = rows.find((r) => !pool.includes(r))?.text ?? 'A sentence that warms the sessions up before the timing starts.';
-      await plain.predict([warmUp]);
-      await fresh.suggest(warmUp);
-      for (const r of pool) {
-        let t0 = performance.now();
-        await plain.predict([r.text]);
-        checkMs.push(performance.now() - t0);
-        t0 = performance.now();
-        const cpu0 = process.cpuUsage();
-        const at = await fresh.attribute(r.text);
-        attributionMs.push(performance.now() - t0);
-        const cpu = process.cpuUsage(cpu0);
-        attributionCpuMs.push((cpu.user + cpu.system) / 1000);
-        variantCounts.push(at.variants);
-        t0 = performance.now();
-        candidateCounts.push((await fresh.suggest(r.text)).candidates.length);
-        suggestMs.push(performance.now() - t0);
-      }
-    } finally {
-      await plain.dispose();
-      await fresh.dispose();
-    }
-    attributionMs.sort((x, y) => x - y);
-    checkMs.sort((x, y) => x - y);
-    suggestMs.sort((x, y) => x - y);
-    attributionCpuMs.sort((x, y) => x - y);
-    const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-
-    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-    const mean = (xs: number[]) => (xs.length ? Math.round(xs.reduce((x, y) => x + y, 0) / xs.length) : 0);
-    const lanes = `${fresh.parallelism.workers} worker${fresh.parallelism.workers === 1 ? '' : 's'} × ${fresh.parallelism.threadsPerWorker} thread${fresh.parallelism.threadsPerWorker === 1 ? '' : 's'}`;
     const m = service.model;
+    const nFlagged = flagged.filter(Boolean).length;
     lines.push(
-      `Run ${started.toISOString()} by \`npm run bench:attribution -- --model ${path.relative(root, a.model) || a.model}\` on ${cpu}, ${os.cpus().length} logical cores, Node ${process.version}. ` +
-        `Load average before/after: ${loadBefore} / ${loadAfter} (the machine is shared with other sessions' tests and training).`,
+      `### \`${path.basename(modelDir)}\``,
       '',
-      `Model: \`${a.model}\` (${m.baseModel}${m.quantized ? ', int8' : ''}, CoLA holdout MCC ${describeHoldout(m.holdout)}, temperature ${m.calibration.temperature.toFixed(2)}, threshold ${threshold.toFixed(3)}). ` +
-        `${rows.length} corrupted sentences from the prose corpus's test documents (\`trainer/bench/corruption_spans.py --limit ${a.limit}\`); the model flags ${flagged.filter(Boolean).length} of them.`,
+      `Model: \`${modelDir}\` (${m.baseModel}${m.quantized ? ', int8' : ''}, ${service.attributionMethod === 'tokens' ? 'tokens head: its model outputs token_logits' : 'sentence head'}, CoLA holdout MCC ${describeHoldout(m.holdout)}, temperature ${m.calibration.temperature.toFixed(2)}, threshold ${threshold.toFixed(3)}); the model flags ${nFlagged} of the ${rows.length} corrupted sentences.`,
       '',
-      ...(a.speedOnly || a.skipMethods ? [] : [`Top-1 hit rate: the best-ranked suspect span overlaps the corrupted span (a dropped word counts as hit by either neighbour). No suspect (no removal raises P) counts as a miss.`,
-      '',
-      `| method | longest span | all corrupted | flagged only | mean words in top suspect | ${types.map((t) => `${t} (n=${rows.filter((r) => r.type === t).length})`).join(' | ')} |`,
-      `| --- | ---: | ---: | ---: | ---: | ${types.map(() => '---:').join(' | ')} |`,
-      ...tallies.map(
-        (t) =>
-          `| ${t.method} | ${t.maxSpan} | ${pct(...t.all)} | ${pct(...t.flaggedHits)} | ${(t.topWords / Math.max(1, t.all[1])).toFixed(2)} | ${types.map((k) => {
-            const [h, n] = t.hits.get(k)!;
-            return n ? `${((100 * h) / n).toFixed(0)}%` : '—';
-          }).join(' | ')} |`,
-      ),
-      '']),
-      ...(a.speedOnly ? [] : [
-        `Suggestions: the sentence before the corruption is among the offered fixes (at most 3 candidates with P(acceptable) ≥ the threshold and above the sentence's) for ` +
-          `${pct(types.reduce((x, k) => x + offered.get(k)![0], 0), rows.length)} of all corrupted sentences and ${pct(offeredFlagged[0], offeredFlagged[1])} of the flagged ones; ` +
-          `it is among the generated candidates (any score) for ${pct(types.reduce((x, k) => x + offered.get(k)![1], 0), rows.length)}.`,
-        '',
-        `| error type | n | offered | among candidates |`,
-        `| --- | ---: | ---: | ---: |`,
-        ...types.map((k) => {
-          const [o, c, n] = offered.get(k)!;
-          return `| ${k} | ${n} | ${pct(o, n)} | ${pct(c, n)} |`;
-        }),
-        '',
-      ]),
-      `Speed (${pool.length} ${pool === long ? 'flagged ' : ''}sentences of 23–27 words, default method and span, ${mean(variantCounts)} variants and ${mean(candidateCounts)} candidates each on average, each request split between the workers (one run each), nothing cached, after one warm-up request per service; the product's default ${lanes}): ` +
-        `attribution p50 **${percentile(attributionMs, 0.5).toFixed(1)} ms**, p95 **${percentile(attributionMs, 0.95).toFixed(1)} ms**, max ${attributionMs[attributionMs.length - 1].toFixed(1)} ms ` +
-        `(CPU time of the process during it p50 ${percentile(attributionCpuMs, 0.5).toFixed(1)} ms, p95 ${percentile(attributionCpuMs, 0.95).toFixed(1)} ms); ` +
-        `suggestions (after the attribution, cached by then) p50 ${percentile(suggestMs, 0.5).toFixed(1)} ms, p95 ${percentile(suggestMs, 0.95).toFixed(1)} ms; ` +
-        `plain check of the same sentence (predict, cache off) p50 ${percentile(checkMs, 0.5).toFixed(1)} ms, p95 ${percentile(checkMs, 0.95).toFixed(1)} ms.`,
     );
+    if (tallies.length) {
+      lines.push(
+        `| method | longest span | all corrupted | flagged only | mean words in top suspect | s for all | ${types.map((t) => `${t} (n=${rows.filter((r) => r.type === t).length})`).join(' | ')} |`,
+        `| --- | ---: | ---: | ---: | ---: | ---: | ${types.map(() => '---:').join(' | ')} |`,
+        ...tallies.map(
+          (t) =>
+            `| ${t.method === service.attributionMethod ? `**${t.method}** (default)` : t.method} | ${t.maxSpan ?? '1 (token scores)'} | ${pct(...t.all)} | ${pct(...t.flaggedHits)} | ${(t.topWords / Math.max(1, t.all[1])).toFixed(2)} | ${t.seconds.toFixed(0)} | ${types
+              .map((k) => {
+                const [h, n] = t.hits.get(k)!;
+                return n ? `${((100 * h) / n).toFixed(0)}%` : '—';
+              })
+              .join(' | ')} |`,
+        ),
+        '',
+      );
+    }
+    if (!a.speedOnly) {
+      lines.push(
+        `Suggestions (around the default method's suspects): the sentence before the corruption is among the offered fixes (at most 3 candidates with P(acceptable) ≥ the threshold and above the sentence's) for ` +
+          `${pct(types.reduce((x, k) => x + offered.get(k)![0], 0), rows.length)} of all corrupted sentences and ${pct(offeredFlagged[0], offeredFlagged[1])} of the flagged ones; ` +
+          `it is among the generated candidates (any score) for ${pct(types.reduce((x, k) => x + offered.get(k)![1], 0), rows.length)}. Per error type (offered / among candidates): ` +
+          types
+            .map((k) => {
+              const [o, c, n] = offered.get(k)!;
+              return `${k} ${n ? Math.round((100 * o) / n) : 0}% / ${n ? Math.round((100 * c) / n) : 0}%`;
+            })
+            .join(', ') +
+          '.',
+        '',
+      );
+    }
+    lines.push(
+      `Speed (${sp.sentences} ${sp.flaggedOnly ? 'flagged ' : ''}sentences of 23–27 words, the default method (${sp.method}), ${sp.variants} variants and ${sp.candidates} candidates each on average, nothing cached, after one warm-up request per service; the product's default ${sp.lanes}): ` +
+        `attribution p50 **${ms(sp.attributionMs, 0.5)} ms**, p95 **${ms(sp.attributionMs, 0.95)} ms**, max ${ms(sp.attributionMs, 1)} ms ` +
+        `(CPU time of the process during it p50 ${ms(sp.attributionCpuMs, 0.5)} ms, p95 ${ms(sp.attributionCpuMs, 0.95)} ms); ` +
+        `suggestions (after the attribution, cached by then) p50 **${ms(sp.suggestMs, 0.5)} ms**, p95 **${ms(sp.suggestMs, 0.95)} ms**; ` +
+        `plain check of the same sentence (predict, cache off) p50 ${ms(sp.checkMs, 0.5)} ms, p95 ${ms(sp.checkMs, 0.95)} ms.`,
+      '',
+    );
+    const json = {
+      model: modelDir,
+      baseModel: m.baseModel,
+      quantized: m.quantized,
+      defaultMethod: service.attributionMethod,
+      threshold,
+      corrupted: rows.length,
+      flagged: nFlagged,
+      hitRates: tallies.map((t) => ({ method: t.method, maxSpan: t.maxSpan, all: t.all, flagged: t.flaggedHits, seconds: t.seconds, perType: Object.fromEntries(t.hits) })),
+      suggestions: a.speedOnly ? null : { offeredFlagged, perType: Object.fromEntries(offered) },
+      speed: {
+        method: sp.method,
+        sentences: sp.sentences,
+        lanes: sp.lanes,
+        attributionMs: { p50: ms(sp.attributionMs, 0.5), p95: ms(sp.attributionMs, 0.95) },
+        attributionCpuMs: { p50: ms(sp.attributionCpuMs, 0.5), p95: ms(sp.attributionCpuMs, 0.95) },
+        suggestMs: { p50: ms(sp.suggestMs, 0.5), p95: ms(sp.suggestMs, 0.95) },
+        checkMs: { p50: ms(sp.checkMs, 0.5), p95: ms(sp.checkMs, 0.95) },
+      },
+    };
+    return { lines, json };
   } finally {
     await service.dispose();
   }
-  const section = lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const loadBefore = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const rows = corruptions(a.limit);
+  const parts: Array<{ lines: string[]; json: object }> = [];
+  for (const model of a.models) {
+    console.error(`== ${model}`);
+    parts.push(await benchModel(a, model, rows));
+  }
+  const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const command = `npm run bench:attribution -- ${a.models.map((m) => `--model ${path.relative(root, m) || m}`).join(' ')} --limit ${a.limit}`;
+  const lines = [
+    `Run ${started.toISOString()} by \`${command}\` on ${cpu}, ${os.cpus().length} logical cores, Node ${process.version}. ` +
+      `Load average before/after: ${loadBefore} / ${loadAfter} (the machine is shared with other sessions' tests and training).`,
+    '',
+    `${rows.length} corrupted sentences from the prose corpus's test documents (\`trainer/bench/corruption_spans.py --limit ${a.limit}\`). ` +
+      'Top-1 hit rate: the best-ranked suspect overlaps the corrupted span (a dropped word counts as hit by either neighbour); no suspect counts as a miss. ' +
+      'The tokens method ranks words by the model\'s own per-token error score and scores deletions of the best three for their deltas; delete, mask and unk score one variant per word (or pair) and rank by the rise of P(acceptable).',
+    '',
+    ...parts.flatMap((p) => p.lines),
+  ];
+  const section = lines.join('\n').trimEnd();
   console.log(`\n${section}\n`);
   if (a.write) {
     writeDocsSection('attribution', 'Which words: attribution (`npm run bench:attribution`)', section);
+    const results = { run: started.toISOString(), command, cpu, cores: os.cpus().length, node: process.version, loadBefore, loadAfter, corrupted: rows.length, models: parts.map((p) => p.json) };
+    writeAtomically(path.join(root, 'bench', 'results', 'attribution.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.log('wrote bench/results/attribution.json');
   }
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { runCheck, type CheckReport } from '../../src/cli/check';
 import {
   defaultAttributionMethod,
   deletionVariants,
@@ -12,6 +14,7 @@ import {
   worstWords,
 } from '../../src/core/attribution';
 import { InferenceService } from '../../src/core/inference';
+import { LineIndex } from '../../src/core/positions';
 import { pythonJson, repoRoot } from './helpers/python';
 import { tinyModel, tinyTokensModel } from './helpers/tinyModel';
 
@@ -124,6 +127,28 @@ describe('attribution by the model\'s token scores through InferenceService (tin
     } finally {
       await int8.dispose();
     }
+  });
+
+  it('check --json lists the token suspects of each flagged sentence, located in the file, with their real deltas', async () => {
+    const file = path.join(repoRoot, 'test', 'fixtures', 'markdown', 'lists-quotes.md');
+    const source = readFileSync(file, 'utf8');
+    const index = new LineIndex(source);
+    const chunks: string[] = [];
+    const code = await runCheck([file, '--model', model, '--json', '--threshold', '1', '--fp32'], { stdout: { write: (x: string) => chunks.push(x) }, stderr: { write: () => undefined } });
+    assert.equal(code, 1, 'flagged sentences');
+    const sentences = (JSON.parse(chunks.join('')) as CheckReport).files[0].sentences;
+    let seen = 0;
+    for (const s of sentences) {
+      const expected = distinctSuspects((await service.attribute(s.text)).suspects, 3);
+      assert.equal((await service.attribute(s.text)).method, 'tokens');
+      assert.deepEqual(s.suspects!.map((k) => k.text), expected.map((k) => k.text).slice(0, s.suspects!.length), s.text);
+      for (const [i, k] of s.suspects!.entries()) {
+        seen++;
+        assert.ok(Math.abs(k.delta - expected[i].delta) < 1e-5);
+        assert.equal(source.slice(index.offset(k.range.start), index.offset(k.range.end)).toLowerCase(), k.text.toLowerCase());
+      }
+    }
+    assert.ok(seen >= sentences.length, 'every flagged sentence has its suspects');
   });
 
   it('a sentence-head folder keeps the delete method, and asking it for tokens says what to do', async () => {

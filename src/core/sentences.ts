@@ -136,7 +136,7 @@ interface Segmented {
 }
 
 /** Splits one block into sentences with source offsets. */
-function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented): void {
+function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented, index?: LineIndex): void {
   const { text, masks } = block;
   // Masks are in text order, like the sentences: one pointer walks both (testing every mask for every
   // sentence was quadratic in a long paragraph full of URLs or math).
@@ -157,7 +157,11 @@ function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented
     const masked = mask < masks.length && masks[mask] < e;
     const sentenceText = text.slice(s, e).replace(/\s+/g, ' ');
     if (wordCount(sentenceText, masked) < options.minWords) continue;
-    out.sentences.push({ text: sentenceText, start, end, masked });
+    // With the document's index at hand the sentence gets its range at once: no second object per sentence.
+    if (index) {
+      const sentence: Sentence = { text: sentenceText, start, end, range: index.range(start, end), masked };
+      out.sentences.push(sentence);
+    } else out.sentences.push({ text: sentenceText, start, end, masked });
   }
 }
 
@@ -179,9 +183,9 @@ export function documentSentences(
   index: LineIndex = new LineIndex(source),
 ): SegmentResult {
   // Each block is split as soon as it is read, so only one block is held at a time.
-  const located: Segmented = { sentences: [], tooLong: [] };
-  forEachProseBlock(source, language, options, (block) => segmentBlock(block, options, located));
-  return withRanges(located, index);
+  const out: SegmentResult = { sentences: [], tooLong: [] };
+  forEachProseBlock(source, language, options, (block) => segmentBlock(block, options, out, index));
+  return out;
 }
 
 /** The sentences of given prose blocks of `source` (documentSentences after its extraction step). */

@@ -1,9 +1,15 @@
 """Honest probabilities and a threshold chosen for users.
 
-Temperature scaling: P(acceptable) = softmax(logits / T)[1], T fitted on validation logits by minimising the
-negative log-likelihood (a golden-section search over log T: one parameter, a convex objective in 1/T, no
-optimizer state). The flagging threshold is chosen on clean validation prose so that at most
-MAX_FALSE_ALARM of it is flagged (flag when P(acceptable) < threshold)."""
+P(acceptable) = sigmoid((l1 - l0) / T + bias), l0 and l1 the model's two logits. Two methods fit it on
+validation logits by minimising the negative log-likelihood:
+- "temperature" (bias 0): temperature scaling, a golden-section search over log T (one parameter, a convex
+  objective in 1/T, no optimizer state). It can only sharpen or soften the scores around P = 0.5.
+- "affine" (Platt scaling): T and bias together, Newton's method on the two-parameter logistic regression. The
+  bias moves where P = 0.5 lies: the tokens head's sentence score (the worst token's) runs high on clean prose,
+  an offset temperature cannot remove (docs/trainer.md, "Calibration", has the measurements).
+Temperature scaling is affine scaling with bias 0, so a folder without "bias" means 0. The flagging threshold
+is chosen on clean validation prose so that at most MAX_FALSE_ALARM of it is flagged (flag when
+P(acceptable) < threshold)."""
 from __future__ import annotations
 
 import math
@@ -20,20 +26,36 @@ RELIABILITY_BINS = 10
 LOG_T_RANGE = (math.log(0.05), math.log(20.0))
 
 
-def p_acceptable(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    # softmax(z)[1] of two classes is the logistic of the difference, computed from exp(-|d|) so that no
-    # logit, however large, overflows.
-    d = z[:, 1] - z[:, 0]
+METHODS = ("temperature", "affine")
+
+
+def _scaled(logits: np.ndarray, temperature: float, bias: float) -> np.ndarray:
+    """The calibrated log-odds of acceptable: (l1 - l0) / T + bias."""
+    z = np.asarray(logits, dtype=np.float64)
+    return (z[:, 1] - z[:, 0]) / temperature + bias
+
+
+def _sigmoid(d: np.ndarray) -> np.ndarray:
+    # computed from exp(-|d|) so that no logit, however large, overflows.
     e = np.exp(-np.abs(d))
     return np.where(d >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def nll(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    return float(-log_probs[np.arange(len(labels)), np.asarray(labels)].mean())
+def p_acceptable(logits: np.ndarray, temperature: float = 1.0, bias: float = 0.0) -> np.ndarray:
+    """softmax(logits / T)[1] shifted by `bias` in log-odds: sigmoid((l1 - l0) / T + bias)."""
+    return _sigmoid(_scaled(logits, temperature, bias))
+
+
+def nll(logits: np.ndarray, labels: np.ndarray, temperature: float, bias: float = 0.0) -> float:
+    d = _scaled(logits, temperature, bias)
+    signed = np.where(np.asarray(labels) == 1, d, -d)
+    # -log sigmoid(x) = log(1 + exp(-x)), stably.
+    return float(np.logaddexp(0.0, -signed).mean())
+
+
+def nll_of_p(p_accept: np.ndarray, labels: np.ndarray) -> float:
+    p = np.clip(np.asarray(p_accept, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return float(-np.where(np.asarray(labels) == 1, np.log(p), np.log(1 - p)).mean())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray, iterations: int = 80) -> float:
@@ -52,6 +74,69 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, iterations: int = 80
             b = lo + golden * (hi - lo)
             fb = nll(logits, labels, math.exp(b))
     return math.exp((lo + hi) / 2)
+
+
+def fit_affine(logits: np.ndarray, labels: np.ndarray, iterations: int = 50) -> tuple[float, float]:
+    """(T, bias) with the least validation NLL: logistic regression of the label on l1 - l0, by Newton's method
+    with step halving (two parameters, a convex objective). A slope that would put T outside [0.05, 20] (a model
+    no better than chance on validation) is clamped there and the bias refitted alone."""
+    z = np.asarray(logits, dtype=np.float64)
+    x = z[:, 1] - z[:, 0]
+    y = np.asarray(labels, dtype=np.float64)
+    lo_slope, hi_slope = math.exp(-LOG_T_RANGE[1]), math.exp(-LOG_T_RANGE[0])
+
+    def loss(w: np.ndarray) -> float:
+        d = w[0] * x + w[1]
+        return float(np.logaddexp(0.0, np.where(y == 1, -d, d)).mean())
+
+    w = np.array([1.0, 0.0])
+    for _ in range(iterations):
+        p = _sigmoid(w[0] * x + w[1])
+        r, s = p - y, np.maximum(p * (1 - p), 1e-12)
+        grad = np.array([(r * x).mean(), r.mean()])
+        hess = np.array([[(s * x * x).mean(), (s * x).mean()], [(s * x).mean(), s.mean()]]) + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        before, t = loss(w), 1.0
+        while t > 1e-6 and loss(w - t * step) > before:
+            t /= 2
+        w = w - t * step
+        if np.abs(t * step).max() < 1e-10:
+            break
+    if not lo_slope <= w[0] <= hi_slope:
+        slope = min(max(w[0], lo_slope), hi_slope)
+        return 1.0 / slope, _fit_bias(slope * x, y)
+    return 1.0 / float(w[0]), float(w[1])
+
+
+def _fit_bias(d: np.ndarray, y: np.ndarray, iterations: int = 50) -> float:
+    """The bias b with the least NLL of sigmoid(d + b): one-dimensional Newton (convex)."""
+    b = 0.0
+    for _ in range(iterations):
+        p = _sigmoid(d + b)
+        step = (p - y).mean() / max(float((p * (1 - p)).mean()), 1e-12)
+        b -= float(np.clip(step, -5.0, 5.0))
+        if abs(step) < 1e-12:
+            break
+    return b
+
+
+def fit(method: str, logits: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """{"temperature", "bias"} of `method` fitted on these logits ("none": the model's own scores)."""
+    if method == "none":
+        return {"temperature": 1.0, "bias": 0.0}
+    if method == "temperature":
+        return {"temperature": fit_temperature(logits, labels), "bias": 0.0}
+    if method == "affine":
+        t, b = fit_affine(logits, labels)
+        return {"temperature": t, "bias": b}
+    raise ValueError(f"unknown calibration method {method!r}: expected one of {', '.join(METHODS)}")
+
+
+def parameters(calibration: dict[str, Any] | None) -> dict[str, float]:
+    """{"temperature", "bias"} of a stored calibration block: none means the raw scores, and a block written
+    before affine scaling (no "bias") is temperature scaling, bias 0."""
+    c = calibration or {}
+    return {"temperature": float(c.get("temperature", 1.0)), "bias": float(c.get("bias", 0.0))}
 
 
 def ece(p_accept: np.ndarray, labels: np.ndarray, bins: int = ECE_BINS) -> float:

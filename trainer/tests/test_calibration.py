@@ -1,4 +1,4 @@
-"""Temperature scaling, ECE, the false-alarm threshold and the prose report on numbers with known answers."""
+"""Temperature and affine scaling, ECE, the false-alarm threshold and the prose report on numbers with known answers."""
 import math
 
 import numpy as np
@@ -23,6 +23,55 @@ def test_fit_temperature_recovers_the_temperature_that_made_the_labels():
     logits = np.stack([np.zeros_like(true_margin), 3 * true_margin], axis=1)
     assert cal.fit_temperature(logits, labels) == pytest.approx(3.0, rel=0.05)
     assert cal.ece(cal.p_acceptable(logits, 3.0), labels) < cal.ece(cal.p_acceptable(logits), labels) / 3
+
+
+def _offset_model(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels drawn from a true log-odds m; the model's logit difference is 2m - 3: overconfident by 2 and,
+    like the tokens head on clean prose, shifted towards unacceptable."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    true_margin = rng.normal(1.0, 1.5, n)
+    labels = (rng.random(n) < 1 / (1 + np.exp(-true_margin))).astype(int)
+    return np.stack([np.zeros(n), 2 * true_margin - 3.0], axis=1), labels
+
+
+def test_p_acceptable_adds_the_bias_in_log_odds():
+    logits = np.array([[0.0, 2.0], [1.0, -1.0]])
+    d = (logits[:, 1] - logits[:, 0]) / 2.0 + 0.7
+    np.testing.assert_allclose(cal.p_acceptable(logits, 2.0, 0.7), 1 / (1 + np.exp(-d)))
+    np.testing.assert_allclose(cal.p_acceptable(logits, 2.0, 0.0), cal.p_acceptable(logits, 2.0))
+
+
+def test_fit_affine_recovers_scale_and_offset_that_temperature_cannot():
+    logits, labels = _offset_model(40000, 1)
+    t, b = cal.fit_affine(logits, labels)
+    # (2m - 3) / T + b = m  <=>  T = 2, b = 1.5
+    assert t == pytest.approx(2.0, rel=0.05) and b == pytest.approx(1.5, abs=0.05)
+    held_out, held_labels = _offset_model(40000, 2)
+    temperature_only = cal.ece(cal.p_acceptable(held_out, cal.fit_temperature(logits, labels)), held_labels)
+    affine = cal.ece(cal.p_acceptable(held_out, t, b), held_labels)
+    assert affine < 0.01 and temperature_only > 2 * affine
+    assert cal.nll(held_out, held_labels, t, b) < cal.nll(held_out, held_labels, cal.fit_temperature(logits, labels))
+
+
+def test_fit_affine_keeps_the_temperature_in_range_for_a_model_worse_than_chance():
+    logits, labels = _offset_model(5000, 3)
+    t, b = cal.fit_affine(-logits, labels)  # scores anti-correlated with the labels: the best slope is negative
+    assert t == pytest.approx(20.0) and math.isfinite(b)
+    assert cal.nll(-logits, labels, t, b) <= cal.nll(-logits, labels, t, 0.0)
+
+
+def test_fit_dispatches_on_the_method_and_refuses_unknown_ones():
+    logits, labels = _offset_model(2000, 4)
+    assert cal.fit("temperature", logits, labels) == {"temperature": cal.fit_temperature(logits, labels), "bias": 0.0}
+    assert cal.fit("affine", logits, labels)["bias"] != 0.0
+    with pytest.raises(ValueError, match="unknown calibration method 'isotonic'"):
+        cal.fit("isotonic", logits, labels)
+
+
+def test_a_stored_block_without_bias_is_temperature_scaling():
+    assert cal.parameters({"temperature": 1.4, "threshold": 0.3}) == {"temperature": 1.4, "bias": 0.0}
+    assert cal.parameters({"temperature": 1.4, "bias": -0.6, "threshold": 0.3}) == {"temperature": 1.4, "bias": -0.6}
+    assert cal.parameters(None) == {"temperature": 1.0, "bias": 0.0}
 
 
 def test_ece_of_a_perfectly_calibrated_and_an_overconfident_predictor():

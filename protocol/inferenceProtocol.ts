@@ -52,6 +52,12 @@ export interface MaskedLmInfo {
 }
 
 
+/** How the worker turns logits into P(acceptable): sigmoid((l1 − l0) / temperature + bias) (src/core/calibratedProbability.ts). */
+export interface Scaling {
+  temperature: number;
+  bias: number;
+}
+
 export interface LoadRequest {
   type: 'load';
   id: number;
@@ -60,8 +66,8 @@ export interface LoadRequest {
   maxLength: number;
   threads: number;
   batchSize: number;
-  /** Logits are divided by it before the softmax (the model's calibration; 1 = none). */
-  temperature: number;
+  /** The model's calibration (temperature 1, bias 0 = none). */
+  scaling: Scaling;
   /** The model folder's masked LM for suggestion candidates (maskedLm.ts), or null when it has none. */
   maskedLm: MaskedLmInfo | null;
 }

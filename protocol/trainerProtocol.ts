@@ -150,11 +150,13 @@ export interface HoldoutEvent {
   confusion: Confusion;
 }
 
-/** cola-bert.json's "calibration": P(acceptable) = softmax(logits / temperature)[1]; flag when P < threshold. */
+/** cola-bert.json's "calibration": P(acceptable) = sigmoid((l1 − l0) / temperature + bias); flag when P < threshold. */
 export interface Calibration {
   temperature: number;
+  /** 0 for temperature scaling. */
+  bias: number;
   threshold: number;
-  method: 'temperature';
+  method: 'temperature' | 'affine';
   fitted_on: string;
   max_false_alarm: number;
   ece_before: number;
@@ -177,6 +179,7 @@ export interface FeedbackAccuracy {
   accuracy: number;
   threshold: number;
   temperature: number;
+  bias: number;
   /** 'before' only: the model folder scored, and which argument named it. */
   model?: string;
   chosen_by?: string;
@@ -236,6 +239,7 @@ export interface FileHoldout {
   confusion: Confusion;
   threshold: number;
   temperature: number;
+  bias: number;
   batch_size: 1;
   /** The trainer's argmax rule, to compare with its PyTorch holdout. */
   argmax: { mcc: number; confusion: Confusion };

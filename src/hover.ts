@@ -8,7 +8,7 @@ import type { CheckedSentence } from './core/documentChecker';
 import { isAbortError, type Attribution, type ModelInfo } from './core/inference';
 import { emphasizeSuspects, suspectLines } from './core/suspectMarkdown';
 import { reliabilityText } from './core/holdoutReliability';
-import { describeHoldout } from './core/modelFolder';
+import { describeHoldout, describeScaling } from './core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from './core/threshold';
 import type { DiagnosticsController } from './diagnostics';
 import type { ModelManager } from './modelManager';
@@ -26,7 +26,7 @@ export function probabilityBar(pAcceptable: number, cells = 10): string {
 export function probabilityMeaning(model: ModelInfo, p: number): string {
   const c = model.calibration;
   if (!c.fitted) return 'P is the model\'s raw softmax output, not calibrated (this model folder predates calibration): read it as a score, not a frequency.';
-  const fitted = `P is a calibrated probability (temperature ${c.temperature.toFixed(2)}; fitted on ${c.fittedOn ?? 'validation data'}).`;
+  const fitted = `P is a calibrated probability (${describeScaling(c)} of the model's score; fitted on ${c.fittedOn ?? 'validation data'}).`;
   return model.reliability ? `${fitted} ${reliabilityText(model.reliability, p)}` : `${fitted} This model folder has no reliability diagram to show how well that held on the holdout.`;
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { modelPathSetting, readConfig, writeModelPath } from './config';
 import { InferenceService, type Prediction } from './core/inference';
-import { describeHoldout } from './core/modelFolder';
+import { describeHoldout, describeScaling } from './core/modelFolder';
 import { defaultModelDir } from './core/modelLocation';
 import { logError, ms, type Log } from './log';
 
@@ -147,7 +147,7 @@ export class ModelManager implements vscode.Disposable {
       }
       const m = service.model;
       this.log.info(
-        `Model loaded in ${ms(performance.now() - t0)}: ${m.dir} (${path.basename(m.onnxFile)}${m.quantized ? ', int8' : ''}, base ${m.baseModel}, holdout MCC ${describeHoldout(m.holdout)}, temperature ${m.calibration.temperature}; ` +
+        `Model loaded in ${ms(performance.now() - t0)}: ${m.dir} (${path.basename(m.onnxFile)}${m.quantized ? ', int8' : ''}, base ${m.baseModel}, holdout MCC ${describeHoldout(m.holdout)}, ${describeScaling(m.calibration)}; ` +
           `${service.parallelism.workers} worker(s) × ${service.parallelism.threadsPerWorker} thread(s))`,
       );
       service.onDidCrash((error) => {

@@ -5,7 +5,7 @@ import { ColaFormatError, readColaTsv } from '../core/cola';
 import { InferenceError, InferenceService } from '../core/inference';
 import { binaryMetrics, labelOf } from '../core/metrics';
 import { checkRegularFile, TextFileError } from '../core/textFile';
-import { describeHoldout, ModelFolderError } from '../core/modelFolder';
+import { describeHoldout, describeScaling, ModelFolderError } from '../core/modelFolder';
 import { chooseThreshold, thresholdSourceText } from '../core/threshold';
 import { CliError, EXIT_ERROR, EXIT_OK, intFlag, MAX_THREADS, numberFlag, parseFlags, requireFlag, writeLine, type CliCommand, type CliIo } from './args';
 
@@ -99,7 +99,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     } else {
       const c = m.confusion;
       const recorded = service.model.holdout === null ? '' : `   (recorded holdout MCC ${describeHoldout(service.model.holdout)})`;
-      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'}, temperature ${service.model.calibration.temperature.toFixed(3)})`);
+      writeLine(io.stdout, `model      ${service.model.dir} (${onnx}, ${service.model.quantized ? 'int8' : 'fp32'}, ${describeScaling(service.model.calibration)})`);
       writeLine(io.stdout, `data       ${dataFile} (${m.n} sentences)`);
       writeLine(io.stdout, `threshold  ${threshold.value} (${thresholdSourceText(threshold.source)})`);
       writeLine(io.stdout, `MCC        ${m.mcc.toFixed(4)}${recorded}`);

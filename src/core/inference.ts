@@ -286,8 +286,8 @@ export class InferenceService {
     } catch {
       // The key only needs to change when the file does; a missing file fails elsewhere.
     }
-    // The temperature is part of the key: cola-bert.json can change while model.onnx stays the same.
-    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}/T${model.calibration.temperature}\u0000`;
+    // The calibration is part of the key: cola-bert.json can change while model.onnx stays the same.
+    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}/T${model.calibration.temperature}/b${model.calibration.bias}\u0000`;
     this.lanes = workers.map((worker) => ({ worker, job: null }));
     this.stats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, inferredPerWorker: workers.map(() => 0), cancelledRequests: 0, stoppedInWorker: 0 };
     for (const lane of this.lanes) {
@@ -327,7 +327,7 @@ export class InferenceService {
     try {
       for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
       outputNames = await Promise.all(
-        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, temperature: model.calibration.temperature, maskedLm: model.maskedLm }, folder.tokenizerPath)),
+        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, scaling: { temperature: model.calibration.temperature, bias: model.calibration.bias }, maskedLm: model.maskedLm }, folder.tokenizerPath)),
       );
     } catch (e) {
       await Promise.all(started.map((w) => stopWorker(w)));

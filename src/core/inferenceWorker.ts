@@ -7,17 +7,18 @@ import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { deletionVariants, placeholdersOf, TOKEN_SUSPECTS, variants, wordScores, words, worstWords, type CharRange, type Placeholders } from './attribution';
+import { calibratedProbabilities } from './calibratedProbability';
 import { INSERTIONS_PER_WORD, maskQueries, proposedWords, REPLACEMENTS_PER_WORD, type MaskedLmInfo, type Proposal } from './maskedLm';
 import { candidateEdits } from './suggestions';
 import { wordTokenPositions } from './tokenAlignment';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
-import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type SuggestRequest, type WorkerToMain } from '../../protocol/inferenceProtocol';
+import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type Scaling, type SuggestRequest, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 interface Loaded {
   session: ort.InferenceSession;
   tokenizer: ColaTokenizer;
   batchSize: number;
-  temperature: number;
+  scaling: Scaling;
   placeholders: Placeholders;
   maskedLm: MaskedLmInfo | null;
   /** The masked LM's session, created on the first suggestion that needs it; null when it could not be loaded. */
@@ -61,7 +62,7 @@ async function load(req: LoadRequest): Promise<void> {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
-    loaded = { session, tokenizer, batchSize: req.batchSize, temperature: req.temperature, placeholders: readPlaceholders(req.modelDir), maskedLm: req.maskedLm, threads: req.threads };
+    loaded = { session, tokenizer, batchSize: req.batchSize, scaling: req.scaling, placeholders: readPlaceholders(req.modelDir), maskedLm: req.maskedLm, threads: req.threads };
     post({ type: 'loaded', id: req.id, inputNames: [...session.inputNames], outputNames: [...session.outputNames], loadMs: performance.now() - t0 });
   } catch (e) {
     post({ type: 'error', id: req.id, kind: 'load', message: `onnxruntime could not load ${req.onnxPath}: ${(e as Error).message}` });
@@ -119,14 +120,9 @@ async function runRows(model: Loaded, rows: readonly EncodedSentence[]): Promise
   return (await runModel(model, rows)).logits;
 }
 
-/** [P(unacceptable), P(acceptable)] of row i: softmax over two temperature-scaled logits, stably in float64. */
-function probabilities(logits: Float32Array, i: number, temperature: number): [number, number] {
-  const a = logits[2 * i] / temperature;
-  const b = logits[2 * i + 1] / temperature;
-  const m = Math.max(a, b);
-  const ea = Math.exp(a - m);
-  const eb = Math.exp(b - m);
-  return [ea / (ea + eb), eb / (ea + eb)];
+/** [P(unacceptable), P(acceptable)] of row i, calibrated as the model folder says. */
+function probabilities(logits: Float32Array, i: number, scaling: Scaling): [number, number] {
+  return calibratedProbabilities(logits[2 * i], logits[2 * i + 1], scaling);
 }
 
 /**
@@ -159,7 +155,7 @@ async function scoreWithSentence<T extends { text: string }>(id: number, what: s
     post({ type: 'error', id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
     return undefined;
   }
-  const p = (text: string) => probabilities(logits, row.get(text)!, model.temperature)[1];
+  const p = (text: string) => probabilities(logits, row.get(text)!, model.scaling)[1];
   return { items, p: [p(sentence), ...items.map((v) => p(v.text))] };
 }
 
@@ -279,7 +275,7 @@ async function predict(req: PredictRequest): Promise<void> {
     return;
   }
   const model = loaded;
-  const { tokenizer, batchSize, temperature } = model;
+  const { tokenizer, batchSize, scaling } = model;
   const t0 = performance.now();
   let encoded: EncodedSentence[];
   try {
@@ -308,7 +304,7 @@ async function predict(req: PredictRequest): Promise<void> {
       return;
     }
     rows.forEach((r, i) => {
-      [pUnacceptable[r], pAcceptable[r]] = probabilities(logits, i, temperature);
+      [pUnacceptable[r], pAcceptable[r]] = probabilities(logits, i, scaling);
     });
     batches++;
     await yieldToMessages();

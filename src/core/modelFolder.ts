@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv';
 import modelFolderSchema from '../../protocol/modelFolder.schema.json';
 import { validateModelMetadata } from '../../protocol/schemaValidators.generated.mjs';
 import type { FileHoldout } from '../../protocol/trainerProtocol';
+import { IDENTITY_SCALING, type Scaling } from './calibratedProbability';
 
 export const METADATA_FILE = 'cola-bert.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -41,8 +42,8 @@ export interface ModelMetadata {
     epochs?: unknown[];
   };
   hyperparameters?: Record<string, unknown>;
-  /** Temperature scaling fitted by the trainer: P(acceptable) = softmax(logits / temperature)[1]. */
-  calibration?: { temperature: number; threshold: number; method?: string; fitted_on?: string; [key: string]: unknown };
+  /** Fitted by the trainer: P(acceptable) = sigmoid((l1 − l0) / temperature + bias), bias 0 when absent (calibratedProbability.ts). */
+  calibration?: { temperature: number; bias?: number; threshold: number; method?: string; fitted_on?: string; [key: string]: unknown };
   /** The holdout scored by each exported ONNX file itself (the trainer's metrics.holdout is PyTorch's). */
   holdout_by_file?: Record<string, FileHoldout>;
   created?: string;
@@ -190,28 +191,40 @@ export function chooseOnnx(folder: ModelFolder, preferInt8 = true): { file: stri
   return { file: folder.onnxInt8Path as string, quantized: true };
 }
 
-/** How inference turns logits into P(acceptable) and a flag; folders older than calibration get T = 1, threshold 0.5. */
-export interface Calibration {
-  temperature: number;
+/** How inference turns logits into P(acceptable) and a flag; folders older than calibration get T = 1, bias 0, threshold 0.5. */
+export interface Calibration extends Scaling {
+  /** The trainer's method: "temperature" (bias 0) or "affine" (temperature and bias fitted together); absent when not fitted. */
+  method?: string;
   /** The model's default flagging threshold: flag when P(acceptable) < threshold. */
   threshold: number;
   /** False when cola-bert.json has no calibration block (the values above are then the uncalibrated defaults). */
   fitted: boolean;
-  /** What the temperature and the threshold were fitted on, in the trainer's words. */
+  /** What the calibration and the threshold were fitted on, in the trainer's words. */
   fittedOn?: string;
 }
 
-export const UNCALIBRATED: Calibration = { temperature: 1, threshold: 0.5, fitted: false };
+export const UNCALIBRATED: Calibration = { ...IDENTITY_SCALING, threshold: 0.5, fitted: false };
 
 export function calibrationOf(meta: ModelMetadata): Calibration {
   const c = meta.calibration;
   if (!c) return UNCALIBRATED;
   return {
     temperature: c.temperature,
+    // Folders written before affine scaling have no bias: temperature scaling is affine scaling with bias 0.
+    bias: c.bias ?? 0,
     threshold: c.threshold,
     fitted: true,
+    ...(typeof c.method === 'string' && c.method ? { method: c.method } : {}),
     ...(typeof c.fitted_on === 'string' && c.fitted_on ? { fittedOn: c.fitted_on } : {}),
   };
+}
+
+/** The calibration's parameters in words, e.g. "affine scaling, temperature 1.54, bias −0.28" (hover, eval, logs). */
+export function describeScaling(c: Calibration): string {
+  if (!c.fitted) return 'uncalibrated (temperature 1, bias 0)';
+  const t = `temperature ${c.temperature.toFixed(2)}`;
+  const bias = `bias ${c.bias.toFixed(2).replace('-', '−')}`;
+  return c.method === 'affine' || c.bias !== 0 ? `affine scaling, ${t}, ${bias}` : `temperature scaling, ${t}`;
 }
 
 /** A holdout MCC and what it was measured on: `file` names the ONNX file that scored it, null for the trainer's PyTorch run. */

@@ -1,5 +1,6 @@
 // Calibration from cola-bert.json through the TypeScript inference path: P(acceptable) =
-// softmax(logits / temperature)[1], computed here from PyTorch's raw logits; the flagging threshold is the
+// sigmoid((l1 − l0) / temperature + bias), computed here from PyTorch's raw logits (and, for a bias, by the
+// trainer's own calibration.p_acceptable); the flagging threshold is the
 // user's when set, else the model's, else 0.5; and the holdout MCC shown is the one of the file that runs.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,9 +13,9 @@ import { run as runEval } from '../../src/cli/eval';
 import { readColaTsv } from '../../src/core/cola';
 import { InferenceService } from '../../src/core/inference';
 import { binaryMetrics, labelOf } from '../../src/core/metrics';
-import { calibrationOf, describeHoldout, holdoutFor, ModelFolderError, readModelFolder, UNCALIBRATED, type ModelMetadata } from '../../src/core/modelFolder';
+import { calibrationOf, describeHoldout, describeScaling, holdoutFor, ModelFolderError, readModelFolder, UNCALIBRATED, type ModelMetadata } from '../../src/core/modelFolder';
 import { chooseThreshold, userThreshold } from '../../src/core/threshold';
-import { colaDir, repoRoot, requirePython } from './helpers/python';
+import { colaDir, pythonJson, repoRoot, requirePython } from './helpers/python';
 
 const examples = readColaTsv(path.join(colaDir, 'out_of_domain_dev.tsv')).slice(0, 60);
 const sentences = examples.map((e) => e.sentence);
@@ -73,7 +74,7 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
   it('P(acceptable) = softmax(logits / T)[1], from the raw logits', async () => {
     const s = await InferenceService.open(calibratedDir, { preferInt8: false, cacheSize: 0 });
     try {
-      assert.deepEqual(s.model.calibration, { temperature: TEMPERATURE, threshold: modelThreshold, fitted: true, fittedOn: 'test sentences' });
+      assert.deepEqual(s.model.calibration, { temperature: TEMPERATURE, bias: 0, threshold: modelThreshold, fitted: true, method: 'temperature', fittedOn: 'test sentences' });
       const got = await s.predict(sentences);
       let moved = 0;
       got.forEach((p, i) => {
@@ -86,6 +87,44 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
     } finally {
       await s.dispose();
     }
+  });
+
+  it("an affine calibration's bias gives the trainer's P in the service and in eval", async () => {
+    const scaling = { temperature: 0.6, bias: -1.4 };
+    // The trainer's own function on the raw logits: the one definition the TypeScript path must reproduce.
+    const trainerP = pythonJson<number[]>(
+      ['-c', 'import json, sys\nimport numpy as np\nfrom cola_trainer import calibration as cal\nd = json.load(sys.stdin)\nprint(json.dumps(cal.p_acceptable(np.array(d["logits"]), **cal.parameters(d["calibration"])).tolist()))'],
+      { logits, calibration: scaling },
+    );
+    // Halfway between two neighbouring probabilities near the median, so float32 logits cannot flip a label.
+    const sorted = [...trainerP].sort((x, y) => x - y);
+    const gap = sorted.findIndex((p, i) => i >= sorted.length / 2 && sorted[i + 1] - p > 1e-3);
+    const threshold = (sorted[gap] + sorted[gap + 1]) / 2;
+    const affineDir = path.join(tmp, 'affine');
+    cpSync(plain, affineDir, { recursive: true });
+    setMetadata(affineDir, { calibration: { ...scaling, threshold, method: 'affine', fitted_on: 'test sentences', max_false_alarm: 0.03, ece_before: 0.2, ece_after: 0.05 } });
+    const s = await InferenceService.open(affineDir, { preferInt8: false, cacheSize: 0 });
+    try {
+      assert.equal(describeScaling(s.model.calibration), 'affine scaling, temperature 0.60, bias −1.40');
+      const got = await s.predict(sentences);
+      let moved = 0;
+      got.forEach((p, i) => {
+        assert.ok(Math.abs(p.pAcceptable - trainerP[i]) < 1e-5, `#${i}: ${p.pAcceptable} vs the trainer's ${trainerP[i]}`);
+        assert.ok(Math.abs(p.pUnacceptable - (1 - trainerP[i])) < 1e-5, `#${i}`);
+        if (Math.abs(trainerP[i] - calibrated(logits[i], scaling.temperature)) > 1e-3) moved++;
+      });
+      assert.equal(moved, sentences.length, 'the bias must move every probability');
+    } finally {
+      await s.dispose();
+    }
+    const tsv = path.join(tmp, 'affine.tsv');
+    writeFileSync(tsv, examples.map((e) => `${e.source}\t${e.label}\t\t${e.sentence}`).join('\n') + '\n');
+    const byEval = await evalJson(['--model', affineDir, '--data', tsv, '--fp32']);
+    assert.equal(byEval.threshold, threshold);
+    const want = binaryMetrics(examples.map((e) => e.label), trainerP.map((p) => labelOf(p, threshold)));
+    assert.deepEqual(byEval.confusion, want.confusion);
+    const withoutBias = binaryMetrics(examples.map((e) => e.label), logits.map((l) => labelOf(calibrated(l, scaling.temperature), threshold)));
+    assert.notDeepEqual(want.confusion, withoutBias.confusion, 'ignoring the bias must change the confusion for this test to mean anything');
   });
 
   it('a folder without calibration keeps T = 1 and threshold 0.5', async () => {
@@ -104,6 +143,7 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
       [{ temperature: 0, threshold: 0.5 }, /"calibration\.temperature" is 0, expected a number > 0/],
       [{ temperature: 1.2, threshold: 1.5 }, /"calibration\.threshold" is 1\.5, expected a probability from 0 to 1/],
       [{ temperature: '2', threshold: 0.4 }, /"calibration\.temperature" is "2"/],
+      [{ temperature: 1.2, bias: 'low', threshold: 0.4 }, /"calibration\.bias" is "low", expected a number/],
       [[1, 0.5], /"calibration" must be an object/],
     ] as const) {
       const dir = path.join(tmp, 'bad');
@@ -142,7 +182,7 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
   });
 
   it('threshold order: the user\'s setting, then the model\'s, then 0.5', () => {
-    const fitted = { temperature: 1.7, threshold: 0.31, fitted: true };
+    const fitted = { temperature: 1.7, bias: 0, threshold: 0.31, fitted: true };
     assert.deepEqual(chooseThreshold(0.5, fitted), { value: 0.5, source: 'setting' }, 'an explicit 0.5 still wins');
     assert.deepEqual(chooseThreshold(0.8, UNCALIBRATED), { value: 0.8, source: 'setting' });
     assert.deepEqual(chooseThreshold(undefined, fitted), { value: 0.31, source: 'model' });
@@ -159,7 +199,7 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
     const base = { format: 1, base_model: 'm', labels: ['unacceptable', 'acceptable'], max_length: 8, onnx: 'model.onnx', inputs: ['input_ids'] } as ModelMetadata;
     const trainer = { ...base, metrics: { holdout: { n: 516, mcc: 0.277, accuracy: 0.7, confusion: { tp: 1, tn: 1, fp: 1, fn: 1 } } } } as ModelMetadata;
     const confusion = { tp: 1, tn: 1, fp: 1, fn: 1 };
-    const scored = { n: 516, accuracy: 0.7, confusion, threshold: 0.5, temperature: 1, batch_size: 1 as const, argmax: { mcc: 0.27, confusion } };
+    const scored = { n: 516, accuracy: 0.7, confusion, threshold: 0.5, temperature: 1, bias: 0, batch_size: 1 as const, argmax: { mcc: 0.27, confusion } };
     const perFile = {
       ...trainer,
       holdout_by_file: {
@@ -174,5 +214,9 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
     assert.equal(describeHoldout(holdoutFor(perFile, 'model.int8.onnx')), '0.257 (measured on model.int8.onnx)');
     assert.equal(describeHoldout(holdoutFor(trainer, 'model.int8.onnx')), "0.277 (the trainer's, PyTorch)");
     assert.deepEqual(calibrationOf(base), UNCALIBRATED);
+    const older = calibrationOf({ ...base, calibration: { temperature: 1.3, threshold: 0.4, method: 'temperature' } });
+    assert.equal(older.bias, 0, 'a folder written before affine scaling has no bias: 0');
+    assert.equal(describeScaling(older), 'temperature scaling, temperature 1.30');
+    assert.equal(describeScaling(UNCALIBRATED), 'uncalibrated (temperature 1, bias 0)');
   });
 });

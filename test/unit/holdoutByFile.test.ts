@@ -79,7 +79,7 @@ describe('holdout_by_file: the MCC stored for each ONNX file of a bf16 run is wh
 describe('the panel keeps the per-file holdout of the exported event', () => {
   it('applyEvents stores holdout_by_file with the export', () => {
     const confusion = { tp: 1, tn: 2, fp: 3, fn: 4 };
-    const scored = { n: 10, mcc: 0.25, accuracy: 0.3, confusion, threshold: 0.41, temperature: 1.3, batch_size: 1 as const, argmax: { mcc: 0.27, confusion } };
+    const scored = { n: 10, mcc: 0.25, accuracy: 0.3, confusion, threshold: 0.41, temperature: 1.3, bias: 0, batch_size: 1 as const, argmax: { mcc: 0.27, confusion } };
     const state = applyEvents(emptyRunState(), [{ event: 'exported', v: 1, path: '/m', onnx: 'model.onnx', onnx_int8: 'model.int8.onnx', holdout_by_file: { 'model.int8.onnx': scored } }]);
     assert.deepEqual(state.exported?.holdoutByFile, { 'model.int8.onnx': scored });
   });

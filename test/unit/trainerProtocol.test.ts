@@ -89,10 +89,10 @@ spec<EvaluationEvent>(
   },
   { event: 'evaluation', v: 1, epoch: 1, step: 241, train_loss: 0.6, val_loss: 0.5, val_accuracy: 0.8, val_mcc: 0.4, confusion, best: true, prose_val_mcc: 0.3, prose_val_clean_flagged: 0.05, epoch_seconds: 60, elapsed_s: 61 },
 );
-const calibration: Calibration = { temperature: 1.3, threshold: 0.42, method: 'temperature', fitted_on: 'CoLA validation', max_false_alarm: 0.03, ece_before: 0.08, ece_after: 0.02 };
+const calibration: Calibration = { temperature: 1.3, bias: -0.4, threshold: 0.42, method: 'affine', fitted_on: 'CoLA validation', max_false_alarm: 0.03, ece_before: 0.08, ece_after: 0.02 };
 spec<Calibration>(
   'calibration',
-  { required: { temperature: true, threshold: true, method: true, fitted_on: true, max_false_alarm: true, ece_before: true, ece_after: true }, optional: {} },
+  { required: { temperature: true, bias: true, threshold: true, method: true, fitted_on: true, max_false_alarm: true, ece_before: true, ece_after: true }, optional: {} },
   calibration,
 );
 const proseBlock: ProseBlock = { n_clean: 100, n_corrupted: 100, clean_flagged: 0.03, corrupted_flagged: 0.6, mcc: 0.62, ece: 0.04 };
@@ -109,10 +109,10 @@ spec<QualityEvent>(
     cola_holdout: { n: 516, mcc: 0.3, accuracy: 0.7, confusion, ece: 0.05, mcc_at_0_5: 0.3, reliability: [{ lo: 0.1, hi: 0.2, n: 40, mean_p: 0.16, observed: 0.2 }] },
   },
 );
-const feedbackAfter: FeedbackAccuracy = { n: 3, correct: 3, accuracy: 1, threshold: 0.5, temperature: 1.2 };
+const feedbackAfter: FeedbackAccuracy = { n: 3, correct: 3, accuracy: 1, threshold: 0.5, temperature: 1.2, bias: 0 };
 spec<FeedbackAccuracy>(
   'feedbackAccuracy',
-  { required: { n: true, correct: true, accuracy: true, threshold: true, temperature: true }, optional: { model: true, chosen_by: true } },
+  { required: { n: true, correct: true, accuracy: true, threshold: true, temperature: true, bias: true }, optional: { model: true, chosen_by: true } },
   { ...feedbackAfter, model: '/models/previous', chosen_by: '--feedback-baseline' },
 );
 spec<FeedbackReport>(
@@ -145,10 +145,10 @@ spec<HoldoutEvent>(
   { required: { event: true, v: true, n: true, mcc: true, accuracy: true, confusion: true }, optional: { loss: true, best_epoch: true } },
   { event: 'holdout', v: 1, n: 516, mcc: 0.45, accuracy: 0.8, loss: 0.5, best_epoch: 3, confusion },
 );
-const fileHoldout: FileHoldout = { n: 516, mcc: 0.26, accuracy: 0.7, confusion, threshold: 0.41, temperature: 1.3, batch_size: 1, argmax: { mcc: 0.27, confusion } };
+const fileHoldout: FileHoldout = { n: 516, mcc: 0.26, accuracy: 0.7, confusion, threshold: 0.41, temperature: 1.3, bias: 0, batch_size: 1, argmax: { mcc: 0.27, confusion } };
 spec<FileHoldout>(
   'fileHoldout',
-  { required: { n: true, mcc: true, accuracy: true, confusion: true, threshold: true, temperature: true, batch_size: true, argmax: true }, optional: {} },
+  { required: { n: true, mcc: true, accuracy: true, confusion: true, threshold: true, temperature: true, bias: true, batch_size: true, argmax: true }, optional: {} },
   fileHoldout,
 );
 spec<ExportedEvent>(

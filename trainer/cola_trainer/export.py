@@ -152,17 +152,18 @@ def onnx_logits(path: Path, tokenizer, sentences: list[str], inputs: list[str], 
     return out
 
 
-def file_holdout(logits: np.ndarray, labels: np.ndarray, temperature: float, threshold: float) -> dict[str, Any]:
-    """The holdout as the editor scores it with this file: acceptable when softmax(logits / T)[1] > threshold,
-    the rule of `cola-bert eval`; "argmax" is the trainer's own rule, to set beside its PyTorch numbers."""
+def file_holdout(logits: np.ndarray, labels: np.ndarray, temperature: float, threshold: float, bias: float = 0.0) -> dict[str, Any]:
+    """The holdout as the editor scores it with this file: acceptable when the calibrated P(acceptable)
+    (calibration.p_acceptable) > threshold, the rule of `cola-bert eval`; "argmax" is the trainer's own rule, to
+    set beside its PyTorch numbers."""
     from .calibration import p_acceptable
     from .metrics import confusion, mcc_from_confusion
 
-    preds = (p_acceptable(logits, temperature) > threshold).astype(np.int64)
+    preds = (p_acceptable(logits, temperature, bias) > threshold).astype(np.int64)
     c = confusion(labels, preds)
     argmax = confusion(labels, logits.argmax(-1))
     return {"n": int(len(labels)), "mcc": mcc_from_confusion(c), "accuracy": float(np.mean(preds == labels)) if len(labels) else 0.0,
-            "confusion": c, "threshold": threshold, "temperature": temperature, "batch_size": 1,
+            "confusion": c, "threshold": threshold, "temperature": temperature, "bias": bias, "batch_size": 1,
             "argmax": {"mcc": mcc_from_confusion(argmax), "confusion": argmax}}
 
 
@@ -170,13 +171,14 @@ def measure_holdout_by_file(folder: Path, files: list[str], tokenizer, holdout: 
                             max_length: int, calibration: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Each exported ONNX file scored on the holdout by itself, so what the editor shows is the MCC of the file it
     runs, not PyTorch's (bf16 training and int8 both move it)."""
-    from .calibration import DEFAULT_THRESHOLD
+    from .calibration import DEFAULT_THRESHOLD, parameters
 
-    temperature = float(calibration["temperature"]) if calibration else 1.0
+    scaling = parameters(calibration)
     threshold = float(calibration["threshold"]) if calibration else DEFAULT_THRESHOLD
     sentences = [s for s, _ in holdout]
     labels = np.asarray([label for _, label in holdout], dtype=np.int64)
-    return {name: file_holdout(onnx_logits(folder / name, tokenizer, sentences, inputs, max_length), labels, temperature, threshold)
+    return {name: file_holdout(onnx_logits(folder / name, tokenizer, sentences, inputs, max_length), labels,
+                               scaling["temperature"], threshold, scaling["bias"])
             for name in files}
 
 

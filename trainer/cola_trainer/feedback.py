@@ -50,7 +50,7 @@ class Feedback:
     def report(self, logits: np.ndarray, calibration: dict[str, Any]) -> dict[str, Any]:
         """The `feedback` block of the quality event and cola-bert.json: the exported model's logits on `examples`
         ('after', with its own calibration) next to the baseline ('before')."""
-        after = _accuracy(self.examples, logits, calibration["temperature"], calibration["threshold"])
+        after = _accuracy(self.examples, logits, calibration)
         wrong = [{"sentence": e.sentence, "label": e.label} for e, ok in zip(self.examples, after.pop("correct_mask"), strict=True)
                  if not ok][:MAX_LISTED]
         return {"file": str(self.file), "sha256": self.sha256, "n": len(self.examples),
@@ -91,13 +91,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _accuracy(examples: list[Example], logits: np.ndarray, temperature: float, threshold: float) -> dict[str, Any]:
-    """Accuracy as the editor judges: acceptable when the calibrated P(acceptable) reaches the threshold."""
+def _accuracy(examples: list[Example], logits: np.ndarray, calibration: dict[str, Any] | None) -> dict[str, Any]:
+    """Accuracy as the editor judges: acceptable when the calibrated P(acceptable) reaches the threshold (the
+    stored calibration block; none: the raw scores and 0.5)."""
     labels = np.array([e.label for e in examples], dtype=np.int64)
-    p = cal.p_acceptable(logits, temperature)
+    scaling = cal.parameters(calibration)
+    threshold = float((calibration or {}).get("threshold", cal.DEFAULT_THRESHOLD))
+    p = cal.p_acceptable(logits, **scaling)
     correct = (p >= threshold).astype(np.int64) == labels
-    return {"n": int(len(labels)), "correct": int(correct.sum()), "accuracy": float(correct.mean()), "threshold": float(threshold),
-            "temperature": float(temperature), "correct_mask": correct.tolist()}
+    return {"n": int(len(labels)), "correct": int(correct.sum()), "accuracy": float(correct.mean()), "threshold": threshold,
+            **scaling, "correct_mask": correct.tolist()}
 
 
 def baseline_folder(data: DataArguments, model_arg: str) -> tuple[Path | None, str]:
@@ -138,10 +141,8 @@ def score_folder(folder: Path, max_length: int) -> Scorer:
     return score
 
 
-def _calibration_of(folder: Path) -> tuple[float, float]:
-    meta = json.loads((folder / MODEL_MARKER).read_text(encoding="utf-8"))
-    c = meta.get("calibration") or {}
-    return float(c.get("temperature", 1.0)), float(c.get("threshold", cal.DEFAULT_THRESHOLD))
+def _calibration_of(folder: Path) -> dict[str, Any] | None:
+    return json.loads((folder / MODEL_MARKER).read_text(encoding="utf-8")).get("calibration")
 
 
 def load_feedback(data: DataArguments, model_arg: str, max_length: int) -> Feedback | None:
@@ -154,8 +155,7 @@ def load_feedback(data: DataArguments, model_arg: str, max_length: int) -> Feedb
     if folder is None:
         baseline: dict[str, Any] = {"before": None, "before_unavailable": why}
     else:
-        temperature, threshold = _calibration_of(folder)
-        before = _accuracy(examples, score_folder(folder, max_length)([e.sentence for e in examples]), temperature, threshold)
+        before = _accuracy(examples, score_folder(folder, max_length)([e.sentence for e in examples]), _calibration_of(folder))
         before.pop("correct_mask")
         baseline = {"before": {**before, "model": str(folder.resolve()), "chosen_by": why}}
     log(f"feedback {path}: {len(examples)} sentences ({sum(e.label == 1 for e in examples)} acceptable), each trained "

@@ -408,6 +408,7 @@ class _Encodings:
     holdout: Encoded
     prose_validation: Encoded
     prose_test: Encoded
+    prose_calibration: Encoded | None  # scored once, after training (quality.CALIBRATION_PROSE); None without prose in the mix
 
 
 @dataclass
@@ -616,7 +617,8 @@ def _encode_sets(args: RunArguments, tokenizer, data: _Data) -> _Encodings:
     prose_test_enc = encode(tokenizer, prose.test.examples, max_length)
     return _Encodings(train=train_enc, validation=encode(tokenizer, data.cola.validation, max_length),
                       holdout=encode(tokenizer, data.cola.holdout, max_length),
-                      prose_validation=prose_val_enc, prose_test=prose_test_enc)
+                      prose_validation=prose_val_enc, prose_test=prose_test_enc,
+                      prose_calibration=encode(tokenizer, prose.calibration.examples, max_length) if prose.calibration.examples else None)
 
 
 def _restore(run: _Run) -> None:
@@ -871,7 +873,9 @@ def _quality(run: _Run, hold: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
     def logits(enc: Encoded) -> np.ndarray:
         return evaluate(net.model, enc, net.collate, run.device, EXPORTED_PRECISION)["logits"]
 
-    calibration = calibrate(data.prose, data.cola.validation, logits(net.enc.validation), logits(net.enc.prose_validation))
+    prose_cal = net.enc.prose_calibration
+    calibration = calibrate(data.prose, data.cola.validation, logits(net.enc.validation),
+                            logits(prose_cal) if prose_cal is not None else np.zeros((0, 2), dtype=np.float32))
     quality = quality_report(data.prose, calibration, logits(net.enc.prose_test), data.cola.holdout, hold["logits"],
                              run.args.data.data_mix)
     if data.taught:  # accuracy on the feedback sentences, exported weights with their calibration (feedback.py)
@@ -879,7 +883,8 @@ def _quality(run: _Run, hold: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
                                                  calibration)
     run.proto.emit("quality", calibration=calibration, **quality)
     pt = quality["prose_test"]
-    log(f"calibration: temperature {calibration['temperature']:.3f}, threshold {calibration['threshold']:.3f} "
+    log(f"calibration ({calibration['method']}): temperature {calibration['temperature']:.3f}, bias {calibration['bias']:+.3f}, "
+        f"threshold {calibration['threshold']:.3f} "
         f"(validation ECE {calibration['ece_before']:.4f} -> {calibration['ece_after']:.4f})")
     log(f"prose test documents ({pt['n_clean']} clean + {pt['n_corrupted']} corrupted): clean flagged {pt['clean_flagged']:.1%}, "
         f"detection MCC {pt['mcc']:.4f}, ECE {pt['ece']:.4f}; per type: "
@@ -915,7 +920,7 @@ def _metadata(run: _Run, hold: dict[str, Any], calibration: dict[str, Any], qual
         "data": {"folder": str(run.data.folder), "train": len(enc.train.ids), "validation": len(enc.validation.ids),
                  "holdout": len(enc.holdout.ids), "split": "stratified by label, seeded", "mix": args.data.data_mix,
                  "prose_train": len(prose.train), "prose_ratio": args.data.prose_ratio if prose.in_mix else None,
-                 "prose_validation": len(prose.validation), "prose_test": len(prose.test),
+                 "prose_validation": len(prose.validation), "prose_calibration": len(prose.calibration), "prose_test": len(prose.test),
                  "prose_split": "by document, fixed seed (trainer/cola_trainer/prose_corpus.py)"},
         "calibration": calibration,
         "quality": quality,

@@ -71,12 +71,17 @@ def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validat
     # 320 CoLA rows + 160 prose rows (80 sentences, each clean and corrupted).
     assert run.one("started")["train_size"] == 480
     calibration = run.one("quality")["calibration"]
-    assert set(calibration) == {"temperature", "threshold", "method", "fitted_on", "max_false_alarm", "ece_before", "ece_after"}
-    assert calibration["method"] == "temperature" and calibration["max_false_alarm"] == 0.03
-    assert "prose validation" in calibration["fitted_on"]
+    assert set(calibration) == {"temperature", "bias", "threshold", "method", "fitted_on", "max_false_alarm", "ece_before", "ece_after"}
+    assert calibration["method"] == "affine" and calibration["max_false_alarm"] == 0.03
+    # --max-eval caps the calibration sentences like the other held-out prose: 64 clean, each also corrupted.
+    assert "prose validation documents (128 sentences" in calibration["fitted_on"]
     meta = check_model_folder(out, model_folder_validator)
     assert meta["calibration"]["fitted_on"] == calibration["fitted_on"]
-    assert meta["calibration"]["threshold"] == pytest.approx(calibration["threshold"], rel=1e-5)
+    assert meta["data"]["prose_calibration"] == 128
+    for key in ("threshold", "temperature", "bias"):
+        assert meta["calibration"][key] == pytest.approx(calibration[key], rel=1e-5, abs=1e-6)
+    # the file holdout and the quality event score with the same calibrated P
+    assert meta["holdout_by_file"]["model.onnx"]["bias"] == pytest.approx(calibration["bias"], rel=1e-5, abs=1e-6)
     assert meta["quality"]["data_mix"] == "cola+prose"
     assert meta["hyperparameters"] is not None and meta["data"]["prose_train"] == 160
 

@@ -26,7 +26,7 @@ export interface RunState {
   holdout?: { n: number; mcc: number; accuracy: number; confusion: Confusion; bestEpoch?: number };
   exported?: { path: string; onnx: string; onnxInt8?: string | null; holdoutByFile?: Record<string, FileHoldout> | null };
   /** How well the calibrated P(acceptable) matches the holdout's observed rates (the `quality` event). */
-  calibration?: { n: number; ece: number; temperature: number; reliability: ReliabilityBin[] };
+  calibration?: { n: number; ece: number; temperature: number; bias: number; reliability: ReliabilityBin[] };
   /** The writer's feedback sentences before and after this run (the `quality` event's `feedback`). */
   feedback?: FeedbackReport;
   done?: { outputDir: string; elapsedS: number };
@@ -80,7 +80,7 @@ export function applyEvents(state: RunState, events: readonly TrainerEvent[]): R
       case 'quality':
         if (e.feedback) state.feedback = e.feedback;
         // A quality event recorded before the reliability diagram existed has no bins: nothing to draw.
-        if (e.cola_holdout.reliability) state.calibration = { n: e.cola_holdout.n, ece: e.cola_holdout.ece, temperature: e.temperature, reliability: e.cola_holdout.reliability };
+        if (e.cola_holdout.reliability) state.calibration = { n: e.cola_holdout.n, ece: e.cola_holdout.ece, temperature: e.temperature, bias: e.calibration?.bias ?? 0, reliability: e.cola_holdout.reliability };
         break;
       case 'exported':
         state.exported = { path: e.path, onnx: e.onnx, onnxInt8: e.onnx_int8, holdoutByFile: e.holdout_by_file };

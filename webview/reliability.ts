@@ -41,7 +41,7 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
 }
 
 /** The figure: the diagram, its ECE and sentence count, and a table of the bins for screen readers and copying. */
-export function reliabilityFigure(c: { n: number; ece: number; temperature: number; reliability: readonly ReliabilityBin[] }): HTMLElement {
+export function reliabilityFigure(c: { n: number; ece: number; temperature: number; bias: number; reliability: readonly ReliabilityBin[] }): HTMLElement {
   const x0 = MARGIN.left;
   const x1 = SIZE - MARGIN.right;
   const y0 = SIZE - MARGIN.bottom;
@@ -82,7 +82,8 @@ export function reliabilityFigure(c: { n: number; ece: number; temperature: numb
       { id: 'reliability-caption' },
       `Calibration on the holdout (${c.n} sentences): ECE `,
       h('strong', { id: 'holdout-ece' }, c.ece.toFixed(3)),
-      ` at temperature ${c.temperature.toFixed(2)}. Points on the diagonal mean P(acceptable) can be read as a frequency; bigger points hold more sentences.`,
+      // A bias (affine scaling) belongs to the P plotted here as much as the temperature does.
+      ` at temperature ${c.temperature.toFixed(2)}${c.bias ? `, bias ${c.bias.toFixed(2).replace('-', '−')}` : ''}. Points on the diagonal mean P(acceptable) can be read as a frequency; bigger points hold more sentences.`,
     ),
     plot,
     h('details', {}, h('summary', {}, 'Bins'), table),

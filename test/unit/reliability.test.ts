@@ -24,7 +24,9 @@ describe('reliability diagram', () => {
 
   it('the run state keeps the quality event\'s holdout bins and ECE, and ignores a recording without bins', () => {
     const q = { event: 'quality', v: 1, temperature: 1.7, cola_holdout: { n: 210, ece: 0.04, reliability: bins } } as unknown as QualityEvent;
-    assert.deepEqual(applyEvents(emptyRunState(), [q]).calibration, { n: 210, ece: 0.04, temperature: 1.7, reliability: bins });
+    assert.deepEqual(applyEvents(emptyRunState(), [q]).calibration, { n: 210, ece: 0.04, temperature: 1.7, bias: 0, reliability: bins });
+    const affine = { ...q, temperature: 0.59, calibration: { temperature: 0.59, bias: -1.45 } } as unknown as QualityEvent;
+    assert.equal(applyEvents(emptyRunState(), [affine]).calibration?.bias, -1.45, 'the figure describes the P it plots: with its bias');
     const old = { ...q, cola_holdout: { n: 210, ece: 0.04 } } as unknown as QualityEvent;
     assert.equal(applyEvents(emptyRunState(), [old]).calibration, undefined);
   });

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { readColaTsv } from '../src/core/cola';
 import { InferenceService } from '../src/core/inference';
 import { binaryMetrics, type BinaryMetrics } from '../src/core/metrics';
+import { describeScaling } from '../src/core/modelFolder';
 import { chooseThreshold } from '../src/core/threshold';
 import { writeAtomically, writeDocsSection } from './docsSection';
 import { HarperBaseline } from './harper';
@@ -129,8 +130,12 @@ export function proseReport(rows: readonly Row[], flagged: readonly boolean[]): 
   return { ...block(rows, flagged, () => true), perType, perSource };
 }
 
-/** Expected calibration error of the predicted class, 10 equal-width bins over confidence (the trainer's rule). */
-export function expectedCalibrationError(pAcceptable: readonly number[], labels: readonly number[], bins = 10): number {
+/**
+ * Expected calibration error of the predicted class in equal-width bins over confidence: the trainer's rule
+ * (calibration.py `ece`, ECE_BINS = 15), so this table's ECE and the trainer's quality event compare
+ * (test/unit/benchQuality.test.ts checks the two against each other).
+ */
+export function expectedCalibrationError(pAcceptable: readonly number[], labels: readonly number[], bins = 15): number {
   const sums = Array.from({ length: bins }, () => ({ n: 0, conf: 0, correct: 0 }));
   pAcceptable.forEach((p, i) => {
     const pred = p >= 0.5 ? 1 : 0;
@@ -162,7 +167,7 @@ async function measureModel(dir: string, rows: readonly Row[], cola: { sentence:
     const pc = (await service.predict(cola.map((c) => c.sentence))).map((x) => x.pAcceptable);
     const colaMetrics = binaryMetrics(cola.map((c) => c.label), pc.map((x) => (x < threshold.value ? 0 : 1)));
     const file = path.basename(service.model.onnxFile);
-    return { name: path.basename(dir), detail: `${file}, threshold ${threshold.value.toFixed(3)} (${threshold.source}), T ${service.model.calibration.temperature.toFixed(2)}`, prose, cola: colaMetrics, seconds };
+    return { name: path.basename(dir), detail: `${file}, threshold ${threshold.value.toFixed(3)} (${threshold.source}), ${describeScaling(service.model.calibration)}`, prose, cola: colaMetrics, seconds };
   } finally {
     await service.dispose();
   }

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { expectedCalibrationError, proseReport } from '../../bench/benchQuality';
+import { pythonJson } from './helpers/python';
 
 const rows = [
   { text: 'a', label: 1, error_type: 'clean', source: 'peps' },
@@ -31,5 +32,17 @@ describe('bench:quality report', () => {
     assert.equal(expectedCalibrationError([1, 0, 1], [1, 0, 1]), 0);
     // Two predictions at confidence 0.8, one right: |0.5 − 0.8| = 0.3.
     assert.ok(Math.abs(expectedCalibrationError([0.8, 0.8], [1, 0]) - 0.3) < 1e-12);
+  });
+
+  it("ECE is the trainer's (calibration.py), bins included", function () {
+    this.timeout(60_000);
+    // A fixed pseudo-random sample, no probability on a bin edge.
+    let x = 12345;
+    const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const p = Array.from({ length: 500 }, () => 0.001 + 0.998 * next());
+    const labels = p.map((q) => (next() < q * 0.8 + 0.1 ? 1 : 0));
+    const trainer = pythonJson<number>(['-c', 'import json, sys\nfrom cola_trainer import calibration as cal\nd = json.load(sys.stdin)\nprint(json.dumps(cal.ece(d["p"], d["labels"])))'], { p, labels });
+    assert.ok(trainer > 0.01, `the sample must be miscalibrated for the comparison to mean anything (${trainer})`);
+    assert.ok(Math.abs(expectedCalibrationError(p, labels) - trainer) < 1e-12, `${expectedCalibrationError(p, labels)} vs the trainer's ${trainer}`);
   });
 });

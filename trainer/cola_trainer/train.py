@@ -874,7 +874,7 @@ def _quality(run: _Run, hold: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         return evaluate(net.model, enc, net.collate, run.device, EXPORTED_PRECISION)["logits"]
 
     prose_cal = net.enc.prose_calibration
-    calibration = calibrate(data.prose, data.cola.validation, logits(net.enc.validation),
+    calibration = calibrate(data.prose, data.cola.validation, logits(net.enc.validation), logits(net.enc.prose_validation),
                             logits(prose_cal) if prose_cal is not None else np.zeros((0, 2), dtype=np.float32))
     quality = quality_report(data.prose, calibration, logits(net.enc.prose_test), data.cola.holdout, hold["logits"],
                              run.args.data.data_mix)

@@ -79,13 +79,15 @@ def _labels(examples: list[Example]) -> np.ndarray:
 
 
 def calibrate(prose: ProseData, cola_val: list[Example], cola_val_logits: np.ndarray, prose_val_logits: np.ndarray,
-              prose_cal_logits: np.ndarray, method: str = CALIBRATION_METHOD) -> dict[str, Any]:
-    """`method` (calibration.METHODS) fitted on validation logits: with prose in the mix on the prose calibration
-    sentences (validation documents; the editor judges prose, and CoLA's textbook sentences want another offset),
-    else on CoLA validation. The threshold: with prose, at most MAX_FALSE_ALARM of the clean sentences of the
-    per-epoch prose validation flagged; a monotone calibration flags the same sentences as the raw scores would at
-    the matching cut, so the choice of method changes P, never which sentences are flagged. With CoLA alone it is
-    0.5 (no prose was learned, so a threshold tuned to prose would only trade CoLA's errors for fewer prose flags)."""
+              prose_cal_logits: np.ndarray, method: str | None = None) -> dict[str, Any]:
+    """`method` (calibration.METHODS) fitted on validation logits: with prose in the mix CALIBRATION_METHOD on the
+    prose calibration sentences (validation documents; the editor judges prose, and CoLA's textbook sentences want
+    another offset), and the threshold that flags at most MAX_FALSE_ALARM of the clean sentences of the per-epoch
+    prose validation (a monotone calibration flags the same sentences as the raw scores at the matching cut, so the
+    method changes P, never which sentences are flagged). With CoLA alone: temperature scaling on CoLA validation
+    and 0.5, so P >= 0.5 stays the model's argmax, the chapter's rule (no prose was learned, so a threshold tuned to
+    prose would only trade CoLA's errors for fewer prose flags, and a bias would move the argmax)."""
+    method = method or (CALIBRATION_METHOD if prose.in_mix else "temperature")
     if prose.in_mix:
         logits, labels = prose_cal_logits, _labels(prose.calibration.examples)
         fitted_on = f"prose validation documents ({len(prose.calibration)} sentences, clean and corrupted)"

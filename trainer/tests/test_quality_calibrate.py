@@ -42,11 +42,14 @@ def test_with_prose_affine_is_fitted_on_the_calibration_sentences_and_the_thresh
     assert np.array_equal(p_t < t["threshold"], p_val < c["threshold"])
 
 
-def test_without_prose_in_the_mix_it_fits_cola_validation_and_keeps_0_5():
+def test_without_prose_in_the_mix_it_fits_a_temperature_on_cola_validation_and_keeps_the_argmax():
     cola_logits, cola_labels = _shifted(800, -1.0, 4)
     val_logits, val_labels = _shifted(200, 2.0, 5)
     empty = ProseSet([], [], [])
     prose = ProseData(train=empty, validation=_set(val_labels), test=_set(np.array([1, 0])), sha256="x", calibration=empty)
     c = calibrate(prose, _set(cola_labels).examples, cola_logits, val_logits, np.zeros((0, 2)))
     assert c["threshold"] == 0.5 and c["fitted_on"].startswith("CoLA validation (800 sentences)")
-    assert c["bias"] == pytest.approx(-1.0, abs=0.25)
+    # Temperature scaling only: P >= 0.5 exactly where the model's argmax says acceptable.
+    assert c["method"] == "temperature" and c["bias"] == 0.0
+    p = cal.p_acceptable(cola_logits, c["temperature"], c["bias"])
+    assert np.array_equal(p >= 0.5, cola_logits.argmax(1) == 1)

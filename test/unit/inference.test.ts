@@ -79,7 +79,7 @@ describe('InferenceService (worker thread + onnxruntime-node)', function () {
     const s = track(await InferenceService.open(modelDir));
     assert.deepEqual(
       { ...s.model, dir: undefined },
-      { dir: undefined, name: 'model', baseModel: 'tiny-random-bert', holdout: { mcc: 0, file: null }, calibration: { temperature: 1, threshold: 0.5, fitted: false }, onnxFile: path.join(modelDir, 'model.int8.onnx'), quantized: true, maxLength: 128, reliability: null, maskedLm: null },
+      { dir: undefined, name: 'model', baseModel: 'tiny-random-bert', holdout: { mcc: 0, file: null }, calibration: { temperature: 1, bias: 0, threshold: 0.5, fitted: false }, onnxFile: path.join(modelDir, 'model.int8.onnx'), quantized: true, maxLength: 128, reliability: null, maskedLm: null },
     );
     const got = await s.predict(sentences);
     const maxDiff = Math.max(...got.map((p, i) => Math.abs(p.pAcceptable - torchProbs[i][1])));

@@ -78,22 +78,24 @@ function endsWithAbbreviation(text: string, start: number, end: number): boolean
 const SEGMENT_WINDOW = 4096;
 
 /**
- * ICU's sentence breaks (segment ends) of `text`. V8's segment iterator costs time proportional to the
- * whole string at every step (a 250,000-character block took 4 s, 20 windows of it 0.1 s), so the text
- * goes through in windows. A window starts at a break (where ICU's forward rules start afresh) and only
- * its breaks before the last real one are kept: the window's end is not a break, and the break just
- * before it may have been decided by looking past it. A window without two real breaks grows.
+ * Calls `visit` with ICU's sentence breaks (segment ends) of `text`, in order. V8's segment iterator costs
+ * time proportional to the whole string at every step (a 250,000-character block took 4 s, 20 windows of
+ * it 0.1 s), so the text goes through in windows. A window starts at a break (where ICU's forward rules
+ * start afresh) and only its breaks before the last real one are kept: the window's end is not a break,
+ * and the break just before it may have been decided by looking past it. A window without two real
+ * breaks grows. Breaks are handed on, not collected: a long paragraph's arrays of them outlived the young
+ * generation and stayed in memory until the next full collection.
  */
-export function icuBreaks(text: string): number[] {
-  const breaks: number[] = [];
+function forEachIcuBreak(text: string, visit: (end: number) => void): void {
+  const ends: number[] = [];
   let from = 0;
   let size = SEGMENT_WINDOW;
   while (from < text.length) {
     const to = Math.min(text.length, from + size);
-    const ends: number[] = [];
+    ends.length = 0;
     for (const seg of sentenceSegmenter().segment(text.slice(from, to))) ends.push(from + seg.index + seg.segment.length);
     if (to === text.length) {
-      breaks.push(...ends);
+      for (const e of ends) visit(e);
       break;
     }
     if (ends.length < 3) {
@@ -101,30 +103,41 @@ export function icuBreaks(text: string): number[] {
       continue;
     }
     ends.length -= 2; // the window's end, and the real break that may have looked past it
-    breaks.push(...ends);
+    for (const e of ends) visit(e);
     from = ends[ends.length - 1];
     size = SEGMENT_WINDOW;
   }
+}
+
+/** ICU's sentence breaks (segment ends) of `text` (forEachIcuBreak, collected). */
+export function icuBreaks(text: string): number[] {
+  const breaks: number[] = [];
+  forEachIcuBreak(text, (end) => breaks.push(end));
   return breaks;
 }
 
-/** Sentence spans [start, end) of `text`, ICU breaks minus those after abbreviations. */
-export function sentenceSpans(text: string): [number, number][] {
-  const spans: [number, number][] = [];
+/** Calls `visit` with each sentence span [start, end) of `text`: ICU breaks minus those after abbreviations. */
+function forEachSentenceSpan(text: string, visit: (start: number, end: number) => void): void {
   // A break is undone only when more text follows; found once, not by copying the rest at every break.
   let lastText = text.length;
   while (lastText > 0 && /\s/.test(text[lastText - 1])) lastText--;
   let start = -1;
   let from = 0;
-  for (const end of icuBreaks(text)) {
+  forEachIcuBreak(text, (end) => {
     if (start === -1) start = from;
     from = end;
     // Merge only when the next sentence would begin like a continuation (a capital after a title, etc.).
-    if (end < lastText && endsWithAbbreviation(text, start, end)) continue;
-    spans.push([start, end]);
+    if (end < lastText && endsWithAbbreviation(text, start, end)) return;
+    visit(start, end);
     start = -1;
-  }
-  if (start !== -1) spans.push([start, text.length]);
+  });
+  if (start !== -1) visit(start, text.length);
+}
+
+/** Sentence spans [start, end) of `text`, ICU breaks minus those after abbreviations. */
+export function sentenceSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  forEachSentenceSpan(text, (start, end) => spans.push([start, end]));
   return spans;
 }
 
@@ -141,28 +154,28 @@ function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented
   // Masks are in text order, like the sentences: one pointer walks both (testing every mask for every
   // sentence was quadratic in a long paragraph full of URLs or math).
   let mask = 0;
-  for (const [segStart, segEnd] of sentenceSpans(text)) {
+  forEachSentenceSpan(text, (segStart, segEnd) => {
     let s = segStart;
     let e = segEnd;
     while (s < e && /\s/.test(text[s])) s++;
     while (e > s && /\s/.test(text[e - 1])) e--;
-    if (s >= e) continue;
+    if (s >= e) return;
     const start = block.start(s);
     const end = block.end(e - 1);
     if (e - s > options.maxSentenceLength) {
       out.tooLong.push({ start, end });
-      continue;
+      return;
     }
     while (mask < masks.length && masks[mask] < s) mask++;
     const masked = mask < masks.length && masks[mask] < e;
     const sentenceText = text.slice(s, e).replace(/\s+/g, ' ');
-    if (wordCount(sentenceText, masked) < options.minWords) continue;
+    if (wordCount(sentenceText, masked) < options.minWords) return;
     // With the document's index at hand the sentence gets its range at once: no second object per sentence.
     if (index) {
       const sentence: Sentence = { text: sentenceText, start, end, range: index.range(start, end), masked };
       out.sentences.push(sentence);
     } else out.sentences.push({ text: sentenceText, start, end, masked });
-  }
+  });
 }
 
 function withRanges(located: Segmented, index: LineIndex, shift = 0, out: SegmentResult = { sentences: [], tooLong: [] }): SegmentResult {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { differences } from '../../bench/diffExtract';
 import { HOSTILE, ordinaryMarkdown } from '../../bench/hostileMarkdown';
 import { proseFilesIn } from '../../src/cli/sentences';
+import { forEachMarkdownBlock, DEFAULT_PROSE_OPTIONS } from '../../src/core/extraction/markdownProse';
+import type { ProseBlock } from '../../src/core/extraction/proseBlock';
 import { MASK_WORD } from '../../src/core/prose';
 import { DEFAULT_SEGMENT_OPTIONS, documentSentences, type SegmentOptions } from '../../src/core/sentences';
 
@@ -100,6 +102,39 @@ describe('Markdown scanner (src/core/extraction/): tricky cases, checked against
       assert.deepEqual([d.onlyReference.length, d.onlyNew.length], [0, 0], path.basename(file));
     }
     assert.ok(sentences > 1000);
+  });
+});
+
+describe('Markdown scanner: a paragraph read as one stretch of source', () => {
+  // Lines joined by '\n' alone are read as one slice of the source and copied whitespace piece by piece
+  // (for memory); indented or CRLF lines, tabs and no-break spaces must come out as they did line by line.
+  const block = (source: string) => {
+    const blocks: ProseBlock[] = [];
+    forEachMarkdownBlock(source, DEFAULT_PROSE_OPTIONS, false, undefined, (b) => blocks.push(b));
+    assert.equal(blocks.length, 1);
+    return blocks[0];
+  };
+  it('maps every character of a hard-wrapped paragraph with tabs and no-break spaces to its own source character', () => {
+    const source = 'One\tline of text,\nand\u00a0another one.\nA third\u2003line ends it.\n';
+    const b = block(source);
+    assert.equal(b.text, source.trimEnd().replace(/\s/g, ' '));
+    for (let i = 0; i < b.text.length; i++) assert.deepEqual([b.start(i), b.end(i)], [i, i + 1], `character ${i}`);
+  });
+  for (const [name, source] of [
+    ['CRLF', 'First line of it,\r\nsecond\tline.\r\n'],
+    ['indented', 'First line of it,\n   second line.\n'],
+  ] as const) {
+    it(`keeps ${name} lines apart in the map, and matches the reference`, () => {
+      const b = block(source);
+      assert.equal(b.text, 'First line of it, second line.');
+      const second = b.text.indexOf('second');
+      assert.equal(source.slice(b.start(second), b.end(second + 5)), 'second');
+      assert.equal(source[b.start(second - 1)], name === 'CRLF' ? '\r' : '\n');
+      sameAsReference(source);
+    });
+  }
+  it('finds the same sentences as the reference in a hard-wrapped paragraph with inline marks across lines', () => {
+    sameAsReference('The *parser reads\nthe file* and `co\nde` spans.\nA [link\ntext](https://example.com) ends\nit here. Done\\\nnow.\n');
   });
 });
 

@@ -887,6 +887,12 @@ function processEmphasis(st: InlineState, bottom: Delimiter | null): void {
 /** Writes the nodes' prose into `out`. */
 function emit(c: string, nodes: Node[], toSource: (i: number) => number, out: ProseBuilder): void {
   const copy = (a: number, b: number) => {
+    if (b - a > 1 && toSource(b - 1) - toSource(a) === b - 1 - a) {
+      // toSource only increases, so the range is one stretch of source, line breaks (a space each)
+      // included: one piece, not one per line.
+      out.copy(c.slice(a, b), toSource(a));
+      return;
+    }
     // Piece by piece between line breaks, each at its own source offset.
     let s = a;
     while (s < b) {

@@ -503,6 +503,20 @@ describe('training panel webview (headless Chromium)', function () {
     assert.equal(await page.locator('#reliability').count(), 0);
   });
 
+  it('the reliability caption names the bias of an affine calibration', async () => {
+    const at = recorded.findIndex((e) => e.event === 'holdout') + 1;
+    const quality = {
+      event: 'quality', v: 1, data_mix: 'cola+prose', threshold: 0.16, temperature: 0.49,
+      calibration: { temperature: 0.49, bias: -1.71, threshold: 0.16, method: 'affine', fitted_on: 'prose validation documents', max_false_alarm: 0.03, ece_before: 0.12, ece_after: 0.03 },
+      prose_test: { n_clean: 10, n_corrupted: 10, clean_flagged: 0.1, corrupted_flagged: 0.3, mcc: 0.2, ece: 0.03, ece_uncalibrated: 0.12, per_type: {}, per_source: {} },
+      cola_holdout: { n: 516, mcc: 0.47, accuracy: 0.79, confusion: { tp: 342, tn: 65, fp: 97, fn: 12 }, ece: 0.086, reliability: [{ lo: 0.8, hi: 0.9, n: 516, mean_p: 0.85, observed: 0.78 }] },
+    } as unknown as TrainerEvent;
+    await send({ type: 'runStarted', run: { id: 'run-affine', form: DEFAULT_FORM, outcome: 'running', events: [...recorded.slice(0, at), quality, ...recorded.slice(at)], log: [], resumable: false } });
+    await send({ type: 'runEnded', id: 'run-affine', outcome: 'done', resumable: false });
+    await page.waitForSelector('#reliability svg circle.bin');
+    assert.match(await page.locator('#reliability figcaption').innerText(), /ECE 0\.086 at temperature 0\.49, bias −1\.71\./);
+  });
+
   it('a Hub failure is said in the panel\'s words with the offline encoders to pick', async () => {
     await send({ type: 'runStarted', run: { id: 'run-offline', form: DEFAULT_FORM, outcome: 'running', events: [], log: [], resumable: false } });
     await send({ type: 'runEnded', id: 'run-offline', outcome: 'error', failure: { code: 'offline', message: "cannot download 'bert-base-uncased' from the Hugging Face Hub: it is unreachable and the model is not in the local cache", hint: "the Hugging Face Hub is unreachable: use '--model all-minilm-l6-v2' (ships with ...)" }, resumable: false });

@@ -33,9 +33,10 @@ export const TRAIN_ARGS = {
       "flag": "--head",
       "group": "model",
       "type": "string",
-      "default": "sentence",
-      "help": "What scores a sentence. sentence: a classifier on [CLS] (the chapter's). tokens: an error score per token, the sentence scored by its worst token; prose corruptions teach the tokens where their error is (docs/trainer.md). The exported model.onnx has the same inputs and logits either way.",
+      "default": "auto",
+      "help": "What scores a sentence. sentence: a classifier on [CLS] (the chapter's). tokens: an error score per token, the sentence scored by its worst token; prose corruptions teach the tokens where their error is (docs/trainer.md). auto: the head of --model when it is a cola-bert model folder (so further training keeps it), else sentence. The exported model.onnx has the same inputs and logits either way.",
       "choices": [
+        "auto",
         "sentence",
         "tokens"
       ]

@@ -79,10 +79,11 @@ class ModelArguments:
                               "'auto' = bert-base-uncased, falling back to all-minilm-l6-v2 when the hub is unreachable.",
                       metavar="ID|DIR")
     max_length: int = _opt(128, "Longest tokenized sentence; longer ones are truncated.", metavar="N", minimum=8, maximum=512)
-    head: str = _opt("sentence", "What scores a sentence. sentence: a classifier on [CLS] (the chapter's). tokens: an error score per "
-                                 "token, the sentence scored by its worst token; prose corruptions teach the tokens where their error "
-                                 "is (docs/trainer.md). The exported model.onnx has the same inputs and logits either way.",
-                     choices=("sentence", "tokens"))
+    head: str = _opt("auto", "What scores a sentence. sentence: a classifier on [CLS] (the chapter's). tokens: an error score per "
+                             "token, the sentence scored by its worst token; prose corruptions teach the tokens where their error "
+                             "is (docs/trainer.md). auto: the head of --model when it is a cola-bert model folder (so further "
+                             "training keeps it), else sentence. The exported model.onnx has the same inputs and logits either way.",
+                     choices=("auto", "sentence", "tokens"))
 
     def __post_init__(self) -> None:
         if not self.model.strip():

@@ -121,12 +121,16 @@ def baseline_folder(data: DataArguments, model_arg: str) -> tuple[Path | None, s
 def score_folder(folder: Path, max_length: int) -> Scorer:
     """Scores sentences with a cola-bert model folder's PyTorch weights (fp32, CPU: a few sentences)."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from .models import ModelChoice, folder_head, load_model_and_tokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(folder)
-        model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
-    except (OSError, ValueError) as e:
+        # With the head it was trained with: a tokens-head folder loaded as a sequence classifier would score with a
+        # freshly initialised [CLS] classifier.
+        model, tokenizer = load_model_and_tokenizer(ModelChoice(str(folder), str(folder), str(folder), True),
+                                                    folder_head(str(folder)) or "sentence")
+        model.eval()
+    except (OSError, ValueError, TrainerError) as e:
         raise TrainerError("model_unavailable", f"cannot load the feedback baseline {folder}: {e}",
                            hint=f"pass a complete model folder with {flag('feedback_baseline')}, or leave it out") from e
 

@@ -127,6 +127,20 @@ def _is_offline_error(e: BaseException) -> bool:
                                    "localentrynotfound", "timed out", "max retries"))
 
 
+def folder_head(resolved: str) -> str | None:
+    """The head a cola-bert model folder was trained with (its cola-bert.json; folders older than the field have the
+    sentence head), or None when `resolved` is not such a folder (a hub id, a plain encoder)."""
+    import json
+    meta = Path(resolved) / "cola-bert.json"
+    if not meta.is_file():
+        return None
+    try:
+        head = json.loads(meta.read_text(encoding="utf-8")).get("head", "sentence")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return head if head in ("sentence", "tokens") else None
+
+
 def _load(resolved: str, head: str):
     from transformers import AutoModel, AutoModelForSequenceClassification
     if head == "tokens":

@@ -31,7 +31,7 @@ from .environment import choose_device, choose_precision, cpu_name, cpu_threads,
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
 from .feedback import Feedback, load_feedback
 from .metrics import accuracy, confusion, mcc_from_confusion
-from .models import ModelChoice, load_model_and_tokenizer, resolve_model
+from .models import ModelChoice, folder_head, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
 from .quality import ProseData, calibrate, load_prose, prose_epoch_fields, selection_score
 from .quality import report as quality_report
@@ -522,6 +522,10 @@ def _choose_model(args: RunArguments, proto: Protocol, cancel: CancelFlag) -> Mo
     if targs.learning_rate is None:  # resolved before anything records it: checkpoints, events, metadata
         targs.learning_rate = default_learning_rate(choice.base_model)
         log(f"learning rate {targs.learning_rate:g} (the default for {choice.base_model}; --learning-rate overrides it)")
+    if args.model.head == "auto":  # resolved before anything records it, like the learning rate
+        args.model.head = folder_head(choice.resolved) or "sentence"
+        source = "the model folder's own" if folder_head(choice.resolved) else "the default"
+        log(f"head {args.model.head} ({source}; --head overrides it)")
     if choice.requested == "auto" and choice.base_model != "bert-base-uncased":
         log(f"model 'auto' resolved to {choice.resolved}")
     return choice

@@ -104,3 +104,16 @@ def test_tokens_run_learns_and_exports_the_same_contract(tokens_run):
 def test_the_head_is_part_of_the_resume_fingerprint(tokens_run):
     from cola_trainer.train import RESUME_KEYS
     assert "head" in RESUME_KEYS
+
+
+def test_training_on_from_a_tokens_folder_keeps_its_head_and_scores_feedback_with_it(tokens_run, cola, tmp_path, validator):
+    _, first = tokens_run
+    feedback = tmp_path / "feedback.tsv"
+    feedback.write_text("feedback\t1\t\tThe cat sat on the mat.\nfeedback\t0\t*\tThe the cat sat on mat the.\n", encoding="utf-8")
+    out = tmp_path / "again"
+    run = run_trainer(train_args(first, cola, out, "--epochs", "1", "--feedback", str(feedback), "--no-checkpoint", "--no-int8"), validator)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "head tokens (the model folder's own" in run.stderr
+    assert json.loads((out / "cola-bert.json").read_text())["head"] == "tokens"
+    # 'before' scored the first folder with its own head: the same logits as its model.onnx gives.
+    assert run.one("quality")["feedback"]["before"]["n"] == 2

@@ -1,15 +1,9 @@
 // Offsets (UTF-16 code units) ⇄ LSP positions (zero-based line, character in UTF-16 code units).
 // A line ends at \n, \r\n or \r, as in VS Code's TextDocument.
 
-export interface Position {
-  line: number;
-  character: number;
-}
+import type { Position, Range } from '../../protocol/proseProtocol';
 
-export interface Range {
-  start: Position;
-  end: Position;
-}
+export type { Position, Range };
 
 export class LineIndex {
   /** Offset of the first character of each line (a typed array: a file of short lines has many). */

@@ -14,11 +14,12 @@
 // - line endings, block-quote markers, list indentation and tabs inside a paragraph become spaces.
 import { DEFAULT_PROSE_OPTIONS, forEachMarkdownBlock, type Definition, type ProseOptions } from './extraction/markdownProse';
 import { ProseBuilder, type ProseBlock } from './extraction/proseBlock';
+import type { ProseLanguage } from '../../protocol/proseProtocol';
 
 export { MASK_WORD, type BlockKind, type ProseBlock } from './extraction/proseBlock';
 export { DEFAULT_PROSE_OPTIONS, forEachMarkdownBlock, type Definition, type ProseOptions } from './extraction/markdownProse';
 
-export type ProseLanguage = 'markdown' | 'plaintext';
+export type { ProseLanguage };
 
 /** `definitions`, when given, receives the source of each link reference and footnote definition found. */
 export function markdownProse(source: string, options: ProseOptions = DEFAULT_PROSE_OPTIONS, frontMatter = true, definitions?: Definition[]): ProseBlock[] {

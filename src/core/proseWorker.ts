@@ -1,15 +1,10 @@
 // Worker thread for prose extraction: reading a Markdown document and segmenting it takes 0.1-0.2 s of CPU
 // per MB (docs/benchmarks.md), too long for the editor's main thread, so the extension does it here.
-// Protocol: {id, text, options} in; {id, packed} (src/core/proseWire.ts) or {id, error} out (src/core/proseWorkerClient.ts).
+// Protocol: protocol/proseProtocol.ts (ProseRequest in, ProseResponse out; src/core/proseWorkerClient.ts is the other side).
 import { parentPort } from 'node:worker_threads';
-import { extractSentences, type ExtractOptions } from './extraction/extractSentences';
-import { packExtraction } from './proseWire';
+import { packExtraction, type ProseRequest, type ProseResponse } from '../../protocol/proseProtocol';
+import { extractSentences } from './extraction/extractSentences';
 import { IncrementalSentences } from './sentences';
-
-export type ProseRequest =
-  /** `key` names a document: its chunks are remembered so the next request re-parses only what changed. */
-  | { id: number; text: string; options: ExtractOptions; key?: string }
-  | { forget: string };
 
 /** Per-document chunk caches, oldest first; bounded so closed documents cannot pile up. */
 const documents = new Map<string, IncrementalSentences>();
@@ -33,8 +28,10 @@ port.on('message', (m: ProseRequest) => {
   }
   try {
     const packed = packExtraction(extractSentences(m.text, m.options, m.key === undefined ? undefined : incrementalFor(m.key)));
-    port.postMessage({ id: m.id, packed }, [packed.numbers.buffer as ArrayBuffer]);
+    const answer: ProseResponse = { id: m.id, packed };
+    port.postMessage(answer, [packed.numbers.buffer as ArrayBuffer]);
   } catch (e) {
-    port.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) });
+    const answer: ProseResponse = { id: m.id, error: e instanceof Error ? e.message : String(e) };
+    port.postMessage(answer);
   }
 });

@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { createExtractor, extractSentences, type Extraction, type Extractor, type ExtractOptions } from './extraction/extractSentences';
-import { unpackExtraction, type PackedExtraction } from './proseWire';
+import { unpackExtraction, type ExtractOptions, type Extraction, type ProseRequest, type ProseResponse } from '../../protocol/proseProtocol';
+import { createExtractor, extractSentences, type Extractor } from './extraction/extractSentences';
 
 /**
  * A small young generation: extraction allocates briefly per block, and V8's default lets the nursery grow
@@ -53,7 +53,8 @@ export class ProseWorkerClient {
 
   /** The document is closed: drop what the worker remembers of it. */
   forget(key: string): void {
-    this.worker?.postMessage({ forget: key });
+    const request: ProseRequest = { forget: key };
+    this.worker?.postMessage(request);
   }
 
   private request(text: string, options: ExtractOptions, key?: string): Promise<Extraction> {
@@ -65,7 +66,8 @@ export class ProseWorkerClient {
       // Held only while an answer is awaited: an idle worker must not keep a CLI process alive, and a
       // process awaiting nothing else must not exit while it waits for this one.
       worker.ref();
-      worker.postMessage({ id, text, options, key });
+      const request: ProseRequest = { id, text, options, key };
+      worker.postMessage(request);
     });
   }
 
@@ -81,12 +83,12 @@ export class ProseWorkerClient {
         ? new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(this.script)});`, { eval: true, resourceLimits: PROSE_WORKER_LIMITS })
         : new Worker(this.script, { resourceLimits: PROSE_WORKER_LIMITS });
       worker.unref();
-      worker.on('message', (m: { id: number; packed?: PackedExtraction; error?: string }) => {
+      worker.on('message', (m: ProseResponse) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         if (!this.pending.size) worker.unref();
-        if (!m.packed) {
+        if ('error' in m) {
           p.reject(new Error(`prose extraction failed: ${m.error}`));
           return;
         }

@@ -1,25 +1,10 @@
 // Sentence segmentation over prose blocks (Intl.Segmenter, ICU sentence rules) mapped back to exact
 // source ranges. Offsets are UTF-16 code units; positions are zero-based line/character as in the LSP.
-import { forEachMarkdownBlock, forEachProseBlock, markdownChunks, MASK_WORD, type Definition, type ProseBlock, type ProseLanguage, type ProseOptions, DEFAULT_PROSE_OPTIONS } from './prose';
-import { LineIndex, type Range } from './positions';
+import { forEachMarkdownBlock, forEachProseBlock, markdownChunks, MASK_WORD, type Definition, type ProseBlock, type ProseLanguage, DEFAULT_PROSE_OPTIONS } from './prose';
+import { LineIndex } from './positions';
+import type { SegmentOptions, Sentence } from '../../protocol/proseProtocol';
 
-export interface Sentence {
-  /** What the model reads: the sentence with whitespace runs collapsed and masks applied. */
-  text: string;
-  /** Source offsets [start, end). */
-  start: number;
-  end: number;
-  range: Range;
-  /** True when part of the sentence was masked (inline code, math, URLs, images). */
-  masked: boolean;
-}
-
-export interface SegmentOptions extends ProseOptions {
-  /** Sentences with fewer words than this (not counting masks) are not judged. */
-  minWords: number;
-  /** Sentences longer than this (characters) are not judged: they are rarely prose and cost most. */
-  maxSentenceLength: number;
-}
+export type { SegmentOptions, Sentence };
 
 export const DEFAULT_SEGMENT_OPTIONS: SegmentOptions = { ...DEFAULT_PROSE_OPTIONS, minWords: 2, maxSentenceLength: 1000 };
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CHECK_OPTIONS, DocumentChecker, extractOptionsOf, extractSentences, looksBinary, normalizeSentence, type CheckOptions, type Predictor } from '../../src/core/documentChecker';
 import { ProseWorkerClient } from '../../src/core/proseWorkerClient';
-import { packExtraction, unpackExtraction } from '../../src/core/proseWire';
+import { packExtraction, unpackExtraction } from '../../protocol/proseProtocol';
 import type { Prediction } from '../../src/core/inference';
 
 /**

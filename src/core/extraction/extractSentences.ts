@@ -2,17 +2,13 @@
 // checker (src/core/documentChecker.ts), the prose worker (src/core/proseWorker.ts) and the CLI. Binary
 // text, over-long lines, and Markdown too deeply nested or too dense in markup (markupGuard.ts) are left
 // out and noted before the rest is read; nothing here throws on any text.
-import { LineIndex, type Position } from '../positions';
-import { markdownChunks, type ProseLanguage } from '../prose';
-import { documentSentences, IncrementalSentences, type SegmentOptions, type SegmentResult, type Sentence } from '../sentences';
+import { LineIndex } from '../positions';
+import { markdownChunks } from '../prose';
+import { documentSentences, IncrementalSentences, type SegmentResult } from '../sentences';
 import { guardMarkdown } from './markupGuard';
+import type { ExtractOptions, Extraction, Position, Sentence, SkippedPart } from '../../../protocol/proseProtocol';
 
-export interface SkippedPart {
-  reason: 'binary' | 'long-line' | 'long-sentence' | 'deep-nesting' | 'dense-markup' | 'unparsed';
-  start: number;
-  end: number;
-  detail: string;
-}
+export type { ExtractOptions, Extraction, SkippedPart };
 
 /** Text that is not prose at all: NUL bytes or many control characters near the start. */
 export function looksBinary(text: string): boolean {
@@ -24,17 +20,6 @@ export function looksBinary(text: string): boolean {
     if (c < 32 && c !== 9 && c !== 10 && c !== 13 && c !== 12) control++;
   }
   return head.length > 0 && control / head.length > 0.1;
-}
-
-/** What extraction needs (plain data, so it can be posted to a worker). */
-export interface ExtractOptions extends SegmentOptions {
-  language: ProseLanguage;
-  maxLineLength: number;
-}
-
-export interface Extraction {
-  sentences: Sentence[];
-  skipped: SkippedPart[];
 }
 
 export type Extractor = (text: string, options: ExtractOptions) => Extraction | Promise<Extraction>;

@@ -4,13 +4,9 @@
 import { scanBlocks, type Leaf } from './markdownBlocks';
 import { readInline } from './markdownInline';
 import { ProseBuilder, type ProseBlock } from './proseBlock';
+import type { ProseOptions } from '../../../protocol/proseProtocol';
 
-export interface ProseOptions {
-  /** Judge ATX/setext headings as sentences. */
-  headings: boolean;
-  /** Judge GFM table cells as sentences. */
-  tables: boolean;
-}
+export type { ProseOptions };
 
 export const DEFAULT_PROSE_OPTIONS: ProseOptions = { headings: false, tables: false };
 

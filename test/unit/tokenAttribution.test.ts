@@ -56,6 +56,20 @@ describe('attribution by the model\'s token scores: ranking', () => {
     assert.deepEqual([suspects[0].start, suspects[0].end], [ws[1].start, ws[1].end]);
   });
 
+  it('makes a doubled word one suspect over both copies, whichever copy scores worse', () => {
+    const sentence = 'We ran the the tests and and it worked.';
+    const ws = words(sentence);
+    const scored = deletionVariants(sentence, ws, [2, 5, 7]);
+    const suspects = rankByTokenScores(sentence, 0.1, [0, 0, 4, 1, 0, 2, 0, 3, 0], scored, [0.8, 0.6, 0.05]);
+    assert.deepEqual(suspects.map((s) => s.text), ['the the', 'it', 'and and']);
+    assert.deepEqual([suspects[0].start, suspects[0].end], [ws[2].start, ws[3].end]);
+    assert.deepEqual(distinctSuspects(suspects, 3).length, 3);
+    // Not a copy (another case makes another sentence), not a neighbour: stays one word.
+    const other = 'The the cat saw the dog.';
+    const ow = words(other);
+    assert.deepEqual(rankByTokenScores(other, 0.1, [3, 0, 0, 0, 2, 0], deletionVariants(other, ow, [0, 4]), [0.2, 0.3]).map((s) => s.text), ['The', 'the']);
+  });
+
   it('refuses scores that do not fit the sentence', () => {
     const sentence = 'Cats sleep.';
     const scored = deletionVariants(sentence, words(sentence), [0]);

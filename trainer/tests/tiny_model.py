@@ -33,6 +33,17 @@ SIZES = {
 }
 
 
+def _folder_with_tokenizer(out: str | Path) -> Path:
+    """`out`, created, holding the WordPiece tokenizer files every tiny model shares."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    source = tokenizer_source()
+    for name in TOKENIZER_FILES:
+        if (source / name).is_file():
+            shutil.copyfile(source / name, out / name)
+    return out
+
+
 def make_tiny_model(out: str | Path, seed: int = 0, size: str = "tiny") -> Path:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
@@ -40,12 +51,7 @@ def make_tiny_model(out: str | Path, seed: int = 0, size: str = "tiny") -> Path:
 
     hf_logging.disable_progress_bar()  # stdout of the CLI is the folder path only
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    source = tokenizer_source()
-    for name in TOKENIZER_FILES:
-        if (source / name).is_file():
-            shutil.copyfile(source / name, out / name)
+    out = _folder_with_tokenizer(out)
     config = BertConfig(vocab_size=30522, max_position_embeddings=512, num_labels=2, **SIZES[size],
                         id2label={0: "unacceptable", 1: "acceptable"}, label2id={"unacceptable": 0, "acceptable": 1})
     torch.manual_seed(seed)
@@ -59,12 +65,7 @@ def make_tiny_masked_lm(out: str | Path, seed: int = 0) -> Path:
     import torch
     from transformers import BertConfig, BertForMaskedLM
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    source = tokenizer_source()
-    for name in TOKENIZER_FILES:
-        if (source / name).is_file():
-            shutil.copyfile(source / name, out / name)
+    out = _folder_with_tokenizer(out)
     torch.manual_seed(seed)
     BertForMaskedLM(BertConfig(vocab_size=30522, max_position_embeddings=512, **SIZES["tiny"])).save_pretrained(out)
     return out

@@ -490,9 +490,12 @@ describe('cola-bert in a real VS Code workbench (code-server)', function () {
   // alone (mocha --grep "7\\. ") works too: it trains from the diagnostics model itself, one epoch on 320 CoLA rows.
   it('7. "This sentence is fine (teach cola-bert)" records it; a run with the feedback file stops flagging it', async function () {
     this.timeout(TRAINING_DEADLINE_MS + 10 * 60_000);
-    const taught = expected.find((s) => s.text === expectedUnacceptable[2])!;
-    assert.ok(taught.flagged, `the diagnostics model does not flag "${taught.text}" (CLI check)`);
+    // Where the sentence is now: earlier steps edit the sample (4b applies a fix, 6 types a paragraph).
+    const taught = cliCheck(samplePath, diagnosticsModel).find((s) => s.text === expectedUnacceptable[2])!;
+    assert.ok(taught?.flagged, `the diagnostics model does not flag "${expectedUnacceptable[2]}" (CLI check)`);
     const feedbackFile = path.join(workspace, '.vscode', 'cola-bert', 'feedback.tsv');
+    // Step 4b's applied fix already recorded its two sentences: this step teaches from an empty file.
+    rmSync(feedbackFile, { force: true });
     writeFileSync(machineSettingsFile(userDataDir), JSON.stringify({ 'cola-bert.pythonPath': python, 'cola-bert.modelPath': diagnosticsModel }, null, 2));
     await waitForReady(diagnosticsModel);
     await wb!.openFile(SAMPLE);

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { words } from '../../src/core/attribution';
 import { readColaTsv } from '../../src/core/cola';
 import { wordTokenPositions, type PieceTokenizer } from '../../src/core/tokenAlignment';
 import { ColaTokenizer } from '../../src/core/tokenizer';
-import { colaDir, miniLmFolder, pythonJson, repoRoot, requirePython } from './helpers/python';
+import { cachedMpnetFolder, colaDir, fakeMpnetFolder, miniLmFolder, pythonJson, repoRoot } from './helpers/python';
 
 /** Each word's tokens as text, through the product's path (ColaTokenizer.textTokens, then the alignment). */
 function wordPieces(tokenizer: ColaTokenizer, sentence: string): string[][] | null {
@@ -53,19 +51,6 @@ describe('token alignment: the tokens of each word (tokenAlignment.ts)', functio
   });
 });
 
-/** An MPNet-shaped tokenizer folder made by test/fixtures/make_mpnet_tokenizer.py (no 404 MB fetch needed). */
-function fakeMpnetFolder(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-mpnet-tok-'));
-  const r = spawnSync(requirePython(), [path.join(repoRoot, 'test', 'fixtures', 'make_mpnet_tokenizer.py'), dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make_mpnet_tokenizer.py failed: ${r.stderr}`);
-  return dir;
-}
-
-/** all-mpnet-base-v2 as `--model all-mpnet-base-v2` caches it (trainer/cola_trainer/encoder_fetch.py), if fetched here. */
-function cachedMpnetFolder(): string | undefined {
-  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cola-bert', 'encoders', 'all-mpnet-base-v2');
-  return existsSync(path.join(dir, 'tokenizer.json')) ? dir : undefined;
-}
 
 const hardCases = [
   'Café crème brûlée, naïve façade, Ångström, Øresund.',

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readColaTsv } from '../../src/core/cola';
 import { ColaTokenizer } from '../../src/core/tokenizer';
-import { colaDir, miniLmFolder, pythonJson, repoRoot, requirePython } from './helpers/python';
+import { cachedMpnetFolder, colaDir, fakeMpnetFolder, miniLmFolder, pythonJson, repoRoot } from './helpers/python';
 
 const unicodeCases = [
   '',
@@ -39,20 +37,6 @@ const unicodeCases = [
   'ab😀cd'.repeat(60),
 ];
 
-/** An MPNet-shaped tokenizer folder made by test/fixtures/make_mpnet_tokenizer.py (no 404 MB fetch needed). */
-function fakeMpnetFolder(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-mpnet-tok-'));
-  const r = spawnSync(requirePython(), [path.join(repoRoot, 'test', 'fixtures', 'make_mpnet_tokenizer.py'), dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make_mpnet_tokenizer.py failed: ${r.stderr}`);
-  return dir;
-}
-
-/** all-mpnet-base-v2 as `--model all-mpnet-base-v2` caches it (trainer/cola_trainer/encoder_fetch.py), if fetched here. */
-function cachedMpnetFolder(): string | undefined {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'cola-bert', 'encoders', 'all-mpnet-base-v2');
-  return existsSync(path.join(dir, 'tokenizer.json')) ? dir : undefined;
-}
 
 interface Variant {
   title: string;

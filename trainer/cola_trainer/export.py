@@ -20,6 +20,8 @@ from .diskspace import no_space, out_of_space, require_space
 from .mlm_export import MLM_FILE, export_masked_lm
 from .orphans import remove_orphan
 from .protocol import TrainerError, log
+from .word_forms import FILE as WORD_FORMS_FILE
+from .word_forms import write_word_forms
 
 CHECK_SENTENCES = [
     "The cat sat on the mat.",
@@ -275,6 +277,13 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
                 if out_of_space(e):
                     raise
                 log(f"WARNING: exporting the masked-LM head failed, the folder has no {MLM_FILE}: {type(e).__name__}: {e}")
+        word_forms = None
+        try:
+            word_forms = write_word_forms(tmp)
+        except Exception as e:  # suggestions work without inflection candidates, unless the disk is full
+            if out_of_space(e):
+                raise
+            log(f"WARNING: writing the word forms failed, the folder has no {WORD_FORMS_FILE}: {type(e).__name__}: {e}")
         holdout_by_file = None
         if holdout:
             started_holdout = time.monotonic()
@@ -284,7 +293,7 @@ def export_model_folder(model: torch.nn.Module, tokenizer, out: Path, inputs: li
                 f"{name} {m['mcc']:.4f} (argmax {m['argmax']['mcc']:.4f})" for name, m in holdout_by_file.items())
                 + f" [{time.monotonic() - started_holdout:.1f} s]")
         meta = {"format": 1, **metadata, "onnx": "model.onnx", "onnx_int8": onnx_int8, "int8_quantization": quantization,
-                "inputs": inputs, "holdout_by_file": holdout_by_file, "mlm": mlm,
+                "inputs": inputs, "holdout_by_file": holdout_by_file, "mlm": mlm, "word_forms": word_forms,
                 "onnx_max_abs_diff": diff,
                 "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
         order = ["format", "base_model", "model_resolved", "labels", "max_length", "onnx", "onnx_int8", "int8_quantization", "inputs",

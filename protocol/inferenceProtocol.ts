@@ -28,7 +28,7 @@ export interface Variant extends CharRange {
 }
 
 /** A candidate correction (src/core/suggestions.ts). */
-export type EditKind = 'delete' | 'swap' | 'a_an' | 'confusable' | 'insert' | 'mlm';
+export type EditKind = 'delete' | 'swap' | 'a_an' | 'confusable' | 'insert' | 'inflection' | 'pronoun_case' | 'determiner' | 'preposition' | 'mlm';
 
 export interface Candidate {
   /** The sentence after the edit. */
@@ -70,6 +70,8 @@ export interface LoadRequest {
   scaling: Scaling;
   /** The model folder's masked LM for suggestion candidates (maskedLm.ts), or null when it has none. */
   maskedLm: MaskedLmInfo | null;
+  /** Absolute path of the folder's word-forms file for inflection candidates (wordForms.ts), or null when it has none. */
+  wordForms: string | null;
 }
 
 export interface PredictRequest {

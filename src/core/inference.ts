@@ -16,6 +16,7 @@ import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliabil
 import { LruCache } from './lru';
 import { maskedLmOf, type MaskedLmInfo } from './maskedLm';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
+import { wordFormsFileOf } from './wordForms';
 import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 export interface Prediction {
@@ -327,7 +328,7 @@ export class InferenceService {
     try {
       for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
       outputNames = await Promise.all(
-        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, scaling: { temperature: model.calibration.temperature, bias: model.calibration.bias }, maskedLm: model.maskedLm }, folder.tokenizerPath)),
+        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, scaling: { temperature: model.calibration.temperature, bias: model.calibration.bias }, maskedLm: model.maskedLm, wordForms: wordFormsFileOf(folder.metadata, folder.dir) }, folder.tokenizerPath)),
       );
     } catch (e) {
       await Promise.all(started.map((w) => stopWorker(w)));

@@ -12,6 +12,7 @@ import { INSERTIONS_PER_WORD, maskQueries, proposedWords, REPLACEMENTS_PER_WORD,
 import { candidateEdits } from './suggestions';
 import { wordTokenPositions } from './tokenAlignment';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
+import { loadWordForms, type WordForms } from './wordForms';
 import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type Scaling, type SuggestRequest, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 interface Loaded {
@@ -23,6 +24,9 @@ interface Loaded {
   maskedLm: MaskedLmInfo | null;
   /** The masked LM's session, created on the first suggestion that needs it; null when it could not be loaded. */
   maskedLmSession?: Promise<ort.InferenceSession | null>;
+  /** The folder's word-forms file (null: none); read on the first suggestion, then its forms, or null when it could not be read. */
+  wordFormsFile: string | null;
+  wordForms?: WordForms | null;
   threads: number;
 }
 
@@ -62,7 +66,7 @@ async function load(req: LoadRequest): Promise<void> {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     if (!session.inputNames.includes('input_ids')) throw new Error(`the model has no "input_ids" input (inputs: ${session.inputNames.join(', ')})`);
-    loaded = { session, tokenizer, batchSize: req.batchSize, scaling: req.scaling, placeholders: readPlaceholders(req.modelDir), maskedLm: req.maskedLm, threads: req.threads };
+    loaded = { session, tokenizer, batchSize: req.batchSize, scaling: req.scaling, placeholders: readPlaceholders(req.modelDir), maskedLm: req.maskedLm, wordFormsFile: req.wordForms, threads: req.threads };
     post({ type: 'loaded', id: req.id, inputNames: [...session.inputNames], outputNames: [...session.outputNames], loadMs: performance.now() - t0 });
   } catch (e) {
     post({ type: 'error', id: req.id, kind: 'load', message: `onnxruntime could not load ${req.onnxPath}: ${(e as Error).message}` });
@@ -258,11 +262,27 @@ async function maskedLmProposals(model: Loaded, sentence: string, suspects: read
   });
 }
 
+/**
+ * The folder's word forms, read once per worker on first use. A file that cannot be read gives no inflection
+ * candidates in every worker alike (each part must build the same candidate list); the reason goes to stderr once.
+ */
+function wordFormsOf(model: Loaded): WordForms | null {
+  if (model.wordForms === undefined) {
+    try {
+      model.wordForms = model.wordFormsFile ? loadWordForms(model.wordFormsFile) : null;
+    } catch (e) {
+      console.error(`cola-bert: no inflection suggestions: ${(e as Error).message}`);
+      model.wordForms = null;
+    }
+  }
+  return model.wordForms;
+}
+
 async function suggest(req: SuggestRequest): Promise<void> {
   const t0 = performance.now();
   const model = loaded;
   const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, async () =>
-    partOf(candidateEdits(req.sentence, req.suspects, model ? await maskedLmProposals(model, req.sentence, req.suspects) : []), req.part),
+    partOf(candidateEdits(req.sentence, req.suspects, model ? await maskedLmProposals(model, req.sentence, req.suspects) : [], model && wordFormsOf(model)), req.part),
   );
   if (!scored) return;
   const candidates = scored.items.map((c, i) => ({ ...c, pAcceptable: scored.p[i + 1] }));

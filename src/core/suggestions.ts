@@ -1,11 +1,14 @@
 // Candidate corrections around the suspect words of a flagged sentence (attribution.ts): delete a word,
-// swap it with a neighbour, a/an, a common confusable, or insert a function word before it, and, when the
+// swap it with a neighbour, a/an, a common confusable, insert a function word before it, another form of its
+// lemma (number, tense, participle, person: wordForms.ts, from the model folder's word_forms.txt.gz), the other
+// case of a pronoun, the other number of a determiner, a preposition writers confuse with it, and, when the
 // model folder has a masked LM (maskedLm.ts), the MLM's best words in place of a suspect word or before it.
 // The inference worker scores them all with the sentence in one run; the best that cross the threshold
-// become quick fixes. Word forms (number, tense) would need a morphology lexicon exported with the model
-// folder: not generated here yet.
+// become quick fixes.
 import { sourceRangeOf, words, type CharRange, type WordSpan } from './attribution';
+import { EDIT_CLASSES } from './editClasses.generated';
 import type { Proposal } from './maskedLm';
+import type { WordForms } from './wordForms';
 import type { Candidate, EditKind } from '../../protocol/inferenceProtocol';
 
 // Defined with the worker messages that carry them (protocol/inferenceProtocol.ts).
@@ -26,8 +29,24 @@ const CONFUSABLES: readonly (readonly string[])[] = [
 ];
 const INSERTABLE = ['the', 'a', 'to', 'of', 'is'] as const;
 
+/** Each word of a pair mapped to the other. */
+function pairMap(pairs: readonly (readonly [string, string])[]): ReadonlyMap<string, string> {
+  return new Map(pairs.flatMap(([a, b]) => [[a, b] as const, [b, a] as const]));
+}
+
+// The swaps corrupt.py makes (editClasses.generated.ts) undone; who/whom is the editor's own: writers mix it
+// up though corrupt.py never does.
+const PRONOUN_CASE = pairMap([...EDIT_CLASSES.pronounCase, ['who', 'whom']]);
+const DETERMINER_NUMBER = pairMap(EDIT_CLASSES.determinerNumber);
+const PREPOSITIONS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(EDIT_CLASSES.prepositionSwaps));
+
 function matchCase(word: string, like: string): string {
   return like[0] === like[0].toUpperCase() && like[0] !== like[0].toLowerCase() ? word[0].toUpperCase() + word.slice(1) : word;
+}
+
+/** `word` in the case of `like`, except the pronoun "I", which is always a capital. */
+function closedClassCase(word: string, like: string): string {
+  return word === 'i' ? 'I' : like === 'I' ? word : matchCase(word, like);
 }
 
 /** A sentence's first word lowercased when it moves inward ("I" and acronyms stay). */
@@ -60,9 +79,10 @@ function wordsNear(ws: readonly WordSpan[], suspects: readonly CharRange[]): num
 
 /**
  * Distinct candidate edits of `sentence` around `suspects` (never the sentence itself), then the masked LM's
- * `proposals` (maskQueries and proposedWords) as edits of kind 'mlm'.
+ * `proposals` (maskQueries and proposedWords) as edits of kind 'mlm'. Without `wordForms` (a folder without
+ * the file) there are no 'inflection' edits.
  */
-export function candidateEdits(sentence: string, suspects: readonly CharRange[], proposals: readonly Proposal[] = []): Candidate[] {
+export function candidateEdits(sentence: string, suspects: readonly CharRange[], proposals: readonly Proposal[] = [], wordForms: WordForms | null = null): Candidate[] {
   const ws = words(sentence);
   const out: Candidate[] = [];
   const seen = new Set<string>([sentence]);
@@ -86,6 +106,12 @@ export function candidateEdits(sentence: string, suspects: readonly CharRange[],
     if ((low === 'a' || low === 'an') && i + 1 < ws.length) add('a_an', i, i, matchCase(startsWithVowelSound(ws[i + 1].text) ? 'an' : 'a', w));
     for (const group of CONFUSABLES) if (group.includes(low)) for (const other of group) if (other !== low) add('confusable', i, i, matchCase(other, w));
     for (const f of INSERTABLE) add('insert', i, i, i === 0 ? `${matchCase(f, w)} ${inward(w)}` : `${f} ${w}`);
+    for (const form of wordForms?.siblings(w) ?? []) add('inflection', i, i, form);
+    const pronoun = PRONOUN_CASE.get(low);
+    if (pronoun) add('pronoun_case', i, i, closedClassCase(pronoun, w));
+    const determiner = DETERMINER_NUMBER.get(low);
+    if (determiner) add('determiner', i, i, matchCase(determiner, w));
+    for (const p of PREPOSITIONS.get(low) ?? []) add('preposition', i, i, matchCase(p, w));
   }
   for (const p of proposals) {
     if (p.word < 0 || p.word >= ws.length) continue;

@@ -128,6 +128,8 @@ def test_export_folder_matches_the_contract(full_run, tiny_model, model_folder_v
                                        "validation_fraction": 0.1}
     assert [e["epoch"] for e in meta["metrics"]["epochs"]] == [1, 2, 3]
     assert set(meta["versions"]) >= {"python", "torch", "transformers", "onnx", "onnxruntime"}
+    # The suggestions' inflections (word_forms.py), recorded with the size the file has.
+    assert meta["word_forms"]["file"] == "word_forms.txt.gz" and meta["word_forms"]["bytes"] == (out / "word_forms.txt.gz").stat().st_size
     config = json.loads((out / "config.json").read_text())
     assert config["id2label"] == {"0": "unacceptable", "1": "acceptable"}
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { distinctSuspects } from '../../src/core/attribution';
 import { InferenceService } from '../../src/core/inference';
+import { ModelFolderError, readModelFolder } from '../../src/core/modelFolder';
 import { candidateEdits } from '../../src/core/suggestions';
 import { loadWordForms, parseWordForms, wordFormsFileOf, type WordForms } from '../../src/core/wordForms';
 import { requirePython, trainerDir } from './helpers/python';
@@ -93,10 +94,22 @@ describe('suggestions: inflections, pronoun case, determiner number and preposit
     assert.deepEqual([...kinds('The file is on the folder.', 'on')].filter((k) => k === 'pronoun_case' || k === 'determiner'), []);
   });
 
+  it('a cola-bert.json whose word_forms reaches outside the folder is a clear metadata error', () => {
+    const bad = path.join(path.dirname(dir), 'bad');
+    cpSync(dir, bad, { recursive: true });
+    const file = path.join(bad, 'cola-bert.json');
+    writeFileSync(file, JSON.stringify({ ...(JSON.parse(readFileSync(file, 'utf8')) as object), word_forms: { file: '../word_forms.txt.gz', format: 1 } }));
+    assert.throws(() => readModelFolder(bad), (e: unknown) => e instanceof ModelFolderError && e.code === 'invalid_metadata' && /"word_forms" must be null or an object with "file"/.test(e.message));
+    assert.doesNotThrow(() => readModelFolder(dir));
+  });
+
   it('the worker loads the folder\'s word forms and scores those candidates like the others; a folder without them has none', async () => {
     const sentence = 'The children was playing in the the garden.';
     const plain = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1 });
-    const withForms = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2 });
+    // Every candidate scored, so the sets compare: the candidate budget of the suggestion-speed work off (an
+    // option that InferenceService versions without a budget ignore).
+    const everyCandidate = { suggestionBudget: Infinity } as object;
+    const withForms = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2, ...everyCandidate });
     try {
       const suspects = distinctSuspects((await plain.attribute(sentence)).suspects, 2);
       const expected = candidateEdits(sentence, suspects, [], forms);

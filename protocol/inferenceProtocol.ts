@@ -81,9 +81,20 @@ export interface PredictRequest {
 }
 
 /**
+ * Per-token scores of several sentences packed in one transfer: sentence i's are values[offsets[i], offsets[i + 1]),
+ * one per token of its encoding (special tokens included).
+ */
+export interface PackedTokenScores {
+  values: Float32Array;
+  offsets: Int32Array;
+}
+
+/**
  * Part `index` of `count` of the texts a request makes from one sentence. Each worker session runs on its
  * own core, so the service splits one sentence's variants (or candidates) between the workers and they
  * score their parts at the same time; every worker builds the same list and takes its contiguous slice.
+ * Each text runs alone (one row per onnxruntime run), so its score does not depend on which part it is in;
+ * part 0 also scores the sentence itself, once for all parts.
  */
 export interface Part {
   index: number;
@@ -102,7 +113,7 @@ function isPart(value: unknown): value is Part {
 
 /**
  * Score the variants of one sentence with words taken out (attribution.ts): the worker builds them and scores
- * its part of them with the sentence in one onnxruntime run.
+ * its part of them, each text alone.
  */
 export interface AttributeRequest {
   type: 'attribute';
@@ -111,15 +122,35 @@ export interface AttributeRequest {
   method: AttributionMethod;
   maxSpan: number;
   part: Part;
+  /**
+   * The 'tokens' method: the sentence's token scores from its check (one per token of its encoding), so the
+   * worker need not run the sentence first to know which words to delete; absent, it runs it.
+   */
+  tokenScores?: number[];
 }
 
-/** Score its part of the candidate corrections around `suspects` (suggestions.ts) with the sentence in one onnxruntime run. */
+/** A text the attribution already scored (a deletion variant), so a suggestion need not run it again. */
+export interface KnownScore {
+  text: string;
+  pAcceptable: number;
+}
+
+/**
+ * Score its part of the candidate corrections around `suspects` (suggestions.ts), at most `budget` of them,
+ * best ranked first (candidateBudget.ts), each text alone.
+ */
 export interface SuggestRequest {
   type: 'suggest';
   id: number;
   sentence: string;
   suspects: CharRange[];
   part: Part;
+  /** The attribution's per-word error scores ('tokens' method), which rank the candidates; absent otherwise. */
+  wordScores?: (number | null)[];
+  /** Texts already scored: a candidate among them costs no run and does not count against the budget. */
+  known: KnownScore[];
+  /** Candidates scored at most (the best ranked), over all parts; Infinity scores every one. */
+  budget: number;
 }
 
 /** Drop a predict request: skipped when not started yet, stopped between batches otherwise. */
@@ -157,14 +188,16 @@ export interface ResultReply {
   /** P(unacceptable) per sentence (computed from the same softmax, not 1 − p). */
   pUnacceptable: Float64Array;
   batches: number;
+  /** A tokens-head model's per-token error scores of each sentence (raw logits), in request order. */
+  tokenScores?: PackedTokenScores;
   inferMs: number;
 }
 
 export interface AttributionReply {
   type: 'attribution';
   id: number;
-  /** P(acceptable) of the sentence itself, scored in the same run as this part's variants. */
-  pAcceptable: number;
+  /** P(acceptable) of the sentence itself (the text alone), from part 0; null from the other parts. */
+  pAcceptable: number | null;
   /** This part's variants, in order, and P(acceptable) of each. */
   variants: Variant[];
   p: number[];
@@ -183,10 +216,10 @@ export interface ScoredCandidate extends Candidate {
 export interface SuggestionsReply {
   type: 'suggestions';
   id: number;
-  /** P(acceptable) of the sentence itself, from the same run as this part's candidates. */
-  pAcceptable: number;
-  /** This part's candidates, in generation order. */
+  /** This part's candidates within the budget, best ranked first; part 0 adds those whose texts were known. */
   candidates: ScoredCandidate[];
+  /** Candidates generated in all, before the budget. */
+  generated: number;
   inferMs: number;
 }
 
@@ -218,16 +251,30 @@ export function isMainToWorker(value: unknown): value is MainToWorker {
   if (typeof v.id !== 'number') return false;
   if (v.type === 'predict') return Array.isArray(v.sentences) && v.sentences.every((s) => typeof s === 'string');
   if (v.type === 'suggest') {
-    const suspects = (value as { suspects?: unknown }).suspects;
+    const s = value as { suspects?: unknown; wordScores?: unknown; known?: unknown; budget?: unknown };
     return (
       typeof v.sentence === 'string' &&
       isPart(v.part) &&
-      Array.isArray(suspects) &&
-      suspects.every((r: { start?: unknown; end?: unknown } | null) => Number.isInteger(r?.start) && Number.isInteger(r?.end))
+      Array.isArray(s.suspects) &&
+      s.suspects.every((r: { start?: unknown; end?: unknown } | null) => Number.isInteger(r?.start) && Number.isInteger(r?.end)) &&
+      (s.wordScores === undefined || (Array.isArray(s.wordScores) && s.wordScores.every((x) => x === null || Number.isFinite(x)))) &&
+      Array.isArray(s.known) &&
+      s.known.every((k: { text?: unknown; pAcceptable?: unknown } | null) => typeof k?.text === 'string' && Number.isFinite(k.pAcceptable)) &&
+      typeof s.budget === 'number' &&
+      s.budget >= 0 &&
+      (Number.isInteger(s.budget) || s.budget === Infinity)
     );
   }
   if (v.type === 'attribute') {
-    return typeof v.sentence === 'string' && isPart(v.part) && (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) && Number.isInteger(v.maxSpan) && (v.maxSpan as number) >= 1;
+    const tokenScores = (value as { tokenScores?: unknown }).tokenScores;
+    return (
+      typeof v.sentence === 'string' &&
+      isPart(v.part) &&
+      (ATTRIBUTION_METHODS as readonly unknown[]).includes(v.method) &&
+      Number.isInteger(v.maxSpan) &&
+      (v.maxSpan as number) >= 1 &&
+      (tokenScores === undefined || (Array.isArray(tokenScores) && tokenScores.every((x) => Number.isFinite(x))))
+    );
   }
   return v.type === 'load' || v.type === 'cancel' || v.type === 'stop';
 }

@@ -12,12 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread, Worker } from 'node:worker_threads';
 import { defaultAttributionMethod, DEFAULT_MAX_SPAN, distinctSuspects, rankByTokenScores, rankSuspects, type AttributionMethod, type CharRange, type Suspect, type Variant } from './attribution';
+import { SUGGESTION_BUDGET } from './candidateBudget';
 import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliability';
 import { LruCache } from './lru';
 import { maskedLmOf, type MaskedLmInfo } from './maskedLm';
 import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
 import { wordFormsFileOf } from './wordForms';
-import { isWorkerToMain, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from '../../protocol/inferenceProtocol';
+import { isWorkerToMain, type KnownScore, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 export interface Prediction {
   pAcceptable: number;
@@ -26,7 +27,7 @@ export interface Prediction {
 
 /** Words of one sentence that make it unacceptable, best first (attribution.ts). */
 export interface Attribution {
-  /** P(acceptable) of the sentence, from the same run as its variants (may differ slightly from predict()'s). */
+  /** P(acceptable) of the sentence run alone, as its variants are (may differ slightly from predict()'s, which batches). */
   pAcceptable: number;
   /**
    * Variant methods: every span that raises P(acceptable), most first. 'tokens': the TOKEN_SUSPECTS words with the
@@ -36,14 +37,18 @@ export interface Attribution {
   method: AttributionMethod;
   /** Variants scored. */
   variants: number;
+  /** The 'tokens' method: each word's error score (the logit of its worst token; null past the truncation). */
+  wordScores?: (number | null)[];
 }
 
 /** Candidate corrections around the suspect words of one sentence, scored (suggestions.ts). */
 export interface Suggestions {
-  /** P(acceptable) of the sentence, from the same run as the candidates. */
+  /** P(acceptable) of the sentence run alone (the attribution's), as each candidate is. */
   pAcceptable: number;
-  /** Highest P(acceptable) first. */
+  /** The candidates scored (the best ranked within the budget), highest P(acceptable) first. */
   candidates: ScoredCandidate[];
+  /** Candidates generated before the budget took the best ranked. */
+  generated: number;
 }
 
 export interface AttributeOptions {
@@ -84,6 +89,8 @@ export interface InferenceOptions {
   workerScript?: string;
   /** Sentences per onnxruntime run, after grouping by token length (default 32). */
   batchSize?: number;
+  /** Suggestion candidates scored at most per sentence, the best ranked (default SUGGESTION_BUDGET; Infinity: all). */
+  suggestionBudget?: number;
 }
 
 export interface InferenceStats {
@@ -138,11 +145,14 @@ interface Lane {
 
 /** What one worker answers for its part of a sentence's variants or candidates: the sentence's P from the same run, and each item's. */
 interface PartScores<T> {
-  base: number;
+  /** The sentence's P, from part 0 only (null from the others). */
+  base: number | null;
   items: T[];
   p: number[];
   /** The 'tokens' method's per-word error scores (AttributionReply.wordScores). */
   wordScores?: (number | null)[];
+  /** Suggestions: candidates generated before the budget (SuggestionsReply.generated). */
+  generated?: number;
 }
 
 type JobValue = Map<string, Prediction> | PartScores<Variant> | PartScores<ScoredCandidate>;
@@ -158,9 +168,9 @@ interface Job {
   id: number;
   texts: string[];
   /** Set for an attribution job (texts is then empty: its variants never enter the sentence cache). */
-  attribute?: { sentence: string; method: AttributionMethod; maxSpan: number; part: Part };
+  attribute?: { sentence: string; method: AttributionMethod; maxSpan: number; part: Part; tokenScores?: number[] };
   /** Set for a suggestion job (texts is then empty too). */
-  suggest?: { sentence: string; suspects: CharRange[]; part: Part };
+  suggest?: { sentence: string; suspects: CharRange[]; part: Part; wordScores?: (number | null)[]; known: KnownScore[]; budget: number };
   group?: Group;
   refs: number;
   state: 'queued' | 'sent' | 'settled';
@@ -261,6 +271,10 @@ export class InferenceService {
   private readonly attributions = new LruCache<string, Attribution>(1_000);
   private readonly attributionsInflight = new Map<string, Group>();
   private readonly suggestions = new LruCache<string, Suggestions>(1_000);
+  /** A tokens-head model's token scores per checked sentence (ResultReply.tokenScores), kept even with the cache off: attribution starts from them. */
+  private readonly tokenScores: LruCache<string, Float32Array>;
+  /** The texts each attribution scored, which its suggestions reuse instead of running them again. */
+  private readonly attributionScores = new WeakMap<Attribution, KnownScore[]>();
   private readonly suggestionsInflight = new Map<string, Group>();
   private readonly jobs = new Map<number, Job>();
   private readonly queue: Job[] = [];
@@ -279,8 +293,11 @@ export class InferenceService {
     cacheSize: number,
     /** How attribute() finds the words unless told: 'tokens' when the model outputs token_logits, else 'delete'. */
     readonly attributionMethod: AttributionMethod,
+    /** Suggestion candidates scored per sentence at most (InferenceOptions.suggestionBudget). */
+    readonly suggestionBudget: number,
   ) {
     this.cache = new LruCache(cacheSize);
+    this.tokenScores = new LruCache(Math.max(cacheSize, 1_000));
     let mtime = 0;
     try {
       mtime = statSync(model.onnxFile).mtimeMs;
@@ -317,6 +334,8 @@ export class InferenceService {
     };
     const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     const batchSize = options.batchSize ?? 32;
+    const suggestionBudget = options.suggestionBudget ?? SUGGESTION_BUDGET;
+    if (!(suggestionBudget >= 1 && (Number.isInteger(suggestionBudget) || suggestionBudget === Infinity))) throw new RangeError(`suggestionBudget must be a positive integer or Infinity, got ${suggestionBudget}`);
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
     const requested = options.workers ?? (threads >= 2 ? 2 : 1);
@@ -335,7 +354,7 @@ export class InferenceService {
       throw e;
     }
     const method = defaultAttributionMethod(outputNames[0].includes('token_logits'));
-    return new InferenceService(started, model, { workers, threadsPerWorker }, batchSize, options.cacheSize ?? 10_000, method);
+    return new InferenceService(started, model, { workers, threadsPerWorker }, batchSize, options.cacheSize ?? 10_000, method, suggestionBudget);
   }
 
   /** Called once when a worker dies; the service is then unusable and should be reopened. */
@@ -416,9 +435,9 @@ export class InferenceService {
 
   /**
    * The words of `sentence` that make it unacceptable, best first (attribution.ts): by the model's token scores
-   * (two small runs in one worker) or by how much P(acceptable) rises without each (one run per worker, each
-   * scoring its part of the variants). Cached per model, method and sentence; callers asking for the same one
-   * share the runs. Rejects with an AbortError when `signal` aborts.
+   * (from the sentence's check) or by how much P(acceptable) rises without each; either way the variants are
+   * split between the workers, each text run alone. Cached per model, method and sentence; callers asking for the
+   * same one share the runs. Rejects with an AbortError when `signal` aborts.
    */
   async attribute(sentence: string, options: AttributeOptions = {}): Promise<Attribution> {
     const { signal } = options;
@@ -430,29 +449,49 @@ export class InferenceService {
     const key = this.attributionKey(sentence, method, maxSpan);
     const hit = this.attributions.get(key);
     if (hit) return hit;
-    // The tokens method's runs are a row or a few: one worker does them, the other stays free.
-    const partCount = method === 'tokens' ? 1 : this.lanes.length;
-    const group = this.attributionsInflight.get(key) ?? this.startGroup(this.attributionsInflight, key, (part) => this.enqueue([], { sentence, method, maxSpan, part }), partCount);
+    let group = this.attributionsInflight.get(key);
+    if (!group) {
+      // Which words to delete comes from the token scores, so every part must start from the same ones.
+      const tokenScores = method === 'tokens' && this.attributionMethod === 'tokens' ? await this.checkedTokenScores(sentence, signal) : undefined;
+      group =
+        this.attributionsInflight.get(key) ??
+        this.startGroup(this.attributionsInflight, key, (part) => this.enqueue([], { sentence, method, maxSpan, part, tokenScores }), method === 'tokens' && !tokenScores ? 1 : this.lanes.length);
+    }
     const parts = (await Promise.all(group.jobs.map((job) => this.waitFor(job, signal)))) as PartScores<Variant>[];
-    // Each part's variants are compared with the sentence's P from their own run (int8 scores shift a little
-    // with their batch neighbours); the deltas are kept and put on one common base.
-    const base = parts.reduce((sum, part) => sum + part.base, 0) / parts.length;
+    // Every text ran alone, so all parts' scores compare directly with part 0's score of the sentence.
+    const base = parts[0].base;
+    if (base === null) throw new InferenceError('run', 'the worker answered part 0 of an attribution without the sentence\'s score');
     const scored = parts.flatMap((part) => part.items);
-    const p = parts.flatMap((part) => part.p.map((x) => base + x - part.base));
+    const p = parts.flatMap((part) => part.p);
     const cached = this.attributions.get(key);
     if (cached) return cached; // another caller of the same run merged first: everyone gets one object
     const wordScores = parts[0].wordScores;
     if (method === 'tokens' && !wordScores) throw new InferenceError('run', 'the worker answered a "tokens" attribution without word scores');
     const suspects = method === 'tokens' ? rankByTokenScores(sentence, base, wordScores!, scored, p) : rankSuspects(sentence, base, scored, p);
-    const value: Attribution = { pAcceptable: base, suspects, method, variants: scored.length };
+    const value: Attribution = { pAcceptable: base, suspects, method, variants: scored.length, ...(wordScores ? { wordScores } : {}) };
+    this.attributionScores.set(value, [{ text: sentence, pAcceptable: base }, ...scored.map((v, i) => ({ text: v.text, pAcceptable: p[i] }))]);
     this.attributions.set(key, value);
     return value;
   }
 
   /**
-   * Candidate corrections around the two best distinct suspect places of `sentence` (attribute(), then one
-   * run over the candidates, split between the workers; cached per model and sentence). Rejects with an
-   * AbortError on `signal`.
+   * The sentence's token scores from its check: the editor and `check` have checked a sentence before they ask
+   * which words are wrong, so they are usually here; otherwise the sentence is checked now (one run).
+   */
+  private async checkedTokenScores(sentence: string, signal?: AbortSignal): Promise<number[] | undefined> {
+    const key = this.cacheKeyPrefix + sentence;
+    let scores = this.tokenScores.get(key);
+    if (!scores) {
+      await this.waitFor(this.inflight.get(sentence) ?? this.enqueue([sentence]), signal);
+      scores = this.tokenScores.get(key);
+    }
+    return scores && Array.from(scores);
+  }
+
+  /**
+   * Candidate corrections around the two best distinct suspect places of `sentence` (attribute(), then the best
+   * ranked candidates within the budget, split between the workers, each run alone; the texts the attribution
+   * scored are not run again). Cached per model and sentence. Rejects with an AbortError on `signal`.
    */
   async suggest(sentence: string, signal?: AbortSignal): Promise<Suggestions> {
     const attribution = await this.attribute(sentence, { signal });
@@ -460,11 +499,13 @@ export class InferenceService {
     const hit = this.suggestions.get(key);
     if (hit) return hit;
     const suspects = distinctSuspects(attribution.suspects, 2).map(({ start, end }) => ({ start, end }));
-    const group = this.suggestionsInflight.get(key) ?? this.startGroup(this.suggestionsInflight, key, (part) => this.enqueue([], undefined, { sentence, suspects, part }));
+    const request = { sentence, suspects, wordScores: attribution.wordScores, known: this.attributionScores.get(attribution) ?? [], budget: this.suggestionBudget };
+    const group = this.suggestionsInflight.get(key) ?? this.startGroup(this.suggestionsInflight, key, (part) => this.enqueue([], undefined, { ...request, part }));
     const parts = (await Promise.all(group.jobs.map((job) => this.waitFor(job, signal)))) as PartScores<ScoredCandidate>[];
     const value: Suggestions = {
-      pAcceptable: parts.reduce((sum, part) => sum + part.base, 0) / parts.length,
+      pAcceptable: attribution.pAcceptable,
       candidates: parts.flatMap((part) => part.items).sort((a, b) => b.pAcceptable - a.pAcceptable),
+      generated: parts[0].generated ?? 0,
     };
     const cached = this.suggestions.get(key);
     if (cached) return cached; // another caller of the same run merged first: everyone gets one object
@@ -583,9 +624,9 @@ export class InferenceService {
       this.stats.inferredPerWorker[i] += job.texts.length;
       lane.worker.ref();
       const message: MainToWorker = job.attribute
-        ? { type: 'attribute', id: job.id, sentence: job.attribute.sentence, method: job.attribute.method, maxSpan: job.attribute.maxSpan, part: job.attribute.part }
+        ? { type: 'attribute', id: job.id, ...job.attribute }
         : job.suggest
-          ? { type: 'suggest', id: job.id, sentence: job.suggest.sentence, suspects: job.suggest.suspects, part: job.suggest.part }
+          ? { type: 'suggest', id: job.id, ...job.suggest }
           : { type: 'predict', id: job.id, sentences: job.texts };
       lane.worker.postMessage(message);
     }
@@ -635,16 +676,18 @@ export class InferenceService {
     if (!job) return;
     if (m.type === 'result') {
       const out = new Map<string, Prediction>();
+      const scores = m.tokenScores;
       job.texts.forEach((t, i) => {
         const p = { pAcceptable: m.pAcceptable[i], pUnacceptable: m.pUnacceptable[i] };
         out.set(t, p);
         this.cache.set(this.cacheKeyPrefix + t, p);
+        if (scores) this.tokenScores.set(this.cacheKeyPrefix + t, scores.values.slice(scores.offsets[i], scores.offsets[i + 1]));
       });
       this.settle(job, out);
     } else if (m.type === 'attribution' && job.attribute) {
       this.settle(job, { base: m.pAcceptable, items: m.variants, p: m.p, wordScores: m.wordScores });
     } else if (m.type === 'suggestions' && job.suggest) {
-      this.settle(job, { base: m.pAcceptable, items: m.candidates, p: m.candidates.map((c) => c.pAcceptable) });
+      this.settle(job, { base: null, items: m.candidates, p: m.candidates.map((c) => c.pAcceptable), generated: m.generated });
     } else if (m.type === 'cancelled') {
       this.stats.stoppedInWorker++;
       this.settle(job, undefined, abortError());

@@ -9,11 +9,12 @@ import * as ort from 'onnxruntime-node';
 import { deletionVariants, placeholdersOf, TOKEN_SUSPECTS, variants, wordScores, words, worstWords, type CharRange, type Placeholders } from './attribution';
 import { calibratedProbabilities } from './calibratedProbability';
 import { INSERTIONS_PER_WORD, maskQueries, proposedWords, REPLACEMENTS_PER_WORD, type MaskedLmInfo, type Proposal } from './maskedLm';
+import { rankCandidates, withinBudget, type BudgetedCandidates } from './candidateBudget';
 import { candidateEdits } from './suggestions';
 import { wordTokenPositions } from './tokenAlignment';
 import { ColaTokenizer, type EncodedSentence } from './tokenizer';
 import { loadWordForms, type WordForms } from './wordForms';
-import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PredictRequest, type Scaling, type SuggestRequest, type WorkerToMain } from '../../protocol/inferenceProtocol';
+import { isMainToWorker, partOf, type AttributeRequest, type LoadRequest, type MainToWorker, type PackedTokenScores, type PredictRequest, type Scaling, type SuggestRequest, type Variant, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
 interface Loaded {
   session: ort.InferenceSession;
@@ -38,7 +39,10 @@ let runningId: number | null = null;
 let stopping = false;
 
 function post(message: WorkerToMain): void {
-  const transfer = message.type === 'result' ? [message.pAcceptable.buffer as ArrayBuffer, message.pUnacceptable.buffer as ArrayBuffer] : [];
+  const transfer =
+    message.type === 'result'
+      ? [message.pAcceptable.buffer as ArrayBuffer, message.pUnacceptable.buffer as ArrayBuffer, ...(message.tokenScores ? [message.tokenScores.values.buffer as ArrayBuffer, message.tokenScores.offsets.buffer as ArrayBuffer] : [])]
+      : [];
   parentPort!.postMessage(message, transfer);
 }
 
@@ -130,60 +134,69 @@ function probabilities(logits: Float32Array, i: number, scaling: Scaling): [numb
 }
 
 /**
- * P(acceptable) of the sentence and of each text made from it, in one run: int8 scores shift a little with
- * their batch neighbours, so the sentence's own P is taken from the same batch its variants are compared
- * with. `make` builds the texts; an error (from it, the tokenizer or the run) is answered and gives undefined.
+ * P(acceptable) of each of `texts`, each alone in a run of its own. int8 activations are quantized with one scale
+ * per run, so a text's score shifts with its batch neighbours; alone, a text scores the same in any part, worker
+ * or request (and as the holdout was measured, one sentence per run), so the parts of a request share no row and
+ * suggestions reuse the attribution's scores. A row alone costs about what a row in a batch does (all-mpnet-base-v2
+ * int8, 33 tokens, one thread: 38 ms alone, 35 ms each in a batch of 2, 48 ms each in a batch of 12). A repeated
+ * text runs once. Undefined when the request was answered instead (an error, or cancelled between runs).
  */
-async function scoreWithSentence<T extends { text: string }>(id: number, what: string, sentence: string, make: () => T[] | Promise<T[]>): Promise<{ items: T[]; p: number[] } | undefined> {
-  if (!loaded) {
-    post({ type: 'error', id, kind: 'protocol', message: `${what} before the model was loaded` });
-    return undefined;
+async function scoreEach(model: Loaded, id: number, texts: readonly string[]): Promise<number[] | undefined> {
+  const p = new Map<string, number>();
+  for (const text of texts) {
+    if (p.has(text)) continue;
+    if (stopping) return undefined; // the service has already settled this request
+    if (cancelled.delete(id)) {
+      post({ type: 'cancelled', id });
+      return undefined;
+    }
+    let encoded: EncodedSentence;
+    try {
+      encoded = model.tokenizer.encode(text);
+    } catch (e) {
+      post({ type: 'error', id, kind: 'tokenizer', message: (e as Error).message });
+      return undefined;
+    }
+    try {
+      p.set(text, probabilities(await runRows(model, [encoded]), 0, model.scaling)[1]);
+    } catch (e) {
+      post({ type: 'error', id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+      return undefined;
+    }
+    await yieldToMessages();
   }
-  const model = loaded;
-  let items: T[];
-  let encoded: EncodedSentence[];
-  // Each distinct text is run once: taking out either copy of a doubled word gives the same sentence.
-  const row = new Map<string, number>([[sentence, 0]]);
-  try {
-    items = await make();
-    for (const v of items) if (!row.has(v.text)) row.set(v.text, row.size);
-    encoded = [...row.keys()].map((s) => model.tokenizer.encode(s));
-  } catch (e) {
-    post({ type: 'error', id, kind: 'tokenizer', message: (e as Error).message });
-    return undefined;
-  }
-  let logits: Float32Array;
-  try {
-    logits = await runRows(model, encoded);
-  } catch (e) {
-    post({ type: 'error', id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
-    return undefined;
-  }
-  const p = (text: string) => probabilities(logits, row.get(text)!, model.scaling)[1];
-  return { items, p: [p(sentence), ...items.map((v) => p(v.text))] };
+  return texts.map((t) => p.get(t)!);
 }
 
 async function attribute(req: AttributeRequest): Promise<void> {
-  if (req.method === 'tokens') return attributeByTokens(req);
-  const method = req.method;
-  const t0 = performance.now();
-  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => partOf(variants(req.sentence, method, loaded!.placeholders, req.maxSpan), req.part));
-  if (!scored) return;
-  post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], variants: scored.items, p: scored.p.slice(1), inferMs: performance.now() - t0 });
-}
-
-/**
- * The 'tokens' method (attribution.ts): one run of the sentence alone gives each token's error score; words
- * take their worst token's; the best-scored few are deleted and scored with the sentence in a second small run,
- * for the deltas. Not split in parts: both runs are one or a few rows.
- */
-async function attributeByTokens(req: AttributeRequest): Promise<void> {
-  const t0 = performance.now();
   if (!loaded) {
     post({ type: 'error', id: req.id, kind: 'protocol', message: 'attribute before the model was loaded' });
     return;
   }
+  if (req.method === 'tokens') return attributeByTokens(loaded, req);
   const model = loaded;
+  const t0 = performance.now();
+  let mine: Variant[];
+  try {
+    mine = partOf(variants(req.sentence, req.method, model.placeholders, req.maxSpan), req.part);
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  const first = req.part.index === 0;
+  const p = await scoreEach(model, req.id, [...(first ? [req.sentence] : []), ...mine.map((v) => v.text)]);
+  if (!p) return;
+  const base = first ? p.shift()! : null;
+  post({ type: 'attribution', id: req.id, pAcceptable: base, variants: mine, p, inferMs: performance.now() - t0 });
+}
+
+/**
+ * The 'tokens' method (attribution.ts): the sentence's token scores (from its check, else from a run of the
+ * sentence alone) give each word its worst token's score; the best-scored few are deleted and this part of
+ * those deletions is scored, for the deltas.
+ */
+async function attributeByTokens(model: Loaded, req: AttributeRequest): Promise<void> {
+  const t0 = performance.now();
   if (!model.session.outputNames.includes('token_logits')) {
     post({ type: 'error', id: req.id, kind: 'run', message: `the model has no "token_logits" output (outputs: ${model.session.outputNames.join(', ')}); the "tokens" attribution method needs a folder trained with --head tokens, use "delete"` });
     return;
@@ -203,18 +216,27 @@ async function attributeByTokens(req: AttributeRequest): Promise<void> {
     post({ type: 'error', id: req.id, kind: 'tokenizer', message: 'this tokenizer does not split at whitespace, so its tokens cannot be matched to words; use the "delete" attribution method' });
     return;
   }
-  let tokenLogits: Float32Array;
-  try {
-    tokenLogits = (await runModel(model, [encoded])).tokenLogits!;
-  } catch (e) {
-    post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
-    return;
+  let tokenScores: ArrayLike<number>;
+  let base: number | null = null;
+  if (req.tokenScores?.length === encoded.inputIds.length) tokenScores = req.tokenScores;
+  else {
+    try {
+      const out = await runModel(model, [encoded]);
+      tokenScores = out.tokenLogits!;
+      base = probabilities(out.logits, 0, model.scaling)[1];
+    } catch (e) {
+      post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
+      return;
+    }
   }
-  const scores = wordScores(positions, tokenLogits);
-  const worst = worstWords(scores, TOKEN_SUSPECTS);
-  const scored = await scoreWithSentence(req.id, 'attribute', req.sentence, () => deletionVariants(req.sentence, ws, worst));
-  if (!scored) return;
-  post({ type: 'attribution', id: req.id, pAcceptable: scored.p[0], variants: scored.items, p: scored.p.slice(1), wordScores: scores, inferMs: performance.now() - t0 });
+  const scores = wordScores(positions, tokenScores);
+  const mine = partOf(deletionVariants(req.sentence, ws, worstWords(scores, TOKEN_SUSPECTS)), req.part);
+  const first = req.part.index === 0;
+  const runSentence = first && base === null;
+  const p = await scoreEach(model, req.id, [...(runSentence ? [req.sentence] : []), ...mine.map((v) => v.text)]);
+  if (!p) return;
+  if (runSentence) base = p.shift()!;
+  post({ type: 'attribution', id: req.id, pAcceptable: first ? base : null, variants: mine, p, wordScores: scores, inferMs: performance.now() - t0 });
 }
 
 /**
@@ -278,15 +300,41 @@ function wordFormsOf(model: Loaded): WordForms | null {
   return model.wordForms;
 }
 
+/**
+ * Every worker builds the same candidates and ranks them the same way (candidateBudget.ts), then scores its part
+ * of the best `budget`; part 0 answers for the candidates whose texts the attribution already scored.
+ */
 async function suggest(req: SuggestRequest): Promise<void> {
   const t0 = performance.now();
+  if (!loaded) {
+    post({ type: 'error', id: req.id, kind: 'protocol', message: 'suggest before the model was loaded' });
+    return;
+  }
   const model = loaded;
-  const scored = await scoreWithSentence(req.id, 'suggest', req.sentence, async () =>
-    partOf(candidateEdits(req.sentence, req.suspects, model ? await maskedLmProposals(model, req.sentence, req.suspects) : [], model && wordFormsOf(model)), req.part),
-  );
-  if (!scored) return;
-  const candidates = scored.items.map((c, i) => ({ ...c, pAcceptable: scored.p[i + 1] }));
-  post({ type: 'suggestions', id: req.id, pAcceptable: scored.p[0], candidates, inferMs: performance.now() - t0 });
+  const known = new Map(req.known.map((k) => [k.text, k.pAcceptable]));
+  let generated: number;
+  let chosen: BudgetedCandidates;
+  try {
+    const all = candidateEdits(req.sentence, req.suspects, await maskedLmProposals(model, req.sentence, req.suspects), wordFormsOf(model));
+    generated = all.length;
+    chosen = withinBudget(rankCandidates(req.sentence, all, { suspects: req.suspects, wordScores: req.wordScores }), req.budget, known);
+  } catch (e) {
+    post({ type: 'error', id: req.id, kind: 'tokenizer', message: (e as Error).message });
+    return;
+  }
+  const mine = partOf(chosen.toScore, req.part);
+  const p = await scoreEach(model, req.id, mine.map((c) => c.text));
+  if (!p) return;
+  const candidates = [...(req.part.index === 0 ? chosen.known.map((c) => ({ ...c, pAcceptable: known.get(c.text)! })) : []), ...mine.map((c, i) => ({ ...c, pAcceptable: p[i] }))];
+  post({ type: 'suggestions', id: req.id, candidates, generated, inferMs: performance.now() - t0 });
+}
+
+function packTokenScores(rows: readonly Float32Array[]): PackedTokenScores {
+  const offsets = new Int32Array(rows.length + 1);
+  rows.forEach((r, i) => (offsets[i + 1] = offsets[i] + r.length));
+  const values = new Float32Array(offsets[rows.length]);
+  rows.forEach((r, i) => values.set(r, offsets[i]));
+  return { values, offsets };
 }
 
 async function predict(req: PredictRequest): Promise<void> {
@@ -307,6 +355,8 @@ async function predict(req: PredictRequest): Promise<void> {
   const order = lengthOrder(encoded);
   const pAcceptable = new Float64Array(encoded.length);
   const pUnacceptable = new Float64Array(encoded.length);
+  // A tokens-head model's token scores go back with the probabilities: attribution then starts from the check's.
+  const tokenScores: (Float32Array | undefined)[] = [];
   let batches = 0;
   for (let start = 0; start < order.length; start += batchSize) {
     if (stopping) return; // the service has already settled this request
@@ -316,21 +366,23 @@ async function predict(req: PredictRequest): Promise<void> {
       return;
     }
     const rows = order.slice(start, start + batchSize);
-    let logits: Float32Array;
+    let out: Awaited<ReturnType<typeof runModel>>;
     try {
-      logits = await runRows(model, rows.map((r) => encoded[r]));
+      out = await runModel(model, rows.map((r) => encoded[r]));
     } catch (e) {
       post({ type: 'error', id: req.id, kind: 'run', message: `inference failed: ${(e as Error).message}` });
       return;
     }
+    const sequence = out.tokenLogits ? out.tokenLogits.length / rows.length : 0;
     rows.forEach((r, i) => {
-      [pUnacceptable[r], pAcceptable[r]] = probabilities(logits, i, scaling);
+      [pUnacceptable[r], pAcceptable[r]] = probabilities(out.logits, i, scaling);
+      if (out.tokenLogits) tokenScores[r] = out.tokenLogits.slice(i * sequence, i * sequence + encoded[r].inputIds.length);
     });
     batches++;
     await yieldToMessages();
   }
   cancelled.delete(req.id);
-  post({ type: 'result', id: req.id, pAcceptable, pUnacceptable, batches, inferMs: performance.now() - t0 });
+  post({ type: 'result', id: req.id, pAcceptable, pUnacceptable, batches, tokenScores: tokenScores.length ? packTokenScores(tokenScores as Float32Array[]) : undefined, inferMs: performance.now() - t0 });
 }
 
 async function drain(): Promise<void> {
@@ -347,6 +399,7 @@ async function drain(): Promise<void> {
       if (req.type === 'predict') await predict(req);
       else if (req.type === 'attribute') await attribute(req);
       else await suggest(req);
+      cancelled.delete(req.id); // a cancel that came after the last check
       runningId = null;
     }
   } finally {

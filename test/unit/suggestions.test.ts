@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { distinctSuspects } from '../../src/core/attribution';
+import { distinctSuspects, variants } from '../../src/core/attribution';
+import { rankCandidates, SUGGESTION_BUDGET, withinBudget } from '../../src/core/candidateBudget';
 import { InferenceService } from '../../src/core/inference';
 import { maskQueries, proposedWords } from '../../src/core/maskedLm';
 import { candidateEdits, offeredFixes, sourceEdit } from '../../src/core/suggestions';
@@ -71,19 +72,39 @@ describe('suggestions in the inference worker (tiny random BERT)', function () {
   });
   after(async () => service?.dispose());
 
-  it('scores every candidate around the two best suspects exactly as predict() does, best first, cached', async () => {
+  it('scores the best ranked candidates around the two best suspects within the budget exactly as predict() does, best first, cached', async () => {
     const sentence = 'The children was playing in the the garden.';
     const s = await service.suggest(sentence);
     const a = await service.attribute(sentence);
     const { distinctSuspects } = await import('../../src/core/attribution');
-    const expected = candidateEdits(sentence, distinctSuspects(a.suspects, 2));
-    assert.ok(expected.length > 0, 'the random model finds suspects to edit around');
-    assert.equal(s.candidates.length, expected.length);
-    assert.deepEqual(new Set(s.candidates.map((c) => c.text)), new Set(expected.map((c) => c.text)));
+    const suspects = distinctSuspects(a.suspects, 2);
+    const all = candidateEdits(sentence, suspects);
+    assert.ok(all.length > SUGGESTION_BUDGET, 'the random model finds suspects to edit around, more candidates than the budget');
+    assert.equal(s.generated, all.length);
+    // The attribution's deletion variants are candidates it scored already: free, on top of the budget.
+    const known = new Set([sentence, ...variants(sentence, 'delete', { mask: null, unk: null }).map((v) => v.text)]);
+    const expected = withinBudget(rankCandidates(sentence, all, { suspects }), SUGGESTION_BUDGET, known);
+    assert.equal(expected.toScore.length, SUGGESTION_BUDGET);
+    assert.deepEqual(new Set(s.candidates.map((c) => c.text)), new Set([...expected.known, ...expected.toScore].map((c) => c.text)));
     const predicted = await service.predict(s.candidates.map((c) => c.text));
     s.candidates.forEach((c, i) => assert.ok(Math.abs(c.pAcceptable - predicted[i].pAcceptable) < 1e-5, c.text));
     for (let i = 1; i < s.candidates.length; i++) assert.ok(s.candidates[i - 1].pAcceptable >= s.candidates[i].pAcceptable);
     assert.equal(await service.suggest(sentence), s, 'cached');
+  });
+
+  it('with the budget off scores every candidate, and the budgeted ones score the same', async () => {
+    const all = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1, suggestionBudget: Infinity });
+    try {
+      const sentence = 'The children was playing in the the garden.';
+      const [full, budgeted] = [await all.suggest(sentence), await service.suggest(sentence)];
+      assert.equal(full.candidates.length, full.generated);
+      assert.ok(budgeted.candidates.length < full.candidates.length);
+      const p = new Map(full.candidates.map((c) => [c.text, c.pAcceptable]));
+      for (const c of budgeted.candidates) assert.ok(Math.abs(c.pAcceptable - p.get(c.text)!) < 1e-6, c.text);
+      await assert.rejects(InferenceService.open(tinyModel(), { suggestionBudget: 0 }), /suggestionBudget must be a positive integer or Infinity, got 0/);
+    } finally {
+      await all.dispose();
+    }
   });
 });
 
@@ -97,13 +118,14 @@ describe('masked-LM candidates in the inference worker (tiny random BertForMaske
   let queries: ReturnType<typeof maskQueries>;
 
   before(async () => {
-    plain = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1 });
+    // Every candidate scored (no budget): these tests are about which candidates the MLM adds.
+    plain = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1, suggestionBudget: Infinity });
     queries = maskQueries(sentence, distinctSuspects((await plain.attribute(sentence)).suspects, 2), '[MASK]');
     dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'cola-bert-mlm-')), 'model');
     cpSync(tinyModel(), dir, { recursive: true });
     // The trainer's own export of a saved MLM head, and PyTorch's best tokens at each mask for reference.
     topTokens = pythonJson<{ top_tokens: string[][] }>([path.join(repoRoot, 'test', 'fixtures', 'add_masked_lm.py'), dir], { masked: queries.map((q) => q.text), top: 40 }).top_tokens;
-    withMlm = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2 });
+    withMlm = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2, suggestionBudget: Infinity });
   });
   after(async () => {
     await plain?.dispose();

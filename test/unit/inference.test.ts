@@ -380,4 +380,23 @@ describe('InferenceService (worker thread + onnxruntime-node)', function () {
     assert.ok(isWorkerToMain({ type: 'cancelled', id: 3 }));
     assert.ok(!isWorkerToMain({ type: 'result' }));
   });
+
+  it('attribute and suggest requests: token scores, word scores, known texts and the budget are checked', () => {
+    const part = { index: 0, count: 2 };
+    const attribute = { type: 'attribute', id: 4, sentence: 'A b.', method: 'tokens', maxSpan: 1, part };
+    assert.ok(isMainToWorker(attribute));
+    assert.ok(isMainToWorker({ ...attribute, tokenScores: [0.5, -2, 1e-3] }));
+    assert.ok(!isMainToWorker({ ...attribute, tokenScores: [0.5, Number.NaN] }), 'scores must be numbers');
+    assert.ok(!isMainToWorker({ ...attribute, tokenScores: '1,2' }));
+    assert.ok(!isMainToWorker({ ...attribute, part: { index: 2, count: 2 } }));
+    const suggest = { type: 'suggest', id: 5, sentence: 'A b.', suspects: [{ start: 0, end: 1 }], part, known: [{ text: 'b.', pAcceptable: 0.4 }], budget: 10 };
+    assert.ok(isMainToWorker(suggest));
+    assert.ok(isMainToWorker({ ...suggest, budget: Infinity, wordScores: [1.5, null] }));
+    assert.ok(!isMainToWorker({ ...suggest, budget: 2.5 }));
+    assert.ok(!isMainToWorker({ ...suggest, budget: -1 }));
+    assert.ok(!isMainToWorker({ ...suggest, budget: undefined }), 'the budget is required');
+    assert.ok(!isMainToWorker({ ...suggest, known: undefined }));
+    assert.ok(!isMainToWorker({ ...suggest, known: [{ text: 'b.' }] }));
+    assert.ok(!isMainToWorker({ ...suggest, wordScores: ['1'] }));
+  });
 });

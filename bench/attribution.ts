@@ -5,14 +5,16 @@
 //       [MASK], [UNK] with the longest span 1 or 2 words), how often the top-ranked suspect overlaps the
 //       corrupted span, per error type, over all corrupted sentences and over those the model flags.
 //   (2) Suggestions: how often the original sentence is among the offered fixes (InferenceService.suggest,
-//       then offeredFixes: at most 3 that cross the threshold), and among all candidates, per error type.
+//       then offeredFixes: at most 3 that cross the threshold), and among the scored candidates, per error type,
+//       for each suggestion budget of --budgets (the product's SUGGESTION_BUDGET unless told; Infinity scores all).
 //   (3) Speed: attribution (the folder's default method) and suggestions of flagged ~25-word sentences (nothing
-//       cached) side by side with a plain check (predict) of the same sentences.
+//       cached but the sentence's own check, which the editor always has before it attributes) side by side
+//       with a plain check (predict) of the same sentences.
 // Results go to stdout and, with --write, into docs/benchmarks.md between <!-- bench:attribution:start/end -->
 // and bench/results/attribution.json.
 //
 //   npx tsx bench/attribution.ts --model DIR [--model DIR…] [--limit N] [--speed N] [--speed-only] [--skip-methods]
-//                               [--methods tokens,delete,mask,unk] [--spans 1,2] [--write]
+//                               [--methods tokens,delete,mask,unk] [--spans 1,2] [--budgets 12,Infinity] [--write]
 // (--speed-only: part (3) alone, printed, never written; --skip-methods: parts (2) and (3).)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,6 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { writeAtomically, writeDocsSection } from './docsSection';
 import { ATTRIBUTION_METHODS, distinctSuspects, overlapsEdit, VARIANT_METHODS, words, type AttributionMethod } from '../src/core/attribution';
+import { SUGGESTION_BUDGET } from '../src/core/candidateBudget';
 import { offeredFixes } from '../src/core/suggestions';
 import { InferenceService } from '../src/core/inference';
 import { describeHoldout } from '../src/core/modelFolder';
@@ -44,11 +47,13 @@ interface Args {
   methods: AttributionMethod[];
   /** Longest spans compared for the variant methods (--spans 1,2). */
   spans: number[];
+  /** Suggestion budgets compared (--budgets); the first is the one the speed part uses. */
+  budgets: number[];
   write: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { models: [], limit: 600, speed: 40, speedOnly: false, skipMethods: false, methods: [...ATTRIBUTION_METHODS], spans: [1, 2], write: false };
+  const a: Args = { models: [], limit: 600, speed: 40, speedOnly: false, skipMethods: false, methods: [...ATTRIBUTION_METHODS], spans: [1, 2], budgets: [SUGGESTION_BUDGET], write: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -63,6 +68,10 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--speed-only') a.speedOnly = true;
     else if (flag === '--skip-methods') a.skipMethods = true;
     else if (flag === '--spans') a.spans = value().split(',').map(Number);
+    else if (flag === '--budgets') {
+      a.budgets = value().split(',').map(Number);
+      if (a.budgets.some((b) => !(b >= 1 && (Number.isInteger(b) || b === Infinity)))) throw new Error('--budgets: positive integers or Infinity, comma-separated');
+    }
     else if (flag === '--methods') {
       const methods = value().split(',');
       const unknown = methods.filter((m) => !(ATTRIBUTION_METHODS as readonly string[]).includes(m));
@@ -113,6 +122,7 @@ interface Speed {
   flaggedOnly: boolean;
   variants: number;
   candidates: number;
+  generated: number;
   lanes: string;
   attributionMs: number[];
   attributionCpuMs: number[];
@@ -156,25 +166,73 @@ async function hitRates(service: InferenceService, rows: readonly Corrupted[], f
   return t;
 }
 
+interface SuggestionTally {
+  budget: number;
+  /** Per error type: offered, among the scored candidates, sentences. */
+  offered: Map<string, number[]>;
+  offeredFlagged: [number, number];
+  scored: number;
+  generated: number;
+  seconds: number;
+}
+
+/** How often suggestions with this budget offer the sentence before the corruption (a service of its own, so nothing is shared). */
+async function suggestionRates(modelDir: string, budget: number, rows: readonly Corrupted[], flagged: readonly boolean[], types: readonly string[], threshold: number): Promise<SuggestionTally> {
+  const service = await InferenceService.open(modelDir, { suggestionBudget: budget });
+  const t: SuggestionTally = { budget, offered: new Map(types.map((k) => [k, [0, 0, 0]])), offeredFlagged: [0, 0], scored: 0, generated: 0, seconds: 0 };
+  const scored: number[] = [];
+  const generated: number[] = [];
+  try {
+    await service.predict(rows.map((r) => r.text)); // as the editor: a sentence is checked before anything else
+    const t0 = performance.now();
+    for (const [i, r] of rows.entries()) {
+      const sug = await service.suggest(r.text);
+      scored.push(sug.candidates.length);
+      generated.push(sug.generated);
+      const o = t.offered.get(r.type)!;
+      const isOffered = offeredFixes(sug.candidates, sug.pAcceptable, threshold).some((c) => c.text === r.original);
+      o[0] += Number(isOffered);
+      o[1] += Number(sug.candidates.some((c) => c.text === r.original));
+      o[2]++;
+      if (flagged[i]) {
+        t.offeredFlagged[0] += Number(isOffered);
+        t.offeredFlagged[1]++;
+      }
+    }
+    t.seconds = (performance.now() - t0) / 1000;
+  } finally {
+    await service.dispose();
+  }
+  t.scored = mean(scored);
+  t.generated = mean(generated);
+  console.error(`suggestions, budget ${budget}: flagged ${pct(...t.offeredFlagged)} in ${t.seconds.toFixed(1)} s`);
+  return t;
+}
+
 /** Flagged sentences of 23-27 words, each attributed once (distinct sentences: nothing cached), beside a plain check. */
-async function speed(modelDir: string, rows: readonly Corrupted[], flagged: readonly boolean[], count: number): Promise<Speed> {
+async function speed(modelDir: string, rows: readonly Corrupted[], flagged: readonly boolean[], count: number, budget: number): Promise<Speed> {
   const long = rows.filter((r, i) => flagged[i] && Math.abs(words(r.text).length - 25) <= 2).slice(0, count);
   const pool = long.length >= 10 ? long : rows.filter((r) => Math.abs(words(r.text).length - 25) <= 2).slice(0, count);
   const plain = await InferenceService.open(modelDir, { cacheSize: 0 });
-  const fresh = await InferenceService.open(modelDir);
-  const out: Speed = { method: fresh.attributionMethod, sentences: pool.length, flaggedOnly: pool === long, variants: 0, candidates: 0, lanes: '', attributionMs: [], attributionCpuMs: [], suggestMs: [], checkMs: [] };
+  const fresh = await InferenceService.open(modelDir, { suggestionBudget: budget });
+  const out: Speed = { method: fresh.attributionMethod, sentences: pool.length, flaggedOnly: pool === long, variants: 0, candidates: 0, generated: 0, lanes: '', attributionMs: [], attributionCpuMs: [], suggestMs: [], checkMs: [] };
   const variantCounts: number[] = [];
   const candidateCounts: number[] = [];
+  const generatedCounts: number[] = [];
   try {
     // The editor's workers are long-lived: a session's first runs (memory arenas, kernel choice) are not
     // what a hover waits for, so each service runs once on a sentence outside the pool before the timing.
     const warmUp = rows.find((r) => !pool.includes(r))?.text ?? 'A sentence that warms the sessions up before the timing starts.';
     await plain.predict([warmUp]);
+    await fresh.predict([warmUp]);
     await fresh.suggest(warmUp);
     for (const r of pool) {
       let t0 = performance.now();
       await plain.predict([r.text]);
       out.checkMs.push(performance.now() - t0);
+      // The editor attributes a sentence only once its check flagged it (hover, code action, check --json),
+      // and the check's token scores are where the tokens method starts.
+      await fresh.predict([r.text]);
       t0 = performance.now();
       // CPU time of this process (the workers' runs, mostly): on a shared machine the wall time includes
       // waiting for a core; the CPU time is what the work itself costs.
@@ -185,8 +243,10 @@ async function speed(modelDir: string, rows: readonly Corrupted[], flagged: read
       out.attributionCpuMs.push((cpu.user + cpu.system) / 1000);
       variantCounts.push(at.variants);
       t0 = performance.now();
-      candidateCounts.push((await fresh.suggest(r.text)).candidates.length);
+      const sug = await fresh.suggest(r.text);
       out.suggestMs.push(performance.now() - t0);
+      candidateCounts.push(sug.candidates.length);
+      generatedCounts.push(sug.generated);
     }
     const { workers, threadsPerWorker } = fresh.parallelism;
     out.lanes = `${workers} worker${workers === 1 ? '' : 's'} × ${threadsPerWorker} thread${threadsPerWorker === 1 ? '' : 's'}`;
@@ -196,6 +256,7 @@ async function speed(modelDir: string, rows: readonly Corrupted[], flagged: read
   }
   out.variants = mean(variantCounts);
   out.candidates = mean(candidateCounts);
+  out.generated = mean(generatedCounts);
   return out;
 }
 
@@ -211,26 +272,10 @@ async function benchModel(a: Args, modelDir: string, rows: readonly Corrupted[])
     const tallies: Tally[] = [];
     for (const run of runsFor(a, service)) tallies.push(await hitRates(service, rows, flagged, types, run.method, run.maxSpan));
 
-    // Suggestions: is the sentence before the corruption offered back?
-    const offered = new Map(types.map((k) => [k, [0, 0, 0]])); // offered, among candidates, n
-    const offeredFlagged = [0, 0];
-    if (!a.speedOnly) {
-      const t0 = performance.now();
-      for (const [i, r] of rows.entries()) {
-        const sug = await service.suggest(r.text);
-        const o = offered.get(r.type)!;
-        const isOffered = offeredFixes(sug.candidates, sug.pAcceptable, threshold).some((c) => c.text === r.original);
-        o[0] += Number(isOffered);
-        o[1] += Number(sug.candidates.some((c) => c.text === r.original));
-        o[2]++;
-        if (flagged[i]) {
-          offeredFlagged[0] += Number(isOffered);
-          offeredFlagged[1]++;
-        }
-      }
-      console.error(`suggestions: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    const sp = await speed(modelDir, rows, flagged, a.speed);
+    // Suggestions: is the sentence before the corruption offered back? Once per budget, side by side.
+    const suggestionTallies: SuggestionTally[] = [];
+    if (!a.speedOnly) for (const budget of a.budgets) suggestionTallies.push(await suggestionRates(modelDir, budget, rows, flagged, types, threshold));
+    const sp = await speed(modelDir, rows, flagged, a.speed, a.budgets[0]);
 
     const m = service.model;
     const nFlagged = flagged.filter(Boolean).length;
@@ -256,11 +301,12 @@ async function benchModel(a: Args, modelDir: string, rows: readonly Corrupted[])
         '',
       );
     }
-    if (!a.speedOnly) {
+    for (const t of suggestionTallies) {
+      const { offered } = t;
       lines.push(
-        `Suggestions (around the default method's suspects): the sentence before the corruption is among the offered fixes (at most 3 candidates with P(acceptable) ≥ the threshold and above the sentence's) for ` +
-          `${pct(types.reduce((x, k) => x + offered.get(k)![0], 0), rows.length)} of all corrupted sentences and ${pct(offeredFlagged[0], offeredFlagged[1])} of the flagged ones; ` +
-          `it is among the generated candidates (any score) for ${pct(types.reduce((x, k) => x + offered.get(k)![1], 0), rows.length)}. Per error type (offered / among candidates): ` +
+        `Suggestions (around the default method's suspects; budget ${t.budget === Infinity ? 'none: every candidate scored' : `${t.budget} candidates scored besides the attribution's deletions`}, ${t.scored} scored of ${t.generated} generated on average, ${t.seconds.toFixed(0)} s for all): the sentence before the corruption is among the offered fixes (at most 3 candidates with P(acceptable) ≥ the threshold and above the sentence's) for ` +
+          `${pct(types.reduce((x, k) => x + offered.get(k)![0], 0), rows.length)} of all corrupted sentences and ${pct(t.offeredFlagged[0], t.offeredFlagged[1])} of the flagged ones; ` +
+          `it is among the scored candidates (any score) for ${pct(types.reduce((x, k) => x + offered.get(k)![1], 0), rows.length)}. Per error type (offered / among candidates): ` +
           types
             .map((k) => {
               const [o, c, n] = offered.get(k)!;
@@ -272,7 +318,7 @@ async function benchModel(a: Args, modelDir: string, rows: readonly Corrupted[])
       );
     }
     lines.push(
-      `Speed (${sp.sentences} ${sp.flaggedOnly ? 'flagged ' : ''}sentences of 23–27 words, the default method (${sp.method}), ${sp.variants} variants and ${sp.candidates} candidates each on average, nothing cached, after one warm-up request per service; the product's default ${sp.lanes}): ` +
+      `Speed (${sp.sentences} ${sp.flaggedOnly ? 'flagged ' : ''}sentences of 23–27 words, the default method (${sp.method}), ${sp.variants} variants and ${sp.candidates} candidates (of ${sp.generated} generated) each on average, nothing cached but the sentence's check, after one warm-up request per service; the product's default ${sp.lanes}): ` +
         `attribution p50 **${ms(sp.attributionMs, 0.5)} ms**, p95 **${ms(sp.attributionMs, 0.95)} ms**, max ${ms(sp.attributionMs, 1)} ms ` +
         `(CPU time of the process during it p50 ${ms(sp.attributionCpuMs, 0.5)} ms, p95 ${ms(sp.attributionCpuMs, 0.95)} ms); ` +
         `suggestions (after the attribution, cached by then) p50 **${ms(sp.suggestMs, 0.5)} ms**, p95 **${ms(sp.suggestMs, 0.95)} ms**; ` +
@@ -288,7 +334,7 @@ async function benchModel(a: Args, modelDir: string, rows: readonly Corrupted[])
       corrupted: rows.length,
       flagged: nFlagged,
       hitRates: tallies.map((t) => ({ method: t.method, maxSpan: t.maxSpan, all: t.all, flagged: t.flaggedHits, seconds: t.seconds, perType: Object.fromEntries(t.hits) })),
-      suggestions: a.speedOnly ? null : { offeredFlagged, perType: Object.fromEntries(offered) },
+      suggestions: suggestionTallies.map((t) => ({ budget: t.budget === Infinity ? null : t.budget, scored: t.scored, generated: t.generated, seconds: t.seconds, offeredFlagged: t.offeredFlagged, perType: Object.fromEntries(t.offered) })),
       speed: {
         method: sp.method,
         sentences: sp.sentences,
@@ -296,6 +342,8 @@ async function benchModel(a: Args, modelDir: string, rows: readonly Corrupted[])
         attributionMs: { p50: ms(sp.attributionMs, 0.5), p95: ms(sp.attributionMs, 0.95) },
         attributionCpuMs: { p50: ms(sp.attributionCpuMs, 0.5), p95: ms(sp.attributionCpuMs, 0.95) },
         suggestMs: { p50: ms(sp.suggestMs, 0.5), p95: ms(sp.suggestMs, 0.95) },
+        candidates: sp.candidates,
+        generated: sp.generated,
         checkMs: { p50: ms(sp.checkMs, 0.5), p95: ms(sp.checkMs, 0.95) },
       },
     };

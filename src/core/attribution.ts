@@ -1,11 +1,11 @@
 // Which words make a flagged sentence unacceptable. Two ways, chosen by measurement on held-out corrupted
 // prose (bench/attribution.ts, docs/benchmarks.md):
 // - variants ('delete', 'mask', 'unk'): the sentence with one word (or a short run of words) removed or
-//   replaced by a placeholder token is scored with the sentence itself, and words are ranked by how much
+//   replaced by a placeholder token is scored, as is the sentence itself, and words are ranked by how much
 //   P(acceptable) rises without them; one variant per word.
 // - 'tokens', for a model with a tokens head (model.onnx outputs `token_logits`): the model's own error score
-//   per token, read from one run of the sentence, ranks the words (each by its worst token); only the best few
-//   get a deletion variant, so that Suspect.delta means the same in both.
+//   per token, from the sentence's check (inference.ts keeps them), ranks the words (each by its worst token);
+//   only the best few get a deletion variant, so that Suspect.delta means the same in both.
 // Pure functions; the inference worker runs them (inferenceWorker.ts) so that the model calls stay off the
 // editor's thread.
 import { ATTRIBUTION_METHODS, VARIANT_METHODS, type AttributionMethod, type CharRange, type Variant, type VariantMethod } from '../../protocol/inferenceProtocol';

@@ -3,8 +3,8 @@
 // lemma (number, tense, participle, person: wordForms.ts, from the model folder's word_forms.txt.gz), the other
 // case of a pronoun, the other number of a determiner, a preposition writers confuse with it, and, when the
 // model folder has a masked LM (maskedLm.ts), the MLM's best words in place of a suspect word or before it.
-// The inference worker scores them all with the sentence in one run; the best that cross the threshold
-// become quick fixes.
+// The inference worker scores the likeliest of them (candidateBudget.ts: a ranked budget, since each costs a
+// model run); the best that cross the threshold become quick fixes.
 import { sourceRangeOf, words, type CharRange, type WordSpan } from './attribution';
 import { EDIT_CLASSES } from './editClasses.generated';
 import type { Proposal } from './maskedLm';

@@ -194,6 +194,12 @@ export interface Calibration {
   /** Expected calibration error on the fitting set with T = 1, bias 0. */
   ece_before: number;
   ece_after: number;
+  /**
+   * Precision of the PyTorch scoring the calibration and the prose test report were computed from: bf16 on
+   * CPUs that train in bf16 (about 3x cheaper), else fp32. The CoLA holdout is always scored in fp32. Absent
+   * in older folders (fp32).
+   */
+  scored_in?: 'fp32' | 'bf16';
 }
 
 export interface ProseBlock {

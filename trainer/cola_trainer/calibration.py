@@ -19,7 +19,8 @@ import numpy as np
 
 from .metrics import confusion, mcc_from_confusion
 
-MAX_FALSE_ALARM = 0.03
+# The editor's default flags at most 2% of clean validation prose: issue 11 allows 3%, the product aims at 2%.
+MAX_FALSE_ALARM = 0.02
 DEFAULT_THRESHOLD = 0.5
 ECE_BINS = 15
 RELIABILITY_BINS = 10

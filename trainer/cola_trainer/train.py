@@ -347,9 +347,17 @@ class Cancelled(Exception):
 
 
 # Autocast trains on fp32 master weights, and those are what the ONNX export gets; scoring them under bf16 autocast
-# gave a holdout MCC 0.0064 away from model.onnx's (issue 16). So everything after training (holdout, calibration,
-# quality) runs in fp32 and describes the exported model.
+# gave a holdout MCC 0.0064 away from model.onnx's (issue 16). So the holdout runs in fp32 and describes the exported
+# model.
 EXPORTED_PRECISION = "fp32"
+
+
+def scoring_precision(device: torch.device, precision: str) -> str:
+    """Precision of the calibration and prose-test scoring after training. On a CPU that trains in bf16, bf16: the
+    ~8,000 prose sentences took 424 CPU-s in fp32 against ~150 in bf16 for the base encoder, most of the demo's
+    budget, and the editor runs the int8 file, whose scores differ from fp32's more than bf16's do (docs/trainer.md).
+    Elsewhere fp32, like the holdout."""
+    return "bf16" if device.type == "cpu" and precision == "bf16" else EXPORTED_PRECISION
 
 
 def _model_inputs(model: torch.nn.Module, tokenizer) -> list[str]:
@@ -443,6 +451,9 @@ class _Run:
     net: _Net
     state: RunState = field(default_factory=RunState)
     best_weights: dict[str, torch.Tensor] | None = None  # the best-validation epoch's, on the CPU
+    # That epoch's CoLA validation logits in the training precision: a CoLA-only calibration reuses them when it
+    # scores in that precision too (not kept in checkpoints: a resumed run scores them again).
+    best_cola_val_logits: np.ndarray | None = None
     last_checkpoint: str | None = None
     agreed_cancel: bool = False  # under DDP: whether any rank was asked to cancel, as of the last step
     step_delay: float = 0.0  # seconds after each step: COLA_TRAINER_STEP_DELAY, a test hook (_begin_session)
@@ -803,6 +814,7 @@ def _validate_epoch(run: _Run, epoch: int, epoch_started: float) -> None:
     if is_best:
         state.best = {"epoch": epoch + 1, "mcc": val["mcc"], "accuracy": val["accuracy"], "loss": val["loss"], "score": score}
         run.best_weights = {k: v.detach().to("cpu", copy=True) for k, v in net.model.state_dict().items()}
+        run.best_cola_val_logits = val["logits"]
     state.history.append({"epoch": epoch + 1, "train_loss": train_loss, "val_loss": val["loss"],
                           "val_accuracy": val["accuracy"], "val_mcc": val["mcc"], **prose_fields})
     run.proto.emit("evaluation", epoch=epoch + 1, step=state.global_step, train_loss=train_loss, val_loss=val["loss"],
@@ -874,13 +886,17 @@ def _holdout(run: _Run) -> dict[str, Any]:
 def _quality(run: _Run, hold: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Calibration on the validation logits, then the held-out report (prose test, CoLA holdout, feedback) with it."""
     net, data = run.net, run.data
+    precision = scoring_precision(run.device, run.precision)
 
     def logits(enc: Encoded) -> np.ndarray:
-        return evaluate(net.model, enc, net.collate, run.device, EXPORTED_PRECISION)["logits"]
+        return evaluate(net.model, enc, net.collate, run.device, precision)["logits"]
 
     prose_cal = net.enc.prose_calibration
-    calibration = calibrate(data.prose, data.cola.validation, logits(net.enc.validation), logits(net.enc.prose_validation),
+    reuse = run.best_cola_val_logits is not None and precision == run.precision
+    cola_val_logits = run.best_cola_val_logits if reuse else logits(net.enc.validation)
+    calibration = calibrate(data.prose, data.cola.validation, cola_val_logits,
                             logits(prose_cal) if prose_cal is not None else np.zeros((0, 2), dtype=np.float32))
+    calibration["scored_in"] = precision
     quality = quality_report(data.prose, calibration, logits(net.enc.prose_test), data.cola.holdout, hold["logits"],
                              run.args.data.data_mix)
     if data.taught:  # accuracy on the feedback sentences, exported weights with their calibration (feedback.py)

@@ -71,8 +71,11 @@ def test_cola_plus_prose_trains_on_pairs_and_fits_the_threshold_on_clean_validat
     # 320 CoLA rows + 160 prose rows (80 sentences, each clean and corrupted).
     assert run.one("started")["train_size"] == 480
     calibration = run.one("quality")["calibration"]
-    assert set(calibration) == {"temperature", "bias", "threshold", "method", "fitted_on", "max_false_alarm", "ece_before", "ece_after"}
-    assert calibration["method"] == "affine" and calibration["max_false_alarm"] == 0.03
+    assert set(calibration) == {"temperature", "bias", "threshold", "method", "fitted_on", "max_false_alarm", "ece_before", "ece_after",
+                                "scored_in"}
+    assert calibration["method"] == "affine" and calibration["max_false_alarm"] == 0.02
+    # bf16 only where the run trains in bf16 on a CPU (the cheap path); fp32 otherwise.
+    assert calibration["scored_in"] == ("bf16" if run.one("started")["precision"] == "bf16" else "fp32")
     # --max-eval caps the calibration sentences like the other held-out prose: 64 clean, each also corrupted.
     assert "prose validation documents (128 sentences" in calibration["fitted_on"]
     meta = check_model_folder(out, model_folder_validator)

@@ -106,10 +106,8 @@ describe('suggestions: inflections, pronoun case, determiner number and preposit
   it('the worker loads the folder\'s word forms and scores those candidates like the others; a folder without them has none', async () => {
     const sentence = 'The children was playing in the the garden.';
     const plain = await InferenceService.open(tinyModel(), { preferInt8: false, threads: 1, workers: 1 });
-    // Every candidate scored, so the sets compare: the candidate budget of the suggestion-speed work off (an
-    // option that InferenceService versions without a budget ignore).
-    const everyCandidate = { suggestionBudget: Infinity } as object;
-    const withForms = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2, ...everyCandidate });
+    // The candidate budget off, so every candidate is scored and the sets compare.
+    const withForms = await InferenceService.open(dir, { preferInt8: false, threads: 2, workers: 2, suggestionBudget: Infinity });
     try {
       const suspects = distinctSuspects((await plain.attribute(sentence)).suspects, 2);
       const expected = candidateEdits(sentence, suspects, [], forms);

@@ -18,27 +18,36 @@ export const SUGGESTION_BUDGET = 10;
 
 /**
  * How often a candidate of each kind at the best suspect's words was the fix that crossed the threshold, on the
- * 250 of 600 validation corruptions that all-mpnet-base-v2 (--preset base, int8) flags: delete 64 of 271, swap 54
- * of 450, confusable 2 of 22, insert 12 of 2,678 (five function words on each side of each word). Only the order
- * of the products with PLACE_PRIORS matters.
+ * 250 of 600 validation corruptions that all-mpnet-base-v2 (--preset base, int8, with its word_forms.txt.gz)
+ * flags: delete 65 of 274, determiner 3 of 16, swap 54 of 456, confusable 3 of 25, preposition 10 of 97,
+ * inflection 30 of 564, insert 10 of 2,674 (five function words on each side of each word). Only the order of
+ * the products with PLACE_PRIORS matters.
  */
-export const KIND_PRIORS: Partial<Record<EditKind, number>> = { delete: 0.24, swap: 0.12, confusable: 0.09, insert: 0.004 };
+export const KIND_PRIORS: Partial<Record<EditKind, number>> = {
+  delete: 0.24,
+  determiner: 0.19,
+  swap: 0.12,
+  confusable: 0.12,
+  preposition: 0.1,
+  inflection: 0.053,
+  insert: 0.004,
+};
 
 /**
- * A kind not in KIND_PRIORS: a/an (3 candidates in that run, too few to measure), the masked LM's words, and
- * kinds added since: ranked with the targeted replacements (confusable) until measured.
+ * A kind not in KIND_PRIORS: pronoun case and a/an (1 of 3 and 0 of 2 candidates in that run, too few to
+ * measure), the masked LM's words, and kinds added later: ranked with the targeted replacements until measured.
  */
-export const DEFAULT_KIND_PRIOR = 0.09;
+export const DEFAULT_KIND_PRIOR = 0.1;
 
 /**
- * How much likelier a candidate is at each place than at the best suspect's words: [suspect rank][words away,
- * at most 2]. Same run: swap 12 of 293 at the second suspect (0.3 of the best's rate), 2 of 149 one word off the
- * best (0.1), delete 8 of 238 and 2 of 327; none of 2,500 candidates two words off or next to the second suspect
- * was a fix that crossed.
+ * How likely a candidate is at each place relative to the best suspect's words: [suspect rank][words away, at
+ * most 2]. Same run: at the second suspect swap 12 of 297, inflection 5 of 360, preposition 2 of 86, delete 6 of
+ * 243 (a quarter of the rate at the best one, roughly); one word off the best, swap 2 of 151, inflection 2 of
+ * 586, delete 2 of 326; none of ~1,500 candidates one word off the second suspect.
  */
 export const PLACE_PRIORS: readonly (readonly number[])[] = [
-  [1, 0.1, 0.01],
-  [0.3, 0.03, 0.003],
+  [1, 0.08, 0.01],
+  [0.25, 0.02, 0.002],
 ];
 
 export interface RankingContext {

@@ -372,7 +372,7 @@ async function main(): Promise<void> {
     '',
     `${rows.length} corrupted sentences from the prose corpus's test documents (\`trainer/bench/corruption_spans.py --limit ${a.limit}\`). ` +
       'Top-1 hit rate: the best-ranked suspect overlaps the corrupted span (a dropped word counts as hit by either neighbour); no suspect counts as a miss. ' +
-      'The tokens method ranks words by the model\'s own per-token error score and scores deletions of the best three for their deltas; delete, mask and unk score one variant per word (or pair) and rank by the rise of P(acceptable).',
+      'The tokens method ranks words by the model\'s own per-token error score and scores deletions of the best two (TOKEN_SUSPECTS) for their deltas; delete, mask and unk score one variant per word (or pair) and rank by the rise of P(acceptable).',
     '',
     ...parts.flatMap((p) => p.lines),
   ];

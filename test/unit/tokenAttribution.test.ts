@@ -129,7 +129,7 @@ describe('attribution by the model\'s token scores through InferenceService (tin
     assert.ok(sug.candidates.every((c) => near.has(c.first) || near.has(c.last)));
   });
 
-  it('runs the int8 file with two workers: the tokens method, three suspects with their deltas and error scores', async () => {
+  it('runs the int8 file with two workers: the tokens method, TOKEN_SUSPECTS suspects with their deltas and error scores', async () => {
     const int8 = await InferenceService.open(model, { threads: 2, workers: 2 });
     try {
       assert.ok(int8.model.quantized);

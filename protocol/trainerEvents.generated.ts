@@ -168,7 +168,9 @@ export interface EvaluationEvent {
 
 /**
  * Stored in cola-bert.json as "calibration": P(acceptable) = sigmoid((logits[1] - logits[0]) / temperature +
- * bias), i.e. softmax(logits / temperature)[1] shifted by bias in log-odds; a sentence is flagged when
+ * bias), i.e. softmax(logits / temperature)[1] shifted by bias in log-odds; with knots (method isotonic)
+ * P(acceptable) = (1 - knots.affine_share) * iso(logits[1] - logits[0]) + knots.affine_share * that sigmoid,
+ * iso the knots joined by straight lines and flat beyond the first and last. A sentence is flagged when
  * P(acceptable) < threshold.
  */
 export interface Calibration {
@@ -180,10 +182,21 @@ export interface Calibration {
   bias: number;
   threshold: number;
   /**
-   * temperature: T fitted, bias 0. affine (Platt scaling): T and bias fitted together
+   * temperature: T fitted, bias 0. affine (Platt scaling): T and bias fitted together. isotonic: the isotonic
+   * regression of the label on logits[1] - logits[0] (knots) over the affine fit
    * (trainer/cola_trainer/calibration.py).
    */
-  method: 'temperature' | 'affine';
+  method: 'temperature' | 'affine' | 'isotonic';
+  knots?: CalibrationKnots;
+  /**
+   * With prose in the mix: each candidate method fitted on one half of the calibration pairs and scored on
+   * the other, both ways (calibration.choose); the method with the lower held-out ECE was chosen. Empty when
+   * the set is under two pairs; absent in older folders and when a method was forced.
+   */
+  cross_fitted?: Record<string, {
+    ece: number;
+    nll: number;
+  }>;
   /** Which validation sentences the calibration and the threshold were fitted on. */
   fitted_on: string;
   /**
@@ -200,6 +213,17 @@ export interface Calibration {
    * in older folders (fp32).
    */
   scored_in?: 'fp32' | 'bf16';
+}
+
+/**
+ * The isotonic map of method isotonic: s (raw log-odds logits[1] - logits[0]) and p (P(acceptable)) both
+ * strictly increasing, of equal length; affine_share the weight of the affine sigmoid mixed in (keeps the map
+ * strictly increasing beyond the knots).
+ */
+export interface CalibrationKnots {
+  s: number[];
+  p: number[];
+  affine_share: number;
 }
 
 export interface ProseBlock {

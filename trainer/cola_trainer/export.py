@@ -154,14 +154,15 @@ def onnx_logits(path: Path, tokenizer, sentences: list[str], inputs: list[str], 
     return out
 
 
-def file_holdout(logits: np.ndarray, labels: np.ndarray, temperature: float, threshold: float, bias: float = 0.0) -> dict[str, Any]:
+def file_holdout(logits: np.ndarray, labels: np.ndarray, temperature: float, threshold: float, bias: float = 0.0,
+                 knots: dict[str, Any] | None = None) -> dict[str, Any]:
     """The holdout as the editor scores it with this file: acceptable when the calibrated P(acceptable)
     (calibration.p_acceptable) > threshold, the rule of `cola-bert eval`; "argmax" is the trainer's own rule, to
     set beside its PyTorch numbers."""
     from .calibration import p_acceptable
     from .metrics import confusion, mcc_from_confusion
 
-    preds = (p_acceptable(logits, temperature, bias) > threshold).astype(np.int64)
+    preds = (p_acceptable(logits, temperature, bias, knots) > threshold).astype(np.int64)
     c = confusion(labels, preds)
     argmax = confusion(labels, logits.argmax(-1))
     return {"n": int(len(labels)), "mcc": mcc_from_confusion(c), "accuracy": float(np.mean(preds == labels)) if len(labels) else 0.0,
@@ -180,7 +181,7 @@ def measure_holdout_by_file(folder: Path, files: list[str], tokenizer, holdout: 
     sentences = [s for s, _ in holdout]
     labels = np.asarray([label for _, label in holdout], dtype=np.int64)
     return {name: file_holdout(onnx_logits(folder / name, tokenizer, sentences, inputs, max_length), labels,
-                               scaling["temperature"], threshold, scaling["bias"])
+                               scaling["temperature"], threshold, scaling["bias"], scaling.get("knots"))
             for name in files}
 
 

@@ -100,7 +100,7 @@ def _accuracy(examples: list[Example], logits: np.ndarray, calibration: dict[str
     p = cal.p_acceptable(logits, **scaling)
     correct = (p >= threshold).astype(np.int64) == labels
     return {"n": int(len(labels)), "correct": int(correct.sum()), "accuracy": float(correct.mean()), "threshold": threshold,
-            **scaling, "correct_mask": correct.tolist()}
+            "temperature": scaling["temperature"], "bias": scaling["bias"], "correct_mask": correct.tolist()}
 
 
 def baseline_folder(data: DataArguments, model_arg: str) -> tuple[Path | None, str]:

@@ -64,8 +64,9 @@ def test_fit_dispatches_on_the_method_and_refuses_unknown_ones():
     logits, labels = _offset_model(2000, 4)
     assert cal.fit("temperature", logits, labels) == {"temperature": cal.fit_temperature(logits, labels), "bias": 0.0}
     assert cal.fit("affine", logits, labels)["bias"] != 0.0
-    with pytest.raises(ValueError, match="unknown calibration method 'isotonic'"):
-        cal.fit("isotonic", logits, labels)
+    assert set(cal.fit("isotonic", logits, labels)) == {"temperature", "bias", "knots"}
+    with pytest.raises(ValueError, match="unknown calibration method 'beta'"):
+        cal.fit("beta", logits, labels)
 
 
 def test_a_stored_block_without_bias_is_temperature_scaling():

@@ -52,10 +52,22 @@ export interface MaskedLmInfo {
 }
 
 
-/** How the worker turns logits into P(acceptable): sigmoid((l1 − l0) / temperature + bias) (src/core/calibratedProbability.ts). */
+/** An isotonic calibration's map (cola-bert.json calibration.knots): s the raw log-odds l1 − l0, p P(acceptable), both strictly increasing. */
+export interface IsotonicKnots {
+  s: number[];
+  p: number[];
+  /** The weight of the affine sigmoid mixed in (keeps the map strictly increasing beyond the knots). */
+  affineShare: number;
+}
+
+/**
+ * How the worker turns logits into P(acceptable): sigmoid((l1 − l0) / temperature + bias), or with knots
+ * (1 − affineShare) · iso(l1 − l0) + affineShare · that sigmoid (src/core/calibratedProbability.ts).
+ */
 export interface Scaling {
   temperature: number;
   bias: number;
+  knots?: IsotonicKnots;
 }
 
 export interface LoadRequest {

@@ -16,7 +16,7 @@ import { SUGGESTION_BUDGET } from './candidateBudget';
 import { holdoutReliabilityOf, type HoldoutReliability } from './holdoutReliability';
 import { LruCache } from './lru';
 import { maskedLmOf, type MaskedLmInfo } from './maskedLm';
-import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, type Calibration, type HoldoutScore } from './modelFolder';
+import { calibrationOf, chooseOnnx, holdoutFor, ModelFolderError, readModelFolder, scalingOf, type Calibration, type HoldoutScore } from './modelFolder';
 import { wordFormsFileOf } from './wordForms';
 import { isWorkerToMain, type KnownScore, type LoadRequest, type MainToWorker, type Part, type ScoredCandidate, type WorkerToMain } from '../../protocol/inferenceProtocol';
 
@@ -305,7 +305,8 @@ export class InferenceService {
       // The key only needs to change when the file does; a missing file fails elsewhere.
     }
     // The calibration is part of the key: cola-bert.json can change while model.onnx stays the same.
-    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}/T${model.calibration.temperature}/b${model.calibration.bias}\u0000`;
+    const knots = model.calibration.knots ? `/k${JSON.stringify(model.calibration.knots)}` : '';
+    this.cacheKeyPrefix = `${model.onnxFile}@${mtime}/T${model.calibration.temperature}/b${model.calibration.bias}${knots}\u0000`;
     this.lanes = workers.map((worker) => ({ worker, job: null }));
     this.stats = { requested: 0, cacheHits: 0, shared: 0, inferred: 0, inferredPerWorker: workers.map(() => 0), cancelledRequests: 0, stoppedInWorker: 0 };
     for (const lane of this.lanes) {
@@ -347,7 +348,7 @@ export class InferenceService {
     try {
       for (let i = 0; i < workers; i++) started.push(startWorker(options.workerScript));
       outputNames = await Promise.all(
-        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, scaling: { temperature: model.calibration.temperature, bias: model.calibration.bias }, maskedLm: model.maskedLm, wordForms: wordFormsFileOf(folder.metadata, folder.dir) }, folder.tokenizerPath)),
+        started.map((worker) => loadWorker(worker, { type: 'load', id: nextId++, onnxPath: file, modelDir: folder.dir, maxLength: folder.metadata.max_length, threads: threadsPerWorker, batchSize, scaling: scalingOf(model.calibration), maskedLm: model.maskedLm, wordForms: wordFormsFileOf(folder.metadata, folder.dir) }, folder.tokenizerPath)),
       );
     } catch (e) {
       await Promise.all(started.map((w) => stopWorker(w)));

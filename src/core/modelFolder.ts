@@ -7,7 +7,7 @@ import type { ErrorObject } from 'ajv';
 import modelFolderSchema from '../../protocol/modelFolder.schema.json';
 import { validateModelMetadata } from '../../protocol/schemaValidators.generated.mjs';
 import type { FileHoldout } from '../../protocol/trainerProtocol';
-import { IDENTITY_SCALING, type Scaling } from './calibratedProbability';
+import { IDENTITY_SCALING, knotProblems, type Scaling } from './calibratedProbability';
 
 export const METADATA_FILE = 'cola-bert.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -42,8 +42,15 @@ export interface ModelMetadata {
     epochs?: unknown[];
   };
   hyperparameters?: Record<string, unknown>;
-  /** Fitted by the trainer: P(acceptable) = sigmoid((l1 − l0) / temperature + bias), bias 0 when absent (calibratedProbability.ts). */
-  calibration?: { temperature: number; bias?: number; threshold: number; method?: string; fitted_on?: string; [key: string]: unknown };
+  /**
+   * Fitted by the trainer: P(acceptable) = sigmoid((l1 − l0) / temperature + bias), bias 0 when absent; with knots
+   * (method "isotonic", absent in older folders) mixed with the isotonic map (calibratedProbability.ts).
+   */
+  calibration?: {
+    temperature: number; bias?: number; threshold: number; method?: string; fitted_on?: string;
+    knots?: { s: number[]; p: number[]; affine_share: number };
+    [key: string]: unknown;
+  };
   /** The holdout scored by each exported ONNX file itself (the trainer's metrics.holdout is PyTorch's). */
   holdout_by_file?: Record<string, FileHoldout>;
   created?: string;
@@ -154,6 +161,9 @@ export function readModelMetadata(dir: string): ModelMetadata {
   if (positions !== null && Number.isInteger((metadata as { max_length?: unknown }).max_length) && (metadata as { max_length: number }).max_length > positions) {
     problems.push(`"max_length" is ${(metadata as { max_length: number }).max_length}, more than the ${positions} positions in config.json`);
   }
+  // The schema checks the knots' types; their order and pairing it cannot express.
+  const knots = problems.length ? undefined : (metadata as ModelMetadata).calibration?.knots;
+  if (knots) problems.push(...knotProblems({ s: knots.s, p: knots.p, affineShare: knots.affine_share }).map((p) => `"calibration.knots" ${p}`));
   if (problems.length) fail('invalid_metadata', `${metaFile} is not valid cola-bert metadata: ${problems.join('; ')}.`, metaFile);
   return metadata as ModelMetadata;
 }
@@ -193,7 +203,10 @@ export function chooseOnnx(folder: ModelFolder, preferInt8 = true): { file: stri
 
 /** How inference turns logits into P(acceptable) and a flag; folders older than calibration get T = 1, bias 0, threshold 0.5. */
 export interface Calibration extends Scaling {
-  /** The trainer's method: "temperature" (bias 0) or "affine" (temperature and bias fitted together); absent when not fitted. */
+  /**
+   * The trainer's method: "temperature" (bias 0), "affine" (temperature and bias fitted together) or "isotonic"
+   * (knots over the affine fit); absent when not fitted.
+   */
   method?: string;
   /** The model's default flagging threshold: flag when P(acceptable) < threshold. */
   threshold: number;
@@ -212,6 +225,8 @@ export function calibrationOf(meta: ModelMetadata): Calibration {
     temperature: c.temperature,
     // Folders written before affine scaling have no bias: temperature scaling is affine scaling with bias 0.
     bias: c.bias ?? 0,
+    // Folders written before isotonic calibration have no knots: affine scaling alone.
+    ...(c.knots ? { knots: { s: c.knots.s, p: c.knots.p, affineShare: c.knots.affine_share } } : {}),
     threshold: c.threshold,
     fitted: true,
     ...(typeof c.method === 'string' && c.method ? { method: c.method } : {}),
@@ -219,11 +234,17 @@ export function calibrationOf(meta: ModelMetadata): Calibration {
   };
 }
 
+/** Just what turns logits into P (what the inference worker is sent), without the threshold and the descriptions. */
+export function scalingOf(c: Calibration): Scaling {
+  return { temperature: c.temperature, bias: c.bias, ...(c.knots ? { knots: c.knots } : {}) };
+}
+
 /** The calibration's parameters in words, e.g. "affine scaling, temperature 1.54, bias −0.28" (hover, eval, logs). */
 export function describeScaling(c: Calibration): string {
   if (!c.fitted) return 'uncalibrated (temperature 1, bias 0)';
   const t = `temperature ${c.temperature.toFixed(2)}`;
   const bias = `bias ${c.bias.toFixed(2).replace('-', '−')}`;
+  if (c.knots) return `isotonic calibration (${c.knots.s.length} knots, ${Math.round(c.knots.affineShare * 100)}% affine scaling: ${t}, ${bias})`;
   return c.method === 'affine' || c.bias !== 0 ? `affine scaling, ${t}, ${bias}` : `temperature scaling, ${t}`;
 }
 

@@ -12,6 +12,7 @@ import { runCheck, type CheckReport } from '../../src/cli/check';
 import { run as runEval } from '../../src/cli/eval';
 import { readColaTsv } from '../../src/core/cola';
 import { InferenceService } from '../../src/core/inference';
+import { calibratedProbabilities } from '../../src/core/calibratedProbability';
 import { binaryMetrics, labelOf } from '../../src/core/metrics';
 import { calibrationOf, describeHoldout, describeScaling, holdoutFor, ModelFolderError, readModelFolder, UNCALIBRATED, type ModelMetadata } from '../../src/core/modelFolder';
 import { chooseThreshold, userThreshold } from '../../src/core/threshold';
@@ -125,6 +126,80 @@ describe('calibration: temperature and threshold from cola-bert.json', function 
     assert.deepEqual(byEval.confusion, want.confusion);
     const withoutBias = binaryMetrics(examples.map((e) => e.label), logits.map((l) => labelOf(calibrated(l, scaling.temperature), threshold)));
     assert.notDeepEqual(want.confusion, withoutBias.confusion, 'ignoring the bias must change the confusion for this test to mean anything');
+  });
+
+  it("an isotonic calibration gives the trainer's P from the same knots, in the service, eval and check", async () => {
+    // The trainer fits the map on these logits itself (labels: CoLA's), so the knots are real PAV output.
+    const fitted = pythonJson<{ calibration: Record<string, unknown>; p: number[] }>(
+      ['-c', [
+        'import json, sys', 'import numpy as np', 'from cola_trainer import calibration as cal', 'd = json.load(sys.stdin)',
+        'z = np.array(d["logits"])', 'c = cal.fit("isotonic", z, np.array(d["labels"]))',
+        'print(json.dumps({"calibration": c, "p": cal.p_acceptable(z, **cal.parameters(c)).tolist()}))',
+      ].join('\n')],
+      { logits, labels: examples.map((e) => e.label) },
+    );
+    const knots = fitted.calibration.knots as { s: number[]; p: number[]; affine_share: number };
+    assert.ok(knots.s.length >= 3, `the fit should have several blocks, got ${knots.s.length}`);
+    const trainerP = fitted.p;
+    const sorted = [...trainerP].sort((x, y) => x - y);
+    const gap = sorted.findIndex((p, i) => i >= sorted.length / 2 && sorted[i + 1] - p > 1e-3);
+    const threshold = (sorted[gap] + sorted[gap + 1]) / 2;
+    const dir = path.join(tmp, 'isotonic');
+    cpSync(plain, dir, { recursive: true });
+    setMetadata(dir, { calibration: { ...fitted.calibration, threshold, method: 'isotonic', fitted_on: 'test sentences', max_false_alarm: 0.03, ece_before: 0.2, ece_after: 0.05 } });
+    const s = await InferenceService.open(dir, { preferInt8: false, cacheSize: 0 });
+    try {
+      assert.deepEqual(s.model.calibration.knots, { s: knots.s, p: knots.p, affineShare: knots.affine_share });
+      assert.match(describeScaling(s.model.calibration), new RegExp(`^isotonic calibration \\(${knots.s.length} knots, 2% affine scaling: temperature `));
+      const got = await s.predict(sentences);
+      let moved = 0;
+      got.forEach((p, i) => {
+        assert.ok(Math.abs(p.pAcceptable - trainerP[i]) < 1e-5, `#${i}: ${p.pAcceptable} vs the trainer's ${trainerP[i]}`);
+        assert.ok(Math.abs(p.pUnacceptable + p.pAcceptable - 1) < 1e-12, `#${i}`);
+        const affineOnly = calibratedProbabilities(logits[i][0], logits[i][1], { temperature: s.model.calibration.temperature, bias: s.model.calibration.bias })[1];
+        if (Math.abs(trainerP[i] - affineOnly) > 1e-3) moved++;
+      });
+      assert.ok(moved > sentences.length / 2, `the knots must move most probabilities away from the affine fit (${moved} of ${sentences.length})`);
+    } finally {
+      await s.dispose();
+    }
+    const tsv = path.join(tmp, 'isotonic.tsv');
+    writeFileSync(tsv, examples.map((e) => `${e.source}\t${e.label}\t\t${e.sentence}`).join('\n') + '\n');
+    const byEval = await evalJson(['--model', dir, '--data', tsv, '--fp32']);
+    assert.equal(byEval.threshold, threshold);
+    const want = binaryMetrics(examples.map((e) => e.label), trainerP.map((p) => labelOf(p, threshold)));
+    assert.deepEqual(byEval.confusion, want.confusion);
+    // check reports the trainer's P and flags below the threshold (every sentence the splitter kept whole).
+    const md = path.join(tmp, 'isotonic.md');
+    writeFileSync(md, sentences.join('\n\n') + '\n');
+    const judged = (await checkJson(['--model', dir, '--fp32', md])).files[0].sentences;
+    const whole = judged.filter((x) => sentences.includes(x.text));
+    assert.ok(whole.length >= sentences.length * 0.8, `${whole.length} of ${sentences.length} sentences kept whole`);
+    for (const x of whole) {
+      const want = trainerP[sentences.indexOf(x.text)];
+      assert.ok(Math.abs(x.pAcceptable - want) < 1e-5, `${x.text}: ${x.pAcceptable} vs ${want}`);
+      assert.equal(x.flagged, want < threshold, x.text);
+    }
+    assert.ok(whole.some((x) => x.flagged) && whole.some((x) => !x.flagged), 'the threshold must split the sentences');
+  });
+
+  it('isotonic knots that are out of order or unpaired are a clear metadata error', () => {
+    const base = { temperature: 1, bias: 0, threshold: 0.5, method: 'isotonic' };
+    for (const [knots, message] of [
+      [{ s: [0, 1, 1], p: [0.1, 0.2, 0.3], affine_share: 0.02 }, /"calibration\.knots" "s" must be strictly increasing, but item 2 \(1\) follows 1/],
+      [{ s: [0, 1, 2], p: [0.1, 0.3, 0.2], affine_share: 0.02 }, /"calibration\.knots" "p" must be strictly increasing, but item 2 \(0\.2\) follows 0\.3/],
+      [{ s: [0, 1], p: [0.1, 0.2, 0.3], affine_share: 0.02 }, /"calibration\.knots" has 2 "s" values but 3 "p" values/],
+      [{ s: [0, 1], p: [0.1, 1.2], affine_share: 0.02 }, /"calibration\.knots\.p" must be a non-empty list of probabilities/],
+      [{ s: [0, 1], p: [0.1, 0.2], affine_share: 0 }, /"calibration\.knots\.affine_share" is 0, expected a number above 0/],
+      [{ s: [0, 1], p: [0.1, 0.2] }, /"calibration\.knots\.affine_share" is missing/],
+    ] as const) {
+      const dir = path.join(tmp, 'bad-knots');
+      cpSync(plain, dir, { recursive: true });
+      setMetadata(dir, { calibration: { ...base, knots } });
+      assert.throws(() => readModelFolder(dir), (e: unknown) => e instanceof ModelFolderError && e.code === 'invalid_metadata' && message.test(e.message),
+        `expected ${message}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a folder without calibration keeps T = 1 and threshold 0.5', async () => {

@@ -92,7 +92,7 @@ spec<EvaluationEvent>(
 const calibration: Calibration = { temperature: 1.3, bias: -0.4, threshold: 0.42, method: 'affine', fitted_on: 'CoLA validation', max_false_alarm: 0.03, ece_before: 0.08, ece_after: 0.02 };
 spec<Calibration>(
   'calibration',
-  { required: { temperature: true, bias: true, threshold: true, method: true, fitted_on: true, max_false_alarm: true, ece_before: true, ece_after: true }, optional: {} },
+  { required: { temperature: true, bias: true, threshold: true, method: true, fitted_on: true, max_false_alarm: true, ece_before: true, ece_after: true }, optional: { scored_in: true, knots: true, cross_fitted: true } },
   calibration,
 );
 const proseBlock: ProseBlock = { n_clean: 100, n_corrupted: 100, clean_flagged: 0.03, corrupted_flagged: 0.6, mcc: 0.62, ece: 0.04 };

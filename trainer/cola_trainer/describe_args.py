@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any, get_type_hints
 
 from .args import BOUND_KEYS, DEFAULT_HUB_MODEL, GROUPS, OFFLINE_ALIAS, ModelDependentDefault
+from .generated_module import describe_main
 from .offline_encoders import OFFLINE_ENCODERS
 
 _TYPES = {str: "string", int: "int", float: "float", bool: "bool",
@@ -58,20 +55,4 @@ def render_typescript(description: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        sys.stdout.write(json.dumps(describe(), indent=2, ensure_ascii=False) + "\n")
-        return 0
-    if len(argv) != 2 or argv[0] != "--typescript":
-        sys.stderr.write("usage: python -m cola_trainer describe-args [--typescript FILE]\n")
-        return 2
-    target = Path(argv[1])
-    # Written next to the target, then renamed: an interrupted run never leaves a half-written module.
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(render_typescript(describe()))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return 0
+    return describe_main(argv, "describe-args", describe, render_typescript)

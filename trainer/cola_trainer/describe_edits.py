@@ -7,13 +7,10 @@ while the committed module is stale."""
 from __future__ import annotations
 
 import json
-import os
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from . import corrupt
+from .generated_module import describe_main
 
 
 def _both_ways(pairs: dict[str, str]) -> list[list[str]]:
@@ -44,19 +41,4 @@ def render_typescript(description: dict[str, Any]) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        sys.stdout.write(json.dumps(describe(), indent=2) + "\n")
-        return 0
-    if len(argv) != 2 or argv[0] != "--typescript":
-        sys.stderr.write("usage: python -m cola_trainer describe-edits [--typescript FILE]\n")
-        return 2
-    target = Path(argv[1])
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(render_typescript(describe()))
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return 0
+    return describe_main(argv, "describe-edits", describe, render_typescript)

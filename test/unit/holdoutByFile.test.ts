@@ -38,8 +38,10 @@ describe('holdout_by_file: the MCC stored for each ONNX file of a bf16 run is wh
     const made = spawnSync(python, [path.join(trainerDir, 'tests', 'tiny_model.py'), tiny], { encoding: 'utf8', env });
     if (made.status !== 0) throw new Error(`tiny_model.py failed: ${made.stderr}`);
     out = path.join(tmp, 'model');
-    // A low learning rate keeps the random model's scores spread, so neither file predicts one class for all.
-    const args = ['-m', 'cola_trainer', 'train', '--model', tiny, '--data-dir', colaDir, '--output-dir', out, '--max-train', '320', '--batch-size', '32', '--learning-rate', '1e-5', '--epochs', '1'];
+    // A low learning rate keeps the random model's scores spread, so neither file predicts one class for all. Since
+    // the threshold flags at most 2% of the clean calibration prose, few CoLA sentences fall below it: seed 1 is
+    // one where both files still predict both classes (seeds 42, 2, 3, 4, 5 and 7 left one file with one class).
+    const args = ['-m', 'cola_trainer', 'train', '--model', tiny, '--data-dir', colaDir, '--output-dir', out, '--max-train', '320', '--batch-size', '32', '--learning-rate', '1e-5', '--epochs', '1', '--seed', '1'];
     args.push('--device', 'cpu', '--precision', 'bf16', '--max-length', '64', '--data-mix', 'cola+prose', '--prose-ratio', '0.5', '--no-checkpoint');
     const r = spawnSync(python, args, { encoding: 'utf8', env, cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
     if (r.status !== 0) throw new Error(`the trainer failed (${r.status}): ${r.stderr.slice(-3000)}`);

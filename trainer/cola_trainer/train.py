@@ -892,8 +892,13 @@ def _quality(run: _Run, hold: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
         return evaluate(net.model, enc, net.collate, run.device, precision)["logits"]
 
     prose_cal = net.enc.prose_calibration
-    reuse = run.best_cola_val_logits is not None and precision == run.precision
-    cola_val_logits = run.best_cola_val_logits if reuse else logits(net.enc.validation)
+    # CoLA's validation logits calibrate only a CoLA-only run; the best epoch's serve when the precisions match.
+    if data.prose.in_mix:
+        cola_val_logits = np.zeros((0, 2), dtype=np.float32)
+    elif run.best_cola_val_logits is not None and precision == run.precision:
+        cola_val_logits = run.best_cola_val_logits
+    else:
+        cola_val_logits = logits(net.enc.validation)
     calibration = calibrate(data.prose, data.cola.validation, cola_val_logits,
                             logits(prose_cal) if prose_cal is not None else np.zeros((0, 2), dtype=np.float32))
     calibration["scored_in"] = precision

@@ -109,6 +109,10 @@ class DataArguments:
     prose_ratio: float = _opt(1.0, "With --data-mix cola+prose: prose training rows per CoLA training row, half clean sentences "
                                    "drawn at random (seeded) from the training documents, half their corruptions.",
                               metavar="X", exclusive_minimum=0.0, maximum=20.0)
+    corruption_weights: str | None = _opt(None, "With --data-mix cola+prose: how often each error type is drawn for the training "
+                                                "corruptions, as TYPE=WEIGHT pairs (e.g. a_an=4,wrong_preposition=3; a type left out "
+                                                "weighs 1). Default: every type that applies to a sentence is equally likely, as in the "
+                                                "held-out sets, which never change.", metavar="TYPE=W,...")
     prose_val: int = _opt(500, "Clean sentences of the prose validation documents (each also corrupted once) scored after every "
                                "epoch, in every run; calibration and the flagging threshold are fitted on them.", metavar="N", minimum=20)
     feedback: str | None = _opt(None, "The writer's feedback (a workspace's .vscode/cola-bert/feedback.tsv: CoLA's four columns, written "
@@ -131,6 +135,15 @@ class DataArguments:
             value = getattr(self, name)
             if value is not None and not value.strip():
                 raise TrainerError("bad_arguments", f"{flag(name)} is empty", hint="pass a path, or leave the flag out")
+        if self.corruption_weights is not None:
+            from .corrupt import parse_type_weights  # lemminflect loads only when the flag is used
+            try:
+                parse_type_weights(self.corruption_weights)
+            except ValueError as e:
+                raise TrainerError("bad_arguments", f"{flag('corruption_weights')}: {e}",
+                                   hint="pass TYPE=WEIGHT pairs separated by commas, e.g. a_an=4,wrong_preposition=3") from None
+            if self.data_mix == "cola":
+                raise TrainerError("bad_arguments", f"{flag('corruption_weights')} needs --data-mix cola+prose: CoLA-only runs have no corruptions")
         if self.feedback_baseline is not None and self.feedback is None:
             raise TrainerError("bad_arguments",
                                f"{flag('feedback_baseline')} needs {flag('feedback')} FILE: it is only scored on feedback sentences")

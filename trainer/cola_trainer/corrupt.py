@@ -11,7 +11,7 @@ Deterministic: the same sentence, seed and allowed types give the same corruptio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -347,18 +347,48 @@ def candidates(sentence: str, error_type: str) -> list[Corruption]:
     return out
 
 
-def corrupt(sentence: str, rng: np.random.Generator, types: Iterable[str] = ERROR_TYPES) -> Corruption | None:
-    """One corruption of `sentence`: an error type drawn uniformly from those that apply, then one of its
-    edits uniformly; None when no type applies."""
-    options = [c for c in (candidates(sentence, t) for t in types) if c]
-    if not options:
+def corrupt(sentence: str, rng: np.random.Generator, types: Iterable[str] = ERROR_TYPES,
+            weights: Mapping[str, float] | None = None) -> Corruption | None:
+    """One corruption of `sentence`: an error type drawn from those that apply (uniformly, or in proportion to
+    `weights`, 1 for a type it leaves out), then one of its edits uniformly; None when no type applies."""
+    applicable = [(t, c) for t, c in ((t, candidates(sentence, t)) for t in types) if c]
+    if not applicable:
         return None
-    pool = options[int(rng.integers(len(options)))]
+    if weights is None:
+        pool = applicable[int(rng.integers(len(applicable)))][1]
+    else:
+        w = np.array([weights.get(t, 1.0) for t, _ in applicable], dtype=np.float64)
+        pool = applicable[int(rng.choice(len(applicable), p=w / w.sum()))][1]
     return pool[int(rng.integers(len(pool)))]
 
 
-def corrupt_all(sentences: list[str], seed: int, types: Iterable[str] = ERROR_TYPES) -> list[Corruption | None]:
+def corrupt_all(sentences: list[str], seed: int, types: Iterable[str] = ERROR_TYPES,
+                weights: Mapping[str, float] | None = None) -> list[Corruption | None]:
     """`corrupt` for each sentence with its own stream (seed, index): adding or removing sentences does not
     change the corruptions of the others."""
     types = tuple(types)
-    return [corrupt(s, np.random.Generator(np.random.PCG64([seed, i])), types) for i, s in enumerate(sentences)]
+    return [corrupt(s, np.random.Generator(np.random.PCG64([seed, i])), types, weights) for i, s in enumerate(sentences)]
+
+
+def parse_type_weights(text: str) -> dict[str, float]:
+    """'a_an=3,wrong_preposition=2' as {type: weight}; raises ValueError naming the bad part."""
+    out: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, eq, value = part.partition("=")
+        name = name.strip()
+        if name not in ERROR_TYPES:
+            raise ValueError(f"unknown error type '{name}' (known: {', '.join(ERROR_TYPES)})")
+        try:
+            weight = float(value) if eq else float("nan")
+        except ValueError:
+            weight = float("nan")
+        if not (weight > 0 and weight < float("inf")):
+            raise ValueError(f"'{part}' needs a positive weight, e.g. {name}=2")
+        if name in out:
+            raise ValueError(f"'{name}' is given twice")
+        out[name] = weight
+    if not out:
+        raise ValueError("no TYPE=WEIGHT pairs")
+    return out

@@ -2,6 +2,7 @@
 paired with one corruption each (unacceptable, label 0), split by document (prose_corpus.py)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,10 +29,10 @@ class ProseSet:
         return len(self.examples)
 
 
-def _pairs(sentences: list[ProseSentence], seed: int) -> ProseSet:
+def _pairs(sentences: list[ProseSentence], seed: int, weights: Mapping[str, float] | None = None) -> ProseSet:
     """Each sentence and its corruption, adjacent; a sentence no error type applies to is left out."""
     out = ProseSet([], [], [])
-    for s, c in zip(sentences, corrupt_all([s.text for s in sentences], seed), strict=True):
+    for s, c in zip(sentences, corrupt_all([s.text for s in sentences], seed, weights=weights), strict=True):
         if c is None:
             continue
         out.examples += [Example(f"prose:{s.source}", 1, s.text, s.line, CLEAN_SPAN),
@@ -47,12 +48,13 @@ def _sample(sentences: list[ProseSentence], n: int, rng: np.random.Generator) ->
     return [sentences[i] for i in np.sort(rng.choice(len(sentences), size=n, replace=False))]
 
 
-def training_pairs(corpus: list[ProseSentence], rows: int, seed: int) -> ProseSet:
+def training_pairs(corpus: list[ProseSentence], rows: int, seed: int, weights: Mapping[str, float] | None = None) -> ProseSet:
     """About `rows` training rows from the training documents: rows/2 sentences drawn at random (seeded),
-    each clean and once corrupted, so every error the model sees comes with the sentence it broke."""
+    each clean and once corrupted, so every error the model sees comes with the sentence it broke. `weights`
+    (--corruption-weights) tilts which error type a sentence gets; held-out sets always draw uniformly."""
     pool = [s for s in corpus if s.split == "train"]
     rng = np.random.Generator(np.random.PCG64([seed, 1]))
-    return _pairs(_sample(pool, max(1, rows // 2), rng), seed)
+    return _pairs(_sample(pool, max(1, rows // 2), rng), seed, weights)
 
 
 def held_out_pairs(corpus: list[ProseSentence], split: str, limit: int | None) -> ProseSet:

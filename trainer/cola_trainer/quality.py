@@ -11,6 +11,7 @@ import numpy as np
 
 from . import calibration as cal
 from .args import DataArguments
+from .corrupt import parse_type_weights
 from .data import Example
 from .prose_corpus import CORPUS_PATH, load
 from .prose_data import ProseSet, held_out_pairs, training_pairs
@@ -48,7 +49,8 @@ def load_prose(data: DataArguments, cola_train_rows: int, seed: int) -> ProseDat
     sha = hashlib.sha256(CORPUS_PATH.read_bytes()).hexdigest()
     train = ProseSet([], [], [])
     if data.data_mix in MIXES_WITH_PROSE:
-        train = training_pairs(corpus, int(round(data.prose_ratio * cola_train_rows)), seed)
+        weights = parse_type_weights(data.corruption_weights) if data.corruption_weights else None
+        train = training_pairs(corpus, int(round(data.prose_ratio * cola_train_rows)), seed, weights)
     # --max-eval (quick runs and tests) caps the held-out prose like CoLA's validation and holdout.
     def cap(n):
         return (n if data.max_eval is None else min(n, data.max_eval))

@@ -12,6 +12,7 @@ import random
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,7 @@ from .feedback import Feedback, load_feedback
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, folder_head, load_model_and_tokenizer, resolve_model
 from .protocol import Protocol, TrainerError, log
+from .prose_data import CLEAN
 from .quality import ProseData, calibrate, load_prose, prose_epoch_fields, selection_score
 from .quality import report as quality_report
 from .token_head import IGNORE, TOKEN_LOSS_WEIGHT, TokenErrorClassifier, token_labels, token_loss
@@ -43,7 +45,7 @@ EXIT_CANCELLED = 130
 CHECKPOINT_FORMAT = 2
 EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
-RESUME_KEYS = ("model", "max_length", "head", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "prose_val",
+RESUME_KEYS = ("model", "max_length", "head", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "corruption_weights", "prose_val",
                "epochs", "batch_size",
                "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision", "feedback_weight")
 
@@ -946,6 +948,8 @@ def _metadata(run: _Run, hold: dict[str, Any], calibration: dict[str, Any], qual
         "data": {"folder": str(run.data.folder), "train": len(enc.train.ids), "validation": len(enc.validation.ids),
                  "holdout": len(enc.holdout.ids), "split": "stratified by label, seeded", "mix": args.data.data_mix,
                  "prose_train": len(prose.train), "prose_ratio": args.data.prose_ratio if prose.in_mix else None,
+                 "corruption_weights": args.data.corruption_weights if prose.in_mix else None,
+                 "prose_train_types": dict(sorted(Counter(t for t in prose.train.error_types if t != CLEAN).items())),
                  "prose_validation": len(prose.validation), "prose_calibration": len(prose.calibration), "prose_test": len(prose.test),
                  "prose_split": "by document, fixed seed (trainer/cola_trainer/prose_corpus.py)"},
         "calibration": calibration,

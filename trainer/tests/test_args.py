@@ -41,8 +41,19 @@ def test_every_flag_of_the_contract_parses():
     (["--seed", "18446744073709551616"], "--seed must be in [0, 2**32)"),
     (["--output-dir", ""], "--output-dir is empty"),
     (["--data-dir", " "], "--data-dir is empty"),
+    (["--data-mix", "cola+prose", "--corruption-weights", "a_an=0"], "needs a positive weight"),
+    (["--data-mix", "cola+prose", "--corruption-weights", "typo=2"], "unknown error type 'typo'"),
+    (["--data-mix", "cola+prose", "--corruption-weights", "a_an=2,a_an=3"], "given twice"),
+    (["--data-mix", "cola+prose", "--corruption-weights", "a_an"], "needs a positive weight"),
+    (["--corruption-weights", "a_an=2"], "needs --data-mix cola+prose"),
 ])
 def test_bad_arguments(argv, fragment):
     with pytest.raises(TrainerError) as info:
         parse_train_args(argv)
     assert info.value.code == "bad_arguments" and fragment in info.value.message
+
+
+def test_corruption_weights_parse_to_a_type_map():
+    from cola_trainer.corrupt import parse_type_weights
+    a = parse_train_args(["--data-mix", "cola+prose", "--corruption-weights", "a_an=4, wrong_preposition=2.5"])
+    assert parse_type_weights(a.data.corruption_weights) == {"a_an": 4.0, "wrong_preposition": 2.5}

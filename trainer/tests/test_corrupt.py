@@ -106,3 +106,17 @@ def test_types_can_be_restricted_and_none_when_nothing_applies():
     assert corrupt("The file is in the folder.", rng, types=["a_an"]) is None
     c = corrupt("The file is in the folder.", rng, types=["wrong_preposition"])
     assert c is not None and c.error_type == "wrong_preposition"
+
+
+def test_weights_tilt_the_type_draw_and_none_keeps_the_uniform_draw():
+    sentence = "They have written a guide for new contributors in the folder."
+    streams = [np.random.Generator(np.random.PCG64([5, i])) for i in range(300)]
+    uniform = [corrupt(sentence, np.random.Generator(np.random.PCG64([5, i]))) for i in range(300)]
+    assert [corrupt(sentence, g, weights=None) for g in streams] == uniform
+    tilted = corrupt_all([sentence] * 300, seed=5, weights={"a_an": 20.0})
+    share = lambda cs: sum(c.error_type == "a_an" for c in cs) / len(cs)  # noqa: E731
+    assert share(uniform) < 0.25 and share(tilted) > 0.6
+    # A weight for a type that does not apply changes nothing but the draw's stream.
+    no_pronoun = "The team has written a guide for new contributors."
+    assert not candidates(no_pronoun, "pronoun_case")
+    assert all(c.error_type != "pronoun_case" for c in corrupt_all([no_pronoun] * 50, seed=5, weights={"pronoun_case": 50.0}))

@@ -131,6 +131,22 @@ export function proseReport(rows: readonly Row[], flagged: readonly boolean[]): 
 }
 
 /**
+ * Minimal-pair preference: the share of (clean, corrupted) pairs whose clean member scores as more acceptable,
+ * ties counted half (a binary checker that flags neither or both ties). The pairs differ by one edit, so this is
+ * the measure minimal-pair suites (BLiMP-style) report, here on our own held-out pairs.
+ */
+export function pairPreference(rows: readonly Row[], acceptability: readonly number[]): number {
+  let pairs = 0, preferred = 0;
+  for (let i = 0; i + 1 < rows.length; i++) {
+    if (rows[i].error_type !== CLEAN || rows[i + 1].error_type === CLEAN) continue;
+    pairs++;
+    const d = acceptability[i] - acceptability[i + 1];
+    preferred += d > 0 ? 1 : d === 0 ? 0.5 : 0;
+  }
+  return pairs ? preferred / pairs : Number.NaN;
+}
+
+/**
  * Expected calibration error of the predicted class in equal-width bins over confidence: the trainer's rule
  * (calibration.py `ece`, ECE_BINS = 15), so this table's ECE and the trainer's quality event compare
  * (test/unit/benchQuality.test.ts checks the two against each other).
@@ -152,6 +168,8 @@ interface SystemResult {
   name: string;
   detail: string;
   prose: ProseReport;
+  /** pairPreference on the held-out pairs. */
+  pairs: number;
   cola?: BinaryMetrics;
   seconds: number;
 }
@@ -167,7 +185,7 @@ async function measureModel(dir: string, rows: readonly Row[], cola: { sentence:
     const pc = (await service.predict(cola.map((c) => c.sentence))).map((x) => x.pAcceptable);
     const colaMetrics = binaryMetrics(cola.map((c) => c.label), pc.map((x) => (x < threshold.value ? 0 : 1)));
     const file = path.basename(service.model.onnxFile);
-    return { name: path.basename(dir), detail: `${file}, threshold ${threshold.value.toFixed(3)} (${threshold.source}), ${describeScaling(service.model.calibration)}`, prose, cola: colaMetrics, seconds };
+    return { name: path.basename(dir), detail: `${file}, threshold ${threshold.value.toFixed(3)} (${threshold.source}), ${describeScaling(service.model.calibration)}`, prose, pairs: pairPreference(rows, p), cola: colaMetrics, seconds };
   } finally {
     await service.dispose();
   }
@@ -182,8 +200,8 @@ async function measureHarper(rows: readonly Row[], cola: { sentence: string; lab
   const vc = await harper.check(cola.map((c) => c.sentence));
   const colaOf = (pick: (i: number) => boolean) => binaryMetrics(cola.map((c) => c.label), vc.map((_, i) => (pick(i) ? 0 : 1)));
   return [
-    { name: 'Harper (grammar lints)', detail: 'harper.js, American English, lint kinds in GRAMMAR_KINDS', prose: proseReport(rows, v.map((x) => x.grammarLint)), cola: colaOf((i) => vc[i].grammarLint), seconds },
-    { name: 'Harper (any lint)', detail: 'harper.js, every lint kind, spelling included', prose: proseReport(rows, v.map((x) => x.anyLint)), cola: colaOf((i) => vc[i].anyLint), seconds },
+    { name: 'Harper (grammar lints)', detail: 'harper.js, American English, lint kinds in GRAMMAR_KINDS', prose: proseReport(rows, v.map((x) => x.grammarLint)), pairs: pairPreference(rows, v.map((x) => (x.grammarLint ? 0 : 1))), cola: colaOf((i) => vc[i].grammarLint), seconds },
+    { name: 'Harper (any lint)', detail: 'harper.js, every lint kind, spelling included', prose: proseReport(rows, v.map((x) => x.anyLint)), pairs: pairPreference(rows, v.map((x) => (x.anyLint ? 0 : 1))), cola: colaOf((i) => vc[i].anyLint), seconds },
   ];
 }
 
@@ -198,9 +216,9 @@ function markdown(results: SystemResult[], rows: readonly Row[], args: Args, sta
   lines.push(`Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(1)} at the start).`);
   lines.push(`Held-out prose (${args.split} documents, split by document): ${nClean} clean sentences, each also with one injected error; CoLA out_of_domain_dev: ${results[0]?.cola?.n ?? 0} sentences.`);
   lines.push('');
-  lines.push('| system | clean flagged | errors caught | detection MCC | ECE | CoLA ood MCC | seconds (prose) |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of results) lines.push(`| ${r.name} (${r.detail}) | ${pct(r.prose.cleanFlagged)} | ${pct(r.prose.corruptedFlagged)} | ${f3(r.prose.mcc)} | ${r.prose.ece === undefined ? '–' : f3(r.prose.ece)} | ${r.cola ? f3(r.cola.mcc) : '–'} | ${r.seconds.toFixed(1)} |`);
+  lines.push('| system | clean flagged | errors caught | detection MCC | pairs: clean preferred | ECE | CoLA ood MCC | seconds (prose) |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) lines.push(`| ${r.name} (${r.detail}) | ${pct(r.prose.cleanFlagged)} | ${pct(r.prose.corruptedFlagged)} | ${f3(r.prose.mcc)} | ${pct(r.pairs)} | ${r.prose.ece === undefined ? '–' : f3(r.prose.ece)} | ${r.cola ? f3(r.cola.mcc) : '–'} | ${r.seconds.toFixed(1)} |`);
   lines.push('');
   lines.push(`Detection MCC per error type (pairs: n) and errors caught:`);
   lines.push('');

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { expectedCalibrationError, proseReport } from '../../bench/benchQuality';
+import { expectedCalibrationError, pairPreference, proseReport } from '../../bench/benchQuality';
 import { pythonJson } from './helpers/python';
 
 const rows = [
@@ -26,6 +26,12 @@ describe('bench:quality report', () => {
     assert.equal(r.perType.doubled_word.mcc, -1);
     assert.equal(r.perSource.guide.cleanFlagged, 1);
     assert.equal(r.perSource.peps.mcc, 1);
+  });
+
+  it('counts a pair as preferred when its clean member scores higher, a tie as half', () => {
+    //                                a    a2   b    b2   c    c2
+    assert.equal(pairPreference(rows, [0.9, 0.2, 0.4, 0.6, 0.5, 0.5]), (1 + 0 + 0.5) / 3);
+    assert.equal(pairPreference(rows, [1, 0, 1, 0, 1, 0]), 1);
   });
 
   it('ECE is 0 for confident right answers and |accuracy − confidence| otherwise', () => {

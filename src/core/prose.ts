@@ -11,9 +11,7 @@
 //   `MASK_WORD`, so "Run `npm test` now." is judged as "Run X now." — the sentence keeps its shape and
 //   the model never reads code as words; the range still covers the code span;
 // - link text is kept, link destinations are not (they are not part of the text);
-// - line endings, block-quote markers, list indentation and tabs inside a paragraph become spaces; a hard
-//   line break ends the sentence, and a line it ends without sentence-final punctuation (a term before its
-//   description, a citation label) is not judged, like a heading.
+// - line endings, block-quote markers, list indentation and tabs inside a paragraph become spaces.
 import { DEFAULT_PROSE_OPTIONS, forEachMarkdownBlock, type Definition, type ProseOptions } from './extraction/markdownProse';
 import { ProseBuilder, type ProseBlock } from './extraction/proseBlock';
 import type { ProseLanguage } from '../../protocol/proseProtocol';

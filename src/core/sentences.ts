@@ -133,21 +133,6 @@ interface Segmented {
   tooLong: { start: number; end: number }[];
 }
 
-/** Sentence-final punctuation, then any closing quotes or brackets. */
-const ENDS_LIKE_SENTENCE = /[.!?:;…][\p{Pf}\p{Pe}"']*$/u;
-
-/**
- * A line that a hard line break ends (the extraction writes it as '\n') without sentence-final punctuation: a
- * term before its description, a citation label, an address line. Like a heading, a fragment by design, so
- * it is not judged.
- */
-function isLabelLine(text: string, trimmedEnd: number, segEnd: number, sentenceText: string): boolean {
-  // Only the whitespace after the sentence is searched: a long paragraph must stay linear.
-  let lineEnd = false;
-  for (let i = trimmedEnd; i < segEnd && !lineEnd; i++) lineEnd = text.charCodeAt(i) === 10;
-  return lineEnd && !ENDS_LIKE_SENTENCE.test(sentenceText);
-}
-
 /** Splits one block into sentences with source offsets. */
 function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented, index?: LineIndex): void {
   const { text, masks } = block;
@@ -170,7 +155,6 @@ function segmentBlock(block: ProseBlock, options: SegmentOptions, out: Segmented
     const masked = mask < masks.length && masks[mask] < e;
     const sentenceText = text.slice(s, e).replace(/\s+/g, ' ');
     if (wordCount(sentenceText, masked) < options.minWords) return;
-    if (isLabelLine(text, e, segEnd, sentenceText)) return;
     // With the document's index at hand the sentence gets its range at once: no second object per sentence.
     if (index) {
       const sentence: Sentence = { text: sentenceText, start, end, range: index.range(start, end), masked };

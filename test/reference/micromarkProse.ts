@@ -142,7 +142,7 @@ function pushInline(out: BlockBuilder, node: MdNode, source: string): void {
       out.mask(startOf(node), endOf(node));
       return;
     case 'break':
-      out.push('\n', startOf(node), endOf(node));
+      out.push(' ', startOf(node), endOf(node));
       return;
     case 'html':
     case 'footnoteReference':

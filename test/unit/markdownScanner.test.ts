@@ -28,10 +28,6 @@ describe('Markdown scanner (src/core/extraction/): tricky cases, checked against
       source: 'Use ``a ` b`` here and `c`` d` there. A lone `` ` `` tick. Unclosed ``` stays text.\n',
       expect: [`Use ${X} here and ${X} there.`, `A lone ${X} tick.`, 'Unclosed ``` stays text.'],
     },
-    'hard line breaks end a sentence; the label line before one is not judged': {
-      source: '[DATETIME](#DATETIME) type  \nThis type object describes date columns.\n\n`version`  \nThe format version.\n\nThe thread (2023):  \nSee <https://x.y/z> there.\n\nA line\\\nbroken by a backslash. Soft\nwrapped lines stay one.\n',
-      expect: ['This type object describes date columns.', 'The format version.', 'The thread (2023):', `See ${X} there.`, 'broken by a backslash.', 'Soft wrapped lines stay one.'],
-    },
     'backslash before a backtick': { source: 'Escaped \\`not code\\` here and `real` code.\n', expect: [`Escaped \`not code\` here and ${X} code.`] },
     'nested emphasis': {
       source: 'This ***very*** and *nested **strong** text* and _under_score_ words and **unclosed emphasis.\n',

@@ -884,38 +884,10 @@ function processEmphasis(st: InlineState, bottom: Delimiter | null): void {
   }
 }
 
-/**
- * What a hard line break (two trailing spaces or a backslash before the line end) becomes: a line feed, which
- * ends a sentence for the splitter (ICU's rule SB4), where a soft line end becomes a space. Writers use hard
- * breaks between a term and its description, citation lines, addresses: glued into one sentence, "`version`
- * This is the file format version." read as an error to the model.
- */
-const HARD_BREAK = '\n';
-
-/** Indexes of the line ends in `c` that follow two spaces (hard breaks), ascending; one pass over `c`. */
-function hardBreaksOf(c: string): number[] {
-  const out: number[] = [];
-  for (let i = c.indexOf('  \n'); i !== -1; i = c.indexOf('  \n', i + 3)) out.push(i + 2);
-  return out;
-}
-
-/** Whether a hard break (from `breaks`, ascending) lies in [a, b). */
-function hasBreakIn(breaks: readonly number[], a: number, b: number): boolean {
-  let lo = 0;
-  let hi = breaks.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (breaks[mid] < a) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < breaks.length && breaks[lo] < b;
-}
-
 /** Writes the nodes' prose into `out`. */
 function emit(c: string, nodes: Node[], toSource: (i: number) => number, out: ProseBuilder): void {
-  const hardBreaks = hardBreaksOf(c);
   const copy = (a: number, b: number) => {
-    if (b - a > 1 && toSource(b - 1) - toSource(a) === b - 1 - a && !hasBreakIn(hardBreaks, a, b)) {
+    if (b - a > 1 && toSource(b - 1) - toSource(a) === b - 1 - a) {
       // toSource only increases, so the range is one stretch of source, line breaks (a space each)
       // included: one piece, not one per line.
       out.copy(c.slice(a, b), toSource(a));
@@ -929,7 +901,7 @@ function emit(c: string, nodes: Node[], toSource: (i: number) => number, out: Pr
       if (e > s) out.copy(c.slice(s, e), toSource(s));
       if (e < b) {
         const at = toSource(e);
-        out.span(e >= 2 && c[e - 1] === ' ' && c[e - 2] === ' ' ? HARD_BREAK : ' ', at, at + 1);
+        out.span(' ', at, at + 1);
         e++;
       }
       s = e;
@@ -950,7 +922,7 @@ function emit(c: string, nodes: Node[], toSource: (i: number) => number, out: Pr
         out.span(node.value!, toSource(node.a), sourceEnd(node.b));
         break;
       case Kind.Break:
-        out.span(HARD_BREAK, toSource(node.a), sourceEnd(node.b));
+        out.span(' ', toSource(node.a), sourceEnd(node.b));
         break;
       case Kind.Mask:
         out.mask(toSource(node.a), sourceEnd(node.b));

@@ -143,7 +143,8 @@ class DataArguments:
                 raise TrainerError("bad_arguments", f"{flag('corruption_weights')}: {e}",
                                    hint="pass TYPE=WEIGHT pairs separated by commas, e.g. a_an=4,wrong_preposition=3") from None
             if self.data_mix == "cola":
-                raise TrainerError("bad_arguments", f"{flag('corruption_weights')} needs --data-mix cola+prose: CoLA-only runs have no corruptions")
+                raise TrainerError("bad_arguments",
+                                   f"{flag('corruption_weights')} needs --data-mix cola+prose: CoLA-only runs have no corruptions")
         if self.feedback_baseline is not None and self.feedback is None:
             raise TrainerError("bad_arguments",
                                f"{flag('feedback_baseline')} needs {flag('feedback')} FILE: it is only scored on feedback sentences")

@@ -33,8 +33,8 @@ from .export import MODEL_MARKER, check_replaceable, check_writable, export_mode
 from .feedback import Feedback, load_feedback
 from .metrics import accuracy, confusion, mcc_from_confusion
 from .models import ModelChoice, folder_head, load_model_and_tokenizer, resolve_model
-from .protocol import Protocol, TrainerError, log
 from .prose_data import CLEAN
+from .protocol import Protocol, TrainerError, log
 from .quality import ProseData, calibrate, load_prose, prose_epoch_fields, selection_score
 from .quality import report as quality_report
 from .token_head import IGNORE, TOKEN_LOSS_WEIGHT, TokenErrorClassifier, token_labels, token_loss
@@ -45,8 +45,8 @@ EXIT_CANCELLED = 130
 CHECKPOINT_FORMAT = 2
 EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
-RESUME_KEYS = ("model", "max_length", "head", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio", "corruption_weights", "prose_val",
-               "epochs", "batch_size",
+RESUME_KEYS = ("model", "max_length", "head", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio",
+               "corruption_weights", "prose_val", "epochs", "batch_size",
                "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision", "feedback_weight")
 
 

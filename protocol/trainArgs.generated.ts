@@ -111,7 +111,8 @@ export const TRAIN_ARGS = {
       "type": "string",
       "default": null,
       "help": "With --data-mix cola+prose: how often each error type is drawn for the training corruptions, as TYPE=WEIGHT pairs (e.g. a_an=4,wrong_preposition=3; a type left out weighs 1). Default: every type that applies to a sentence is equally likely, as in the held-out sets, which never change.",
-      "metavar": "TYPE=W,..."
+      "metavar": "TYPE=W,...",
+      "example": "a_an=4,wrong_preposition=3"
     },
     {
       "name": "prose_val",

@@ -22,6 +22,8 @@ export interface TrainArgSpec {
   readonly help: string;
   readonly metavar?: string;
   readonly choices?: readonly string[];
+  /** A valid value of a string option whose format the trainer checks (e.g. TYPE=W pairs). */
+  readonly example?: string;
   readonly minimum?: number;
   readonly exclusiveMinimum?: number;
   readonly maximum?: number;

@@ -41,7 +41,7 @@ describe('trainerClient', function () {
   it("trainArgs builds argv that the trainer's own parser reads back as the same values, for every described option", () => {
     const options: Record<string, string | number | boolean> = {};
     for (const s of TRAIN_ARG_SPECS) {
-      const valid = s.type === 'bool' ? true : s.choices ? s.choices[s.choices.length - 1] : s.type === 'string' ? `v-${s.name}` : (s.minimum ?? (s.exclusiveMinimum ?? 0) + 0.25);
+      const valid = s.type === 'bool' ? true : s.choices ? s.choices[s.choices.length - 1] : s.type === 'string' ? (s.example ?? `v-${s.name}`) : (s.minimum ?? (s.exclusiveMinimum ?? 0) + 0.25);
       options[optionKey(s.name)] = valid;
     }
     const script = 'import json, sys\nfrom cola_trainer.args import parse_train_args\na = parse_train_args(sys.argv[1:]).as_dict()\nprint(json.dumps({k: v for g in a.values() for k, v in g.items()}))';

@@ -32,7 +32,8 @@ default_learning_rate = ModelDependentDefault(CHAPTER_LEARNING_RATE, {a: e.learn
 
 # Field metadata that describes an argument without being an argparse keyword.
 BOUND_KEYS = ("minimum", "exclusive_minimum", "maximum", "exclusive_maximum")
-_NOT_ARGPARSE = ("help", "default_by_model", *BOUND_KEYS)
+# `example`: a valid value of a string option whose format is checked (the argv round-trip test sends it).
+_NOT_ARGPARSE = ("help", "default_by_model", "example", *BOUND_KEYS)
 
 
 def _opt(default: Any, help: str, **extra: Any) -> Any:
@@ -112,7 +113,8 @@ class DataArguments:
     corruption_weights: str | None = _opt(None, "With --data-mix cola+prose: how often each error type is drawn for the training "
                                                 "corruptions, as TYPE=WEIGHT pairs (e.g. a_an=4,wrong_preposition=3; a type left out "
                                                 "weighs 1). Default: every type that applies to a sentence is equally likely, as in the "
-                                                "held-out sets, which never change.", metavar="TYPE=W,...")
+                                                "held-out sets, which never change.", metavar="TYPE=W,...",
+                                          example="a_an=4,wrong_preposition=3")
     prose_val: int = _opt(500, "Clean sentences of the prose validation documents (each also corrupted once) scored after every "
                                "epoch, in every run; calibration and the flagging threshold are fitted on them.", metavar="N", minimum=20)
     feedback: str | None = _opt(None, "The writer's feedback (a workspace's .vscode/cola-bert/feedback.tsv: CoLA's four columns, written "

@@ -30,6 +30,8 @@ def _describe_field(group: str, f: dataclasses.Field, kind: Any) -> dict[str, An
         out["metavar"] = meta["metavar"]
     if "choices" in meta:
         out["choices"] = list(meta["choices"])
+    if "example" in meta:
+        out["example"] = meta["example"]
     for key in BOUND_KEYS:
         if key in meta:
             out[_JSON_BOUNDS[key]] = meta[key]

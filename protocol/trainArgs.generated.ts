@@ -42,6 +42,17 @@ export const TRAIN_ARGS = {
       ]
     },
     {
+      "name": "freeze_layers",
+      "flag": "--freeze-layers",
+      "group": "model",
+      "type": "int",
+      "default": 0,
+      "help": "Freeze the embeddings and the lowest N transformer layers: no gradients or optimizer state for them, so a CPU run trains more rows per minute (docs/trainer.md measures what it costs). 0: train every layer (the chapter's).",
+      "metavar": "N",
+      "minimum": 0,
+      "maximum": 64
+    },
+    {
       "name": "data_dir",
       "flag": "--data-dir",
       "group": "data",

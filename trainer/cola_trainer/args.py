@@ -85,6 +85,9 @@ class ModelArguments:
                              "is (docs/trainer.md). auto: the head of --model when it is a cola-bert model folder (so further "
                              "training keeps it), else sentence. The exported model.onnx has the same inputs and logits either way.",
                      choices=("auto", "sentence", "tokens"))
+    freeze_layers: int = _opt(0, "Freeze the embeddings and the lowest N transformer layers: no gradients or optimizer state "
+                                 "for them, so a CPU run trains more rows per minute (docs/trainer.md measures what it costs). "
+                                 "0: train every layer (the chapter's).", metavar="N", minimum=0, maximum=64)
 
     def __post_init__(self) -> None:
         if not self.model.strip():
@@ -196,7 +199,8 @@ class RunArguments:
         t, d = self.training, self.data
         return {"epochs": t.epochs, "batch_size": t.batch_size, "learning_rate": t.learning_rate,
                 "weight_decay": t.weight_decay, "warmup_ratio": t.warmup_ratio, "max_grad_norm": t.max_grad_norm,
-                "seed": t.seed, "max_length": self.model.max_length, "validation_fraction": d.validation_fraction}
+                "seed": t.seed, "max_length": self.model.max_length, "validation_fraction": d.validation_fraction,
+                "freeze_layers": self.model.freeze_layers}
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": dataclasses.asdict(self.model), "data": dataclasses.asdict(self.data),

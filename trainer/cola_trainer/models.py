@@ -195,3 +195,28 @@ def load_model_and_tokenizer(choice: ModelChoice, head: str = "sentence"):
         log(f"initialised new weights (classifier head) for: {', '.join(head)} "
             f"({len(info['missing_keys'])} tensors) — expected when the checkpoint is a plain encoder")
     return model, tokenizer
+
+
+def freeze_lower_layers(model, n: int) -> int:
+    """Freeze the embeddings and the lowest `n` transformer layers (no gradients, no optimizer state): on a CPU
+    the backward pass through them is about two thirds of their cost, so a run gets more rows in the same time.
+    Returns the number of frozen parameters; 0 for n = 0."""
+    if n <= 0:
+        return 0
+    from .token_head import TokenErrorClassifier
+    base = model.encoder if isinstance(model, TokenErrorClassifier) else getattr(model, "base_model", model)
+    stack = getattr(getattr(base, "encoder", None), "layer", None) or getattr(getattr(base, "transformer", None), "layer", None)
+    embeddings = getattr(base, "embeddings", None)
+    if stack is None or embeddings is None:
+        raise TrainerError("bad_arguments", f"--freeze-layers: cannot find the embeddings and layers of {type(base).__name__}",
+                           hint="leave --freeze-layers at 0 for this model")
+    if n > len(stack):
+        raise TrainerError("bad_arguments", f"--freeze-layers {n}: the model has only {len(stack)} layers",
+                           hint=f"pass at most {len(stack) - 1}, so that some layers still learn")
+    frozen = 0
+    for module in (embeddings, *stack[:n]):
+        for p in module.parameters():
+            if p.requires_grad:
+                p.requires_grad_(False)
+                frozen += p.numel()
+    return frozen

@@ -117,3 +117,23 @@ def test_training_on_from_a_tokens_folder_keeps_its_head_and_scores_feedback_wit
     assert json.loads((out / "cola-bert.json").read_text())["head"] == "tokens"
     # 'before' scored the first folder with its own head: the same logits as its model.onnx gives.
     assert run.one("quality")["feedback"]["before"]["n"] == 2
+
+
+def test_freeze_lower_layers_freezes_embeddings_and_the_lowest_layers_only(tmp_path):
+    from tiny_model import make_tiny_model
+
+    from cola_trainer.models import ModelChoice, freeze_lower_layers, load_model_and_tokenizer
+    from cola_trainer.protocol import TrainerError
+
+    folder = make_tiny_model(tmp_path / "tiny")
+    for head in ("tokens", "sentence"):
+        model, _ = load_model_and_tokenizer(ModelChoice(str(folder), str(folder), str(folder), True), head)
+        base = model.encoder if head == "tokens" else model.base_model
+        layers = base.encoder.layer
+        assert freeze_lower_layers(model, 0) == 0 and all(p.requires_grad for p in model.parameters())
+        frozen = freeze_lower_layers(model, 1)
+        assert frozen == sum(p.numel() for m in (base.embeddings, layers[0]) for p in m.parameters())
+        assert not any(p.requires_grad for p in layers[0].parameters())
+        assert all(p.requires_grad for m in layers[1:] for p in m.parameters())
+        with pytest.raises(TrainerError, match="has only"):
+            freeze_lower_layers(model, len(layers) + 1)

@@ -212,7 +212,7 @@ def freeze_lower_layers(model, n: int) -> int:
                            hint="leave --freeze-layers at 0 for this model")
     if n > len(stack):
         raise TrainerError("bad_arguments", f"--freeze-layers {n}: the model has only {len(stack)} layers",
-                           hint=f"pass at most {len(stack) - 1}, so that some layers still learn")
+                           hint=f"pass at most {len(stack)} (then only the head learns)")
     frozen = 0
     for module in (embeddings, *stack[:n]):
         for p in module.parameters():

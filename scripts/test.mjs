@@ -1,4 +1,4 @@
-// `npm test`: setup, build, then every suite in order. Each suite is one entry below.
+// `npm test`: setup, build, then every suite in order, each run even when an earlier one failed. Each suite is one entry below.
 // CoLA comes from $COLA_DIR (the `raw` folder of the release), else ../shared/datasets/cola/raw beside the
 // checkout (this project's CI), else the official release fetched once into .cache/cola (checked by SHA-256).
 // A suite that exits with SKIPPED (77, as automake does) is reported as skipped, not as passed.
@@ -16,6 +16,9 @@ export const SKIPPED = 77;
 
 /** Suites that drive code-server (Linux x64 builds): skipped up front elsewhere, so none counts as passed. */
 const WORKBENCH_SUITES = new Set(["integration suite in code-server's extension host", 'e2e (real workbench: code-server + Chromium)']);
+
+/** Suites the rest need: the run stops when one fails. Any other failing suite lets the later ones run. */
+const PREREQUISITES = new Set(['setup', 'build']);
 
 const suites = [
   ['setup', ...npm(['run', 'setup'])],
@@ -56,7 +59,8 @@ for (const [name, cmd, args] of suites) {
   if (r.error) console.error(`could not start ${cmd}: ${r.error.message}`);
   const why = r.error ? `could not start ${cmd}` : r.signal ? `ended by ${r.signal}` : status === 'FAIL' ? `exit ${r.status}` : undefined;
   results.push({ name, status, seconds: (Date.now() - t0) / 1000, why });
-  if (status === 'FAIL') break;
+  // Without setup or build nothing else can run; a failing suite, though, should not hide the others' results.
+  if (status === 'FAIL' && PREREQUISITES.has(name)) break;
 }
 console.log('\n=== summary ===');
 const summary = summarize(suites.map(([name]) => name), results, stopReason);

@@ -398,9 +398,20 @@ export class InferenceService {
     if (!waiting.size) return results as Prediction[];
     for (const job of waiting) job.refs++;
     const answers = new Map<string, Prediction>();
+    // Released inside the abort event, not after the rejection settles: the pump microtask queued by enqueue()
+    // would otherwise hand the job to an idle worker first.
+    let released = false;
+    const releaseAll = () => {
+      if (released) return;
+      released = true;
+      for (const job of waiting) this.release(job);
+    };
     try {
       await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(abortError());
+        const onAbort = () => {
+          releaseAll();
+          reject(abortError());
+        };
         signal?.addEventListener('abort', onAbort, { once: true });
         Promise.all(
           [...waiting].map((job) =>
@@ -420,7 +431,7 @@ export class InferenceService {
         );
       });
     } catch (e) {
-      if (isAbortError(e)) for (const job of waiting) this.release(job);
+      if (isAbortError(e)) releaseAll();
       throw e;
     }
     for (const job of waiting) job.refs--;
@@ -529,9 +540,14 @@ export class InferenceService {
   /** Waits for a job this caller holds a reference on; an abort drops the reference (release()). */
   private async waitFor(job: Job, signal?: AbortSignal): Promise<JobValue> {
     job.refs++;
+    let released = false;
     try {
       const value = await new Promise<JobValue>((resolve, reject) => {
-        const onAbort = () => reject(abortError());
+        const onAbort = () => {
+          released = true;
+          this.release(job);
+          reject(abortError());
+        };
         signal?.addEventListener('abort', onAbort, { once: true });
         job.promise.then(
           (v) => {
@@ -547,6 +563,7 @@ export class InferenceService {
       job.refs--;
       return value;
     } catch (e) {
+      if (released) throw e;
       if (isAbortError(e)) this.release(job);
       else job.refs--;
       throw e;

@@ -144,6 +144,17 @@ describe('InferenceService (worker thread + onnxruntime-node)', function () {
     assert.equal(s.stats.cancelledRequests, 1);
   });
 
+  it('a request aborted in the same tick never reaches an idle worker', async () => {
+    const s = track(await InferenceService.open(modelDir, { cacheSize: 0 }));
+    const controller = new AbortController();
+    const p = s.predict(['Idle one.', 'Idle two.'], controller.signal);
+    controller.abort();
+    await rejectsWith(p, isAbortError, 'AbortError');
+    assert.equal(s.stats.inferred, 0, 'the job was dropped before the pump could send it');
+    assert.equal(s.stats.cancelledRequests, 1);
+    assert.deepEqual(await s.predict(['Idle one.']).then((r) => r.length), 1, 'the service stays usable');
+  });
+
   it('a running request is stopped in the worker between batches; the service stays usable', async () => {
     const s = track(await InferenceService.open(modelDir, { cacheSize: 0, batchSize: 4, workers: 1 }));
     const controller = new AbortController();
@@ -223,7 +234,9 @@ describe('InferenceService (worker thread + onnxruntime-node)', function () {
       const controller = new AbortController();
       const many = Array.from({ length: 4000 }, (_, i) => `Sentence ${i} is rather long so that batches take a little while to run.`);
       const p = s.predict(many, controller.signal);
-      setTimeout(() => controller.abort(), 50);
+      // Abort once the first chunk is answered, not after a fixed delay: a fast machine could finish every
+      // chunk in a few milliseconds, a busy one might not have sent any.
+      lanes(s).forEach((l) => l.worker.once('message', () => controller.abort()));
       await rejectsWith(p, isAbortError, 'AbortError');
       assert.ok(s.stats.inferred < many.length, `queued chunks were dropped (${s.stats.inferred} of ${many.length} sent)`);
       assert.ok(s.stats.cancelledRequests > 1, 'every chunk was released');

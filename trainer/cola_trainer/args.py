@@ -165,6 +165,10 @@ class TrainingArguments:
                                               f"offline {OFFLINE_ALIAS}, which gets {OFFLINE_LEARNING_RATE:g}: the best 4-epoch "
                                               "recipe of a sweep (holdout MCC 0.277 against 0.213; docs/trainer.md).", metavar="X",
                                        exclusive_minimum=0.0, exclusive_maximum=1.0, default_by_model=default_learning_rate)
+    head_lr_scale: float = _opt(1.0, "Learning rate of the freshly initialised head (the classifier, or the tokens head's scorer) as a "
+                                     "multiple of --learning-rate. 1: one rate for everything (the chapter's). A short run at an "
+                                     "encoder's rate barely moves a new head; docs/trainer.md measures 20 for --preset base.",
+                                metavar="X", exclusive_minimum=0.0, maximum=1000.0)
     weight_decay: float = _opt(0.01, "AdamW weight decay, applied to all weights except biases and LayerNorm weights.", metavar="X",
                                minimum=0.0, exclusive_maximum=1.0)
     warmup_ratio: float = _opt(0.1, "Share of the steps spent warming the learning rate up linearly from 0.", metavar="X",
@@ -200,7 +204,7 @@ class RunArguments:
         return {"epochs": t.epochs, "batch_size": t.batch_size, "learning_rate": t.learning_rate,
                 "weight_decay": t.weight_decay, "warmup_ratio": t.warmup_ratio, "max_grad_norm": t.max_grad_norm,
                 "seed": t.seed, "max_length": self.model.max_length, "validation_fraction": d.validation_fraction,
-                "freeze_layers": self.model.freeze_layers}
+                "freeze_layers": self.model.freeze_layers, "head_lr_scale": t.head_lr_scale}
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": dataclasses.asdict(self.model), "data": dataclasses.asdict(self.data),

@@ -47,7 +47,7 @@ EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
 RESUME_KEYS = ("model", "max_length", "head", "freeze_layers", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio",
                "corruption_weights", "prose_val", "epochs", "batch_size",
-               "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision", "feedback_weight")
+               "learning_rate", "head_lr_scale", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision", "feedback_weight")
 
 
 # ---------------------------------------------------------------------------------------------- distributed
@@ -127,22 +127,47 @@ def set_rng_state(state: dict[str, Any], device: torch.device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-def param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+def head_parameter_ids(model: torch.nn.Module) -> set[int]:
+    """The parameters outside the pretrained encoder: the tokens head's scorer, or a sequence classifier's head
+    (BERT's `classifier`, MPNet's `classifier.dense` and `classifier.out_proj`); BERT's pretrained pooler is
+    part of the encoder."""
+    from .token_head import TokenErrorClassifier
+    model = unwrap(model)
+    encoder = model.encoder if isinstance(model, TokenErrorClassifier) else getattr(model, "base_model", model)
+    inside = {id(p) for p in encoder.parameters()}
+    return {id(p) for p in model.parameters() if id(p) not in inside}
+
+
+def param_groups(model: torch.nn.Module, weight_decay: float, lr: float | None = None,
+                 head_lr_scale: float = 1.0) -> list[dict[str, Any]]:
     """Decay every weight except biases and normalisation weights. The key is 'weight_decay' — the
-    chapter's 'weight_decay_rate' is an unknown key that torch's AdamW silently ignores."""
-    decay, no_decay = [], []
+    chapter's 'weight_decay_rate' is an unknown key that torch's AdamW silently ignores. With head_lr_scale != 1
+    the head's parameters get their own groups at lr * head_lr_scale; the encoder's groups come first, so
+    group 0 carries the rate the step events report."""
+    head = head_parameter_ids(model) if head_lr_scale != 1.0 else set()
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {(h, d): [] for h in (False, True) for d in (True, False)}
     norm_types = (torch.nn.LayerNorm, torch.nn.GroupNorm, torch.nn.BatchNorm1d)
     for module in model.modules():
         for name, param in module.named_parameters(recurse=False):
             if not param.requires_grad:
                 continue
             is_norm = isinstance(module, norm_types) or "layernorm" in type(module).__name__.lower()
-            (no_decay if name == "bias" or is_norm else decay).append(param)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+            groups[(id(param) in head, not (name == "bias" or is_norm))].append(param)
+    if head and lr is None:
+        raise ValueError("param_groups: head_lr_scale needs the base lr")
+    out = []
+    for (in_head, decay), ps in groups.items():
+        if ps or not in_head:
+            group: dict[str, Any] = {"params": ps, "weight_decay": weight_decay if decay else 0.0}
+            if lr is not None:
+                group["lr"] = lr * (head_lr_scale if in_head else 1.0)
+            out.append(group)
+    return out
 
 
-def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, device: torch.device) -> torch.optim.Optimizer:
-    groups = param_groups(model, weight_decay)
+def make_optimizer(model: torch.nn.Module, lr: float, weight_decay: float, device: torch.device,
+                   head_lr_scale: float = 1.0) -> torch.optim.Optimizer:
+    groups = param_groups(model, weight_decay, lr, head_lr_scale)
     try:
         return torch.optim.AdamW(groups, lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError) as e:  # fused kernels are missing for some devices/builds
@@ -617,7 +642,7 @@ def _build_model(args: RunArguments, device: torch.device, precision: str, dist:
         log(f"froze the embeddings and the lowest {args.model.freeze_layers} layers: {frozen:,} of "
             f"{sum(p.numel() for p in model.parameters()):,} parameters")
     model.to(device)
-    optimizer = make_optimizer(model, targs.learning_rate, targs.weight_decay, device)
+    optimizer = make_optimizer(model, targs.learning_rate, targs.weight_decay, device, targs.head_lr_scale)
     steps_per_epoch = batching.steps_per_epoch(len(enc.train.ids), targs.batch_size, dist.world_size)
     if steps_per_epoch < 1 or len(enc.train.ids) < dist.world_size:
         raise TrainerError("bad_arguments", f"only {len(enc.train.ids)} training rows: too few for one step on "

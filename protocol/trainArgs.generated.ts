@@ -227,7 +227,7 @@ export const TRAIN_ARGS = {
       "group": "training",
       "type": "float",
       "default": 1.0,
-      "help": "Learning rate of the freshly initialised head (the classifier, or the tokens head's scorer) as a multiple of --learning-rate. 1: one rate for everything (the chapter's). A short run at an encoder's rate barely moves a new head; docs/trainer.md measures 20 for --preset base.",
+      "help": "Learning rate of the freshly initialised head (the classifier, or the tokens head's scorer) as a multiple of --learning-rate. 1: one rate for everything (the chapter's). A short run at an encoder's rate barely moves a new head: npm run demo's base preset uses 50 (docs/trainer.md).",
       "metavar": "X",
       "exclusiveMinimum": 0.0,
       "maximum": 1000.0

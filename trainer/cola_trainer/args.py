@@ -167,7 +167,7 @@ class TrainingArguments:
                                        exclusive_minimum=0.0, exclusive_maximum=1.0, default_by_model=default_learning_rate)
     head_lr_scale: float = _opt(1.0, "Learning rate of the freshly initialised head (the classifier, or the tokens head's scorer) as a "
                                      "multiple of --learning-rate. 1: one rate for everything (the chapter's). A short run at an "
-                                     "encoder's rate barely moves a new head; docs/trainer.md measures 20 for --preset base.",
+                                     "encoder's rate barely moves a new head: npm run demo's base preset uses 50 (docs/trainer.md).",
                                 metavar="X", exclusive_minimum=0.0, maximum=1000.0)
     weight_decay: float = _opt(0.01, "AdamW weight decay, applied to all weights except biases and LayerNorm weights.", metavar="X",
                                minimum=0.0, exclusive_maximum=1.0)

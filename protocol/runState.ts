@@ -212,6 +212,11 @@ export function estimateCpuTraining(input: {
   return { seconds: work / samplesPerSecond, basis: 'model size', samplesPerSecond };
 }
 
+/** " (head ×50)" when the head learns at its own rate (--head-lr-scale), else "". */
+export function headRateText(e: Pick<StartedEvent, 'head_lr_scale'>): string {
+  return e.head_lr_scale !== undefined && e.head_lr_scale !== 1 ? ` (head ×${e.head_lr_scale})` : '';
+}
+
 /** "1 epoch", "4 epochs". */
 export function epochsText(n: number): string {
   return `${n} epoch${n === 1 ? '' : 's'}`;

@@ -69,6 +69,10 @@ export interface StartedEvent {
   /** Global batch size (all processes together). */
   batch_size: number;
   learning_rate: number;
+  /**
+   * The head's learning rate as a multiple of learning_rate (--head-lr-scale; 1: one rate for everything).
+   */
+  head_lr_scale?: number;
   warmup_steps?: number;
   max_length?: number;
   steps_per_epoch: number;

@@ -2,7 +2,7 @@
 // the loss and validation charts (with smoothing) and the log tail.
 import { describeFetch } from '../protocol/fetchProgress';
 import type { RunSnapshot } from '../protocol/panelMessages';
-import { epochsText, formatDuration, smooth, type RunState } from '../protocol/runState';
+import { epochsText, formatDuration, headRateText, smooth, type RunState } from '../protocol/runState';
 import { LineChart } from './charts';
 import { h, replaceChildren, show } from './dom';
 import { num } from './format';
@@ -163,7 +163,7 @@ export class ProgressCard {
       ['Device', `${st.device_name}${st.world_size > 1 ? ` ×${st.world_size}` : ''}`],
       ['Precision', st.precision],
       ['Data', `${st.train_size} train · ${st.validation_size} validation · ${st.holdout_size} holdout`],
-      ['Batch', `${st.batch_size} · lr ${num(st.learning_rate)}`],
+      ['Batch', `${st.batch_size} · lr ${num(st.learning_rate)}${headRateText(st)}`],
     ];
     if (st.parameters) facts.push(['Parameters', `${(st.parameters / 1e6).toFixed(1)} M`]);
     for (const warning of warnings) facts.push(['Warning', warning]);

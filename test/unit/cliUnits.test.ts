@@ -6,13 +6,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli';
 import { parseDecimal } from '../../src/cli/args';
-import { describeDone, describeEvaluation, formatDuration, LossSmoother, renderBar } from '../../src/cli/progress';
+import { describeDone, describeEvaluation, describeStarted, formatDuration, LossSmoother, renderBar } from '../../src/cli/progress';
 import { parseTrainArgs, trainUsage, usage } from '../../src/cli/train';
 import { TRAIN_ARG_SPECS, trainArgv, type TrainArgSpec } from '../../protocol/trainArgs';
 import { splitLines } from '../../src/cli/tokenize';
 import { trainArgs } from '../../src/core/trainerClient';
 import { LruCache } from '../../src/core/lru';
-import type { StepEvent } from '../../protocol/trainerProtocol';
+import type { StartedEvent, StepEvent } from '../../protocol/trainerProtocol';
 import { miniLmFolder, repoRoot } from './helpers/python';
 import { io } from './helpers/cliIo';
 
@@ -33,6 +33,16 @@ describe('CLI pieces', () => {
       assert.ok(line.length <= 100, `${line.length}`);
       const narrow = renderBar(step, 4, 40);
       assert.ok(narrow.length < 40 && !narrow.includes('['), narrow);
+    });
+    it("names the head's own learning rate only when it differs from the encoder's", () => {
+      const started: StartedEvent = {
+        event: 'started', v: 1, run_id: 'r', model: 'all-mpnet-base-v2', device: 'cpu', device_name: 'AMD EPYC', precision: 'bf16', world_size: 1,
+        train_size: 7000, validation_size: 855, holdout_size: 516, epochs: 1, batch_size: 32, learning_rate: 5e-5, steps_per_epoch: 219,
+        total_steps: 219, start_step: 0, seed: 42, output_dir: '/out',
+      };
+      assert.match(describeStarted({ ...started, head_lr_scale: 50 }), /batch 32, lr 0\.00005 \(head ×50\), seed 42$/);
+      assert.match(describeStarted({ ...started, head_lr_scale: 1 }), /batch 32, lr 0\.00005, seed 42$/);
+      assert.match(describeStarted(started), /batch 32, lr 0\.00005, seed 42$/, 'a trainer from before the option');
     });
     it('describes an epoch and the end of a run', () => {
       assert.equal(

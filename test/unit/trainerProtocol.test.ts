@@ -65,12 +65,12 @@ spec<StartedEvent>(
       validation_size: true, holdout_size: true, epochs: true, batch_size: true, learning_rate: true, steps_per_epoch: true, total_steps: true,
       start_step: true, seed: true, output_dir: true,
     },
-    optional: { model_resolved: true, parameters: true, warmup_steps: true, max_length: true },
+    optional: { model_resolved: true, parameters: true, head_lr_scale: true, warmup_steps: true, max_length: true },
   },
   {
     event: 'started', v: 1, run_id: 'r', model: 'all-minilm-l6-v2', model_resolved: '/m', parameters: 22_000_000, device: 'cpu', device_name: 'AMD EPYC',
     precision: 'bf16', world_size: 1, train_size: 7696, validation_size: 855, holdout_size: 516, epochs: 4, batch_size: 32, learning_rate: 2e-5,
-    warmup_steps: 96, max_length: 128, steps_per_epoch: 241, total_steps: 964, start_step: 0, seed: 42, output_dir: '/out',
+    head_lr_scale: 1, warmup_steps: 96, max_length: 128, steps_per_epoch: 241, total_steps: 964, start_step: 0, seed: 42, output_dir: '/out',
   },
 );
 spec<StepEvent>(

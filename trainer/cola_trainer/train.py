@@ -718,7 +718,8 @@ def _announce(run: _Run) -> None:
                    device_name=_device_name(run.device), precision=run.precision, world_size=run.dist.world_size,
                    train_size=len(enc.train.ids), validation_size=len(enc.validation.ids), holdout_size=len(enc.holdout.ids),
                    epochs=targs.epochs, batch_size=targs.batch_size, learning_rate=targs.learning_rate,
-                   warmup_steps=net.warmup_steps, max_length=args.model.max_length, steps_per_epoch=net.steps_per_epoch,
+                   head_lr_scale=targs.head_lr_scale, warmup_steps=net.warmup_steps, max_length=args.model.max_length,
+                   steps_per_epoch=net.steps_per_epoch,
                    total_steps=net.total_steps, start_step=run.state.global_step, seed=targs.seed, output_dir=str(run.output.out))
     for message in single_class_warnings({"training": cola.train + run.data.prose.train.examples, "validation": cola.validation,
                                           "holdout": cola.holdout}):

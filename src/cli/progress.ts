@@ -1,7 +1,7 @@
 // Terminal rendering of training progress: a one-line bar (TTY) and plain lines per event (logs, CI).
 // The render functions are pure so they are unit-tested without a terminal.
 import type { DoneEvent, EvaluationEvent, ExportedEvent, FeedbackAccuracy, FeedbackReport, HoldoutEvent, QualityEvent, StartedEvent, StepEvent } from '../../protocol/trainerProtocol';
-import { headRateText } from '../../protocol/runState';
+import { epochsText, headRateText } from '../../protocol/runState';
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '--';
@@ -31,7 +31,7 @@ export function describeStarted(e: StartedEvent): string {
   return (
     `Fine-tuning ${model} on ${e.device} (${e.device_name}${world}), ${e.precision}\n` +
     `  ${e.train_size} train / ${e.validation_size} validation / ${e.holdout_size} holdout sentences; ` +
-    `${e.epochs} epoch${e.epochs === 1 ? '' : 's'} × ${e.steps_per_epoch} steps, batch ${e.batch_size}, lr ${e.learning_rate}${headRateText(e)}, seed ${e.seed}${resumed}`
+    `${epochsText(e.epochs)} × ${e.steps_per_epoch} steps, batch ${e.batch_size}, lr ${e.learning_rate}${headRateText(e)}, seed ${e.seed}${resumed}`
   );
 }
 

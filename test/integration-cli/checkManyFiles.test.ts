@@ -5,7 +5,7 @@
 // folder with long names, with the int8 and the fp32 model.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CheckReport } from '../../src/cli/check';
@@ -45,11 +45,15 @@ describe('cola-bert check on 1,000 files with long paths (issue 17)', function (
       // The variable is what the fix sets; a value from the caller's environment would hide a regression.
       const env = { ...process.env };
       delete env.ORT_DISABLE_TELEMETRY;
+      const started = Date.now();
       const r = spawnSync(process.execPath, argv, { cwd: repoRoot, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
       assert.equal(r.signal, null, `killed by ${r.signal}; stderr: ${r.stderr.slice(-2000)}`);
       assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr.slice(-2000)}`);
-      // The telemetry client left an empty /tmp/mat-debug-PID.log behind on every run; it no longer starts.
-      if (process.platform === 'linux') assert.equal(existsSync(`/tmp/mat-debug-${r.pid}.log`), false, 'onnxruntime telemetry started');
+      // The telemetry client left an empty /tmp/mat-debug-PID.log behind on every run; it no longer starts. PIDs are
+      // reused (pid_max is often 32768), so a file an earlier process with this PID left behind is not this run's:
+      // only one written since the spawn counts.
+      const debugLog = `/tmp/mat-debug-${r.pid}.log`;
+      if (process.platform === 'linux') assert.ok(!existsSync(debugLog) || statSync(debugLog).mtimeMs < started, 'onnxruntime telemetry started');
       const report = JSON.parse(r.stdout) as CheckReport;
       assert.equal(report.files.length, FILES);
       for (const [i, f] of report.files.entries()) {

@@ -8,6 +8,7 @@ import traceback
 import warnings
 from pathlib import Path
 
+from .allocator import keep_freed_memory
 from .protocol import Protocol, TrainerError, log
 
 USAGE = """usage: python -m cola_trainer {env,train,warmup,fetch-cola,word-forms,describe-args,describe-edits,quality-set} [options]
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return describe_edits_main(argv[1:])
     proto = Protocol.take_stdout()
     _quiet_libraries()
+    keep_freed_memory()  # before torch allocates anything (allocator.py)
     if not argv or argv[0] in ("-h", "--help", "help"):
         sys.stderr.write(USAGE)
         return 0 if argv else 2

@@ -42,6 +42,17 @@ export const TRAIN_ARGS = {
       ]
     },
     {
+      "name": "keep_layers",
+      "flag": "--keep-layers",
+      "group": "model",
+      "type": "int",
+      "default": 0,
+      "help": "Use only the lowest N transformer layers of the encoder: the layers above are dropped before training, so the run and the exported model (and the editor's checks) are faster in proportion. 0: keep every layer (the chapter's). docs/trainer.md measures what it costs.",
+      "metavar": "N",
+      "minimum": 0,
+      "maximum": 64
+    },
+    {
       "name": "freeze_layers",
       "flag": "--freeze-layers",
       "group": "model",

@@ -85,6 +85,10 @@ class ModelArguments:
                              "is (docs/trainer.md). auto: the head of --model when it is a cola-bert model folder (so further "
                              "training keeps it), else sentence. The exported model.onnx has the same inputs and logits either way.",
                      choices=("auto", "sentence", "tokens"))
+    keep_layers: int = _opt(0, "Use only the lowest N transformer layers of the encoder: the layers above are dropped before "
+                               "training, so the run and the exported model (and the editor's checks) are faster in proportion. "
+                               "0: keep every layer (the chapter's). docs/trainer.md measures what it costs.",
+                            metavar="N", minimum=0, maximum=64)
     freeze_layers: int = _opt(0, "Freeze the embeddings and the lowest N transformer layers: no gradients or optimizer state "
                                  "for them, so a CPU run trains more rows per minute (docs/trainer.md measures what it costs). "
                                  "0: train every layer (the chapter's).", metavar="N", minimum=0, maximum=64)
@@ -204,7 +208,8 @@ class RunArguments:
         return {"epochs": t.epochs, "batch_size": t.batch_size, "learning_rate": t.learning_rate,
                 "weight_decay": t.weight_decay, "warmup_ratio": t.warmup_ratio, "max_grad_norm": t.max_grad_norm,
                 "seed": t.seed, "max_length": self.model.max_length, "validation_fraction": d.validation_fraction,
-                "freeze_layers": self.model.freeze_layers, "head_lr_scale": t.head_lr_scale}
+                "keep_layers": self.model.keep_layers, "freeze_layers": self.model.freeze_layers,
+                "head_lr_scale": t.head_lr_scale}
 
     def as_dict(self) -> dict[str, Any]:
         return {"model": dataclasses.asdict(self.model), "data": dataclasses.asdict(self.data),

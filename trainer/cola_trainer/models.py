@@ -197,19 +197,45 @@ def load_model_and_tokenizer(choice: ModelChoice, head: str = "sentence"):
     return model, tokenizer
 
 
+def _layer_stack(model, option: str):
+    """The encoder under either head, the module whose `layer` is its list of transformer layers, and its embeddings."""
+    import torch
+
+    from .token_head import TokenErrorClassifier
+    base = model.encoder if isinstance(model, TokenErrorClassifier) else getattr(model, "base_model", model)
+    owner = next((o for o in (getattr(base, "encoder", None), getattr(base, "transformer", None))
+                  if isinstance(getattr(o, "layer", None), torch.nn.ModuleList)), None)
+    embeddings = getattr(base, "embeddings", None)
+    if owner is None or embeddings is None:
+        raise TrainerError("bad_arguments", f"{option}: cannot find the embeddings and layers of {type(base).__name__}",
+                           hint=f"leave {option} at 0 for this model")
+    return base, owner, embeddings
+
+
+def keep_lower_layers(model, n: int) -> int:
+    """Drop every transformer layer above the lowest `n`, before training: the model trains and scores faster in
+    proportion, and what is exported (and saved to config.json) is the smaller model. Returns the number of layers
+    dropped: 0 for n = 0 or n at least the model's depth."""
+    if n <= 0:
+        return 0
+    base, owner, _ = _layer_stack(model, "--keep-layers")
+    dropped = max(0, len(owner.layer) - n)
+    if dropped:
+        owner.layer = owner.layer[:n]
+        for config in {id(c): c for c in (getattr(model, "config", None), base.config)}.values():
+            if config is not None and hasattr(config, "num_hidden_layers"):
+                config.num_hidden_layers = n
+    return dropped
+
+
 def freeze_lower_layers(model, n: int) -> int:
     """Freeze the embeddings and the lowest `n` transformer layers (no gradients, no optimizer state): on a CPU
     the backward pass through them is about two thirds of their cost, so a run gets more rows in the same time.
     Returns the number of frozen parameters; 0 for n = 0."""
     if n <= 0:
         return 0
-    from .token_head import TokenErrorClassifier
-    base = model.encoder if isinstance(model, TokenErrorClassifier) else getattr(model, "base_model", model)
-    stack = getattr(getattr(base, "encoder", None), "layer", None) or getattr(getattr(base, "transformer", None), "layer", None)
-    embeddings = getattr(base, "embeddings", None)
-    if stack is None or embeddings is None:
-        raise TrainerError("bad_arguments", f"--freeze-layers: cannot find the embeddings and layers of {type(base).__name__}",
-                           hint="leave --freeze-layers at 0 for this model")
+    _, owner, embeddings = _layer_stack(model, "--freeze-layers")
+    stack = owner.layer
     if n > len(stack):
         raise TrainerError("bad_arguments", f"--freeze-layers {n}: the model has only {len(stack)} layers",
                            hint=f"pass at most {len(stack)} (then only the head learns)")

@@ -32,7 +32,7 @@ from .environment import choose_device, choose_precision, cpu_name, cpu_threads,
 from .export import MODEL_MARKER, check_replaceable, check_writable, export_model_folder, remove_stale_temporaries, replace_dir
 from .feedback import Feedback, load_feedback
 from .metrics import accuracy, confusion, mcc_from_confusion
-from .models import ModelChoice, folder_head, freeze_lower_layers, load_model_and_tokenizer, resolve_model
+from .models import ModelChoice, folder_head, freeze_lower_layers, keep_lower_layers, load_model_and_tokenizer, resolve_model
 from .prose_data import CLEAN
 from .protocol import Protocol, TrainerError, log
 from .quality import ProseData, calibrate, load_prose, prose_epoch_fields, selection_score
@@ -45,8 +45,8 @@ EXIT_CANCELLED = 130
 CHECKPOINT_FORMAT = 2
 EVAL_BATCH = 128
 # Arguments that change the result; a checkpoint only resumes a run with the same values.
-RESUME_KEYS = ("model", "max_length", "head", "freeze_layers", "validation_fraction", "max_train", "max_eval", "data_mix", "prose_ratio",
-               "corruption_weights", "prose_val", "epochs", "batch_size",
+RESUME_KEYS = ("model", "max_length", "head", "keep_layers", "freeze_layers", "validation_fraction", "max_train", "max_eval",
+               "data_mix", "prose_ratio", "corruption_weights", "prose_val", "epochs", "batch_size",
                "learning_rate", "head_lr_scale", "weight_decay", "warmup_ratio", "max_grad_norm", "seed", "precision", "feedback_weight")
 
 
@@ -637,6 +637,9 @@ def _build_model(args: RunArguments, device: torch.device, precision: str, dist:
     enc = _encode_sets(args, tokenizer, data)
     log(f"mean tokens per training sentence: {enc.train.lengths.mean():.1f} (max {enc.train.lengths.max()}); "
         "batches are padded to their own longest sentence")
+    dropped = keep_lower_layers(model, args.model.keep_layers)
+    if dropped:
+        log(f"kept the lowest {args.model.keep_layers} transformer layers, dropped the {dropped} above them")
     frozen = freeze_lower_layers(model, args.model.freeze_layers)
     if frozen:
         log(f"froze the embeddings and the lowest {args.model.freeze_layers} layers: {frozen:,} of "

@@ -137,3 +137,45 @@ def test_freeze_lower_layers_freezes_embeddings_and_the_lowest_layers_only(tmp_p
         assert all(p.requires_grad for m in layers[1:] for p in m.parameters())
         with pytest.raises(TrainerError, match="has only"):
             freeze_lower_layers(model, len(layers) + 1)
+
+
+def test_keep_lower_layers_drops_the_layers_above_and_says_so_in_the_config(tmp_path):
+    from tiny_model import make_tiny_model
+
+    from cola_trainer.models import ModelChoice, keep_lower_layers, load_model_and_tokenizer
+
+    folder = make_tiny_model(tmp_path / "tiny")
+    enc = {"input_ids": torch.tensor([[2, 7, 8, 3]]), "attention_mask": torch.ones(1, 4, dtype=torch.long)}
+    for head in ("tokens", "sentence"):
+        model, _ = load_model_and_tokenizer(ModelChoice(str(folder), str(folder), str(folder), True), head)
+        base = model.encoder if head == "tokens" else model.base_model
+        lowest = base.encoder.layer[0]
+        assert keep_lower_layers(model, 0) == 0 and keep_lower_layers(model, 2) == 0 and keep_lower_layers(model, 9) == 0
+        assert len(base.encoder.layer) == 2
+        assert keep_lower_layers(model, 1) == 1
+        assert len(base.encoder.layer) == 1 and base.encoder.layer[0] is lowest and base.config.num_hidden_layers == 1
+        assert model(**enc).logits.shape == (1, 2)
+
+
+def test_a_run_that_keeps_one_layer_exports_and_reloads_a_one_layer_model(tiny_model, cola, tmp_path, validator):
+    import onnxruntime as ort
+    from transformers import AutoTokenizer
+
+    from cola_trainer.models import ModelChoice, load_model_and_tokenizer
+
+    out = tmp_path / "model"
+    run = run_trainer(train_args(tiny_model, cola, out, "--epochs", "1", "--head", "tokens", "--keep-layers", "1",
+                                 "--no-checkpoint", "--no-int8"), validator)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "kept the lowest 1 transformer layers, dropped the 1 above them" in run.stderr
+    assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == 1
+    assert json.loads((out / "cola-bert.json").read_text())["hyperparameters"]["keep_layers"] == 1
+    model, _ = load_model_and_tokenizer(ModelChoice(str(out), str(out), str(out), True), "tokens")
+    model.eval()
+    assert len(model.encoder.encoder.layer) == 1
+    enc = AutoTokenizer.from_pretrained(out)(["The cat sat on the mat."], return_tensors="pt")
+    with torch.no_grad():
+        reference = model(**enc).logits.numpy()
+    session = ort.InferenceSession(str(out / "model.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(["logits"], {i.name: enc[i.name].numpy() for i in session.get_inputs()})[0]
+    assert np.abs(got - reference).max() < 1e-4

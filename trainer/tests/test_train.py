@@ -133,7 +133,8 @@ def test_export_folder_matches_the_contract(full_run, tiny_model, model_folder_v
     assert meta["inputs"] == ["input_ids", "attention_mask", "token_type_ids"]
     assert meta["hyperparameters"] == {"epochs": 3, "batch_size": 32, "learning_rate": 1e-3, "weight_decay": 0.01,
                                        "warmup_ratio": 0.1, "max_grad_norm": 1.0, "seed": 42, "max_length": 64,
-                                       "validation_fraction": 0.1, "freeze_layers": 0, "head_lr_scale": 1.0}
+                                       "validation_fraction": 0.1, "keep_layers": 0, "freeze_layers": 0,
+                                       "head_lr_scale": 1.0}
     assert [e["epoch"] for e in meta["metrics"]["epochs"]] == [1, 2, 3]
     assert set(meta["versions"]) >= {"python", "torch", "transformers", "onnx", "onnxruntime"}
     # The suggestions' inflections (word_forms.py), recorded with the size the file has.

@@ -89,7 +89,7 @@ export const TRAIN_ARGS = {
       "group": "data",
       "type": "int",
       "default": null,
-      "help": "Use only a seeded random sample of N CoLA training rows (the demo's 8-minute recipe uses 4000; quick runs and tests); --prose-ratio counts prose rows per sampled row.",
+      "help": "Use only a seeded random sample of N CoLA training rows (quick runs, tests and budget experiments); --prose-ratio counts prose rows per sampled row.",
       "metavar": "N",
       "minimum": 1
     },

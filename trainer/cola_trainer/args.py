@@ -105,8 +105,8 @@ class DataArguments:
                                       "then ~/.cache/cola-bert/cola_public_1.1, then the official CoLA 1.1 download.", metavar="DIR")
     validation_fraction: float = _opt(0.1, "Share of in_domain_train.tsv held out (stratified by label) for per-epoch validation.",
                                       metavar="X", exclusive_minimum=0.0, exclusive_maximum=0.5)
-    max_train: int | None = _opt(None, "Use only a seeded random sample of N CoLA training rows (the demo's 8-minute recipe uses 4000; "
-                                       "quick runs and tests); --prose-ratio counts prose rows per sampled row.", metavar="N", minimum=1)
+    max_train: int | None = _opt(None, "Use only a seeded random sample of N CoLA training rows (quick runs, tests and budget "
+                                       "experiments); --prose-ratio counts prose rows per sampled row.", metavar="N", minimum=1)
     max_eval: int | None = _opt(None, "Use only a seeded random sample of N validation and N holdout rows (quick runs and tests); "
                                       "also caps --prose-val and --prose-test.",
                                 metavar="N", minimum=1)

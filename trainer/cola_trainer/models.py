@@ -222,7 +222,7 @@ def keep_lower_layers(model, n: int) -> int:
     dropped = max(0, len(owner.layer) - n)
     if dropped:
         owner.layer = owner.layer[:n]
-        for config in {id(c): c for c in (getattr(model, "config", None), base.config)}.values():
+        for config in (getattr(model, "config", None), base.config):  # the head's and the encoder's, often one object
             if config is not None and hasattr(config, "num_hidden_layers"):
                 config.num_hidden_layers = n
     return dropped
